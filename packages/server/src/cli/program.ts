@@ -1,0 +1,11 @@
+import { Command } from 'commander'
+import { standaloneCommand } from './standalone'
+
+/** The `likewire` command line: one subcommand per deployment role. */
+export function createProgram(): Command {
+  const program = new Command('likewire')
+    .description('Likewire: real-time topic publish/subscribe over Server-Sent Events')
+    .showHelpAfterError()
+  standaloneCommand(program)
+  return program
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander'
+import { listen } from '../http/listen'
+import { createLikewire } from '../likewire'
+import { type CommonFlags, commonOptions, intOption, onShutdown } from './common'
+
+/** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
+export function standaloneCommand(program: Command): void {
+  commonOptions(
+    program
+      .command('standalone')
+      .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+  ).action(async (flags: CommonFlags) => {
+    const lw = createLikewire({
+      apiKey: flags.apiKey,
+      heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
+      logLevel: flags.logLevel,
+      cors: flags.corsOrigins ? { origins: flags.corsOrigins.split(',') } : undefined,
+      ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
+    })
+    const listening = await listen(lw.app, { port: intOption(flags.port, 'port'), hostname: flags.host })
+    console.log(`likewire standalone listening on ${listening.url}`)
+    console.log(`  stream:  curl -N '${listening.url}/v1/connect?topics=demo'`)
+    console.log(
+      `  publish: curl -X POST ${listening.url}/v1/publish -H 'Content-Type: application/json' -d '{"topic":"demo","data":{"hello":"world"}}'`,
+    )
+    onShutdown(async () => {
+      await lw.close()
+      await listening.close()
+    })
+  })
+}

@@ -1,0 +1,75 @@
+import type { ConnectionSink } from './sink'
+
+/** Why a connection ended; each is a label on likewire_disconnects_total. */
+export type DisconnectReason = 'client_closed' | 'slow_consumer' | 'shutdown' | 'server_error'
+
+/**
+ * One SSE stream held by this frontend node (an actor in the talk's words): its subscriptions and the
+ * frames queued for it in the current tick. Sends are fire-and-forget: nothing here waits on the client.
+ */
+export class Connection {
+  readonly id: string
+  readonly identity: unknown
+  readonly topics = new Set<string>()
+  readonly connectedAt = Date.now()
+  closed = false
+  /** Until start(), frames only queue: the response headers and preamble must go first. */
+  private held = true
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+
+  constructor(
+    id: string,
+    identity: unknown,
+    private readonly sink: ConnectionSink,
+  ) {
+    this.id = id
+    this.identity = identity
+  }
+
+  /** Queues a frame for this tick's flush; false when the connection is past its buffer bound. */
+  enqueue(frame: Buffer, maxBufferedBytes: number): boolean {
+    this.pending.push(frame)
+    this.pendingBytes += frame.length
+    return this.pendingBytes + this.sink.bufferedBytes() <= maxBufferedBytes
+  }
+
+  get hasPending(): boolean {
+    return this.pending.length > 0
+  }
+
+  /** Writes the stream's first bytes, then whatever was queued while the subscription was recorded. */
+  start(preamble: Buffer): void {
+    if (this.closed || !this.held) return
+    this.held = false
+    this.sink.write(preamble)
+    this.flush()
+  }
+
+  /** Writes everything queued this tick as one write (coalescing is the cheapest syscall win). */
+  flush(): void {
+    const { pending } = this
+    if (pending.length === 0 || this.closed || this.held) return
+    const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, this.pendingBytes)
+    this.pending = []
+    this.pendingBytes = 0
+    this.sink.write(chunk)
+  }
+
+  /** Writes a frame now, bypassing the tick queue (connect preamble, shutdown hint). */
+  writeNow(frame: Buffer): void {
+    this.flush()
+    if (!this.closed && !this.held) this.sink.write(frame)
+  }
+
+  /** Ends the stream cleanly (the client sees EOF) or drops it (slow consumer). */
+  close(mode: 'end' | 'destroy'): void {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    this.pending = []
+    this.pendingBytes = 0
+    if (mode === 'end') this.sink.end()
+    else this.sink.destroy()
+  }
+}

@@ -1,0 +1,166 @@
+import pino from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMetrics } from '../metrics/metrics'
+import type { EncodedEvent } from '../protocol/frames'
+import { MemoryRegistry } from '../registry/memory-registry'
+import { Frontend } from './frontend'
+import type { ConnectionSink } from './sink'
+
+/** A sink that records writes and lets a test decide how much is "unsent". */
+function recordingSink() {
+  const writes: Buffer[] = []
+  let closed: 'end' | 'destroy' | undefined
+  let onClose = () => {}
+  const sink: ConnectionSink & { writes: Buffer[]; buffered: number; closed(): typeof closed } = {
+    writes,
+    buffered: 0,
+    write: (chunk) => writes.push(chunk),
+    bufferedBytes: () => sink.buffered,
+    end: () => {
+      closed = 'end'
+      onClose()
+    },
+    destroy: () => {
+      closed = 'destroy'
+      onClose()
+    },
+    onClose: (listener) => {
+      onClose = listener
+    },
+    closed: () => closed,
+  }
+  return sink
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+const event = (topic: string, n: number, size = 10): EncodedEvent => ({
+  topic,
+  id: `e${n}`,
+  ts: Date.now(),
+  json: JSON.stringify({ topic, id: `e${n}`, data: 'x'.repeat(size) }),
+})
+
+let frontend: Frontend
+const metrics = createMetrics({ defaultMetrics: false })
+function make(overrides: Partial<ConstructorParameters<typeof Frontend>[0]> = {}) {
+  frontend = new Frontend(
+    {
+      nodeId: 'n1',
+      heartbeatMs: 60_000,
+      retryMs: 1000,
+      maxBufferedBytes: 10_000,
+      maxConnections: 10,
+      maxSubscriptionsPerConnection: 5,
+      flushWindowMs: 0,
+      ...overrides,
+    },
+    new MemoryRegistry(),
+    metrics,
+    pino({ level: 'silent' }),
+  )
+  return frontend
+}
+afterEach(() => frontend?.drain(0))
+
+describe('Frontend', () => {
+  it('holds frames until the preamble is written, then writes it first', async () => {
+    const f = make()
+    const sink = recordingSink()
+    const connection = await f.open(sink, null, ['t'])
+    f.deliver([event('t', 1)])
+    await tick()
+    expect(sink.writes).toHaveLength(0)
+    connection.start(f.preamble(connection))
+    expect(sink.writes[0]!.toString()).toMatch(/^retry: 1000\n\nevent: likewire.connected\n/)
+    expect(sink.writes.map(String).join('')).toContain('id: e1\n')
+  })
+
+  it('coalesces every frame of one tick into one write, and serializes each event once', async () => {
+    const f = make()
+    const sinks = [recordingSink(), recordingSink()]
+    for (const sink of sinks) {
+      const c = await f.open(sink, null, ['t'])
+      c.start(Buffer.from('start\n\n'))
+    }
+    f.deliver(Array.from({ length: 20 }, (_, i) => event('t', i)))
+    f.deliver([event('t', 20)])
+    await tick()
+    for (const sink of sinks) {
+      expect(sink.writes).toHaveLength(2) // preamble, then one coalesced write
+      expect(sink.writes[1]!.toString().match(/^id: /gm)).toHaveLength(21)
+    }
+  })
+
+  it('drops a connection past its buffer bound and counts it, without touching the others', async () => {
+    const f = make({ maxBufferedBytes: 2_000 })
+    const slow = recordingSink()
+    const fast = recordingSink()
+    ;(await f.open(slow, null, ['t'])).start(Buffer.from('\n'))
+    ;(await f.open(fast, null, ['t'])).start(Buffer.from('\n'))
+    const before =
+      (await metrics.disconnects.get()).values.find((v) => v.labels.reason === 'slow_consumer')?.value ?? 0
+    slow.buffered = 1_900 // the kernel has not taken these bytes: the client stopped reading
+    f.deliver([event('t', 1, 500)])
+    await tick()
+    expect(slow.closed()).toBe('destroy')
+    expect(fast.closed()).toBeUndefined()
+    expect(fast.writes.map(String).join('')).toContain('id: e1')
+    expect(f.connectionCount).toBe(1)
+    const after = (await metrics.disconnects.get()).values.find(
+      (v) => v.labels.reason === 'slow_consumer',
+    )?.value
+    expect(after).toBe(before + 1)
+  })
+
+  it('records a topic in the registry with its first subscriber and removes it with its last', async () => {
+    const registry = new MemoryRegistry()
+    frontend = new Frontend(
+      {
+        nodeId: 'n1',
+        heartbeatMs: 60_000,
+        retryMs: 1000,
+        maxBufferedBytes: 1e6,
+        maxConnections: 10,
+        maxSubscriptionsPerConnection: 5,
+        flushWindowMs: 0,
+      },
+      registry,
+      metrics,
+      pino({ level: 'silent' }),
+    )
+    const a = await frontend.open(recordingSink(), null, ['t'])
+    const b = await frontend.open(recordingSink(), null, ['t'])
+    expect(await registry.nodesFor(['t'])).toEqual(new Map([['t', ['n1']]]))
+    await frontend.unsubscribe(a, ['t'])
+    expect(await registry.nodesFor(['t'])).toEqual(new Map([['t', ['n1']]]))
+    await frontend.unsubscribe(b, ['t'])
+    expect(await registry.nodesFor(['t'])).toEqual(new Map())
+  })
+
+  it('refuses connections and subscriptions past their limits with stable codes', async () => {
+    const f = make({ maxConnections: 1, maxSubscriptionsPerConnection: 2 })
+    const c = await f.open(recordingSink(), null, ['a', 'b'])
+    await expect(f.subscribe(c, ['c'])).rejects.toMatchObject({ status: 400, code: 'too_many_subscriptions' })
+    await expect(f.open(recordingSink(), null, [])).rejects.toMatchObject({
+      status: 429,
+      code: 'too_many_connections',
+    })
+  })
+
+  it('drains with a jittered reconnect hint per connection, then ends each stream', async () => {
+    const f = make()
+    const sinks = [recordingSink(), recordingSink()]
+    for (const sink of sinks) (await f.open(sink, null, [])).start(Buffer.from('\n'))
+    const delays = [0.25, 0.75]
+    f.drain(4000, () => delays.shift()!)
+    expect(sinks[0]!.writes.at(-1)!.toString()).toBe(
+      'retry: 1000\n\nevent: likewire.reconnect\ndata: {"reason":"shutdown","delayMs":1000}\n\n',
+    )
+    expect(sinks[1]!.writes.at(-1)!.toString()).toContain('"delayMs":3000')
+    expect(sinks.map((s) => s.closed())).toEqual(['end', 'end'])
+    await expect(f.open(recordingSink(), null, [])).rejects.toMatchObject({
+      status: 503,
+      code: 'unavailable',
+    })
+  })
+})

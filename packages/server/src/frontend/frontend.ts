@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Metrics } from '../metrics/metrics'
+import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
+import { ControlEvent, controlFrame, dataFrame, type EncodedEvent, retryFrame } from '../protocol/frames'
+import type { Registry } from '../registry/registry'
+import type { DeliveryTarget } from '../transport/transport'
+import { Connection, type DisconnectReason } from './connection'
+import { RegistrySync } from './registry-sync'
+import type { ConnectionSink } from './sink'
+import { TopicTable } from './topic-table'
+
+export interface FrontendConfig {
+  nodeId: string
+  heartbeatMs: number
+  retryMs: number
+  maxBufferedBytes: number
+  maxConnections: number
+  maxSubscriptionsPerConnection: number
+  flushWindowMs: number
+}
+
+/**
+ * The frontend node (connection manager): holds the SSE connections and the in-memory topic table,
+ * and delivers an event with one table lookup and one pre-encoded frame per connection.
+ */
+export class Frontend implements DeliveryTarget {
+  readonly nodeId: string
+  private readonly connections = new Map<string, Connection>()
+  private readonly table = new TopicTable()
+  private readonly sync: RegistrySync
+  private readonly dirty = new Set<Connection>()
+  private flushScheduled = false
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined
+  private draining = false
+  private subscriptionCount = 0
+  /** Called when a topic's local subscriber count changes (viewer counts listen here). */
+  onCountChange: (topic: string) => void = () => {}
+
+  constructor(
+    private readonly config: FrontendConfig,
+    private readonly registry: Registry,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {
+    this.nodeId = config.nodeId
+    this.sync = new RegistrySync(registry, config.nodeId, (topic) => this.table.count(topic) > 0)
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatMs)
+    this.heartbeatTimer.unref()
+    metrics.sources.connections = () => this.connections.size
+    metrics.sources.topics = () => this.table.size
+    metrics.sources.subscriptions = () => this.subscriptionCount
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  /** Topics with at least one local subscriber (what this node must hold in the registry). */
+  localTopics(): string[] {
+    return [...this.table.topics()]
+  }
+
+  localCount(topic: string): number {
+    return this.table.count(topic)
+  }
+
+  /** Accepts a connection with its connect-time topics; the preamble is written only once the registry agrees. */
+  async open(sink: ConnectionSink, identity: unknown, topics: readonly string[]): Promise<Connection> {
+    if (this.draining) throw unavailable('This node is shutting down; reconnect to another')
+    if (this.connections.size >= this.config.maxConnections) {
+      throw new LikewireError(429, ErrorCode.tooManyConnections, 'This node holds its maximum of connections')
+    }
+    const connection = new Connection(randomUUID(), identity, sink)
+    this.connections.set(connection.id, connection)
+    sink.onClose(() => this.remove(connection, 'client_closed'))
+    try {
+      await this.subscribe(connection, topics)
+    } catch (error) {
+      this.remove(connection, 'server_error')
+      throw error
+    }
+    this.metrics.connectionsOpened.inc()
+    return connection
+  }
+
+  /** The frames every stream starts with: reconnect delay, then who it is connected to. */
+  preamble(connection: Connection): Buffer {
+    return Buffer.concat([
+      retryFrame(this.config.retryMs),
+      controlFrame(ControlEvent.connected, {
+        connectionId: connection.id,
+        nodeId: this.nodeId,
+        heartbeatMs: this.config.heartbeatMs,
+      }),
+    ])
+  }
+
+  connection(connectionId: unknown): Connection {
+    const connection = typeof connectionId === 'string' ? this.connections.get(connectionId) : undefined
+    if (!connection) {
+      throw new LikewireError(404, ErrorCode.unknownConnection, 'No open connection with this connectionId')
+    }
+    return connection
+  }
+
+  /** Adds subscriptions; resolves once the registry knows this node wants the new topics. */
+  async subscribe(connection: Connection, topics: readonly string[]): Promise<void> {
+    const fresh = topics.filter((topic) => !connection.topics.has(topic))
+    if (connection.topics.size + fresh.length > this.config.maxSubscriptionsPerConnection) {
+      throw new LikewireError(
+        400,
+        ErrorCode.tooManySubscriptions,
+        `A connection holds at most ${this.config.maxSubscriptionsPerConnection} subscriptions`,
+      )
+    }
+    const firsts: string[] = []
+    for (const topic of fresh) {
+      connection.topics.add(topic)
+      this.subscriptionCount++
+      if (this.table.add(topic, connection)) firsts.push(topic)
+      this.onCountChange(topic)
+    }
+    if (firsts.length === 0) return
+    try {
+      await this.sync.touch(firsts)
+    } catch (error) {
+      this.logger.warn({ err: error }, 'registry unavailable while subscribing')
+      throw unavailable('The registry is unavailable; the subscription is not acknowledged, retry later')
+    }
+  }
+
+  async unsubscribe(connection: Connection, topics: readonly string[]): Promise<void> {
+    const lasts: string[] = []
+    for (const topic of topics) {
+      if (!connection.topics.delete(topic)) continue
+      this.subscriptionCount--
+      if (this.table.remove(topic, connection)) lasts.push(topic)
+      this.onCountChange(topic)
+    }
+    // a failed removal only costs a wasted delivery later: the frontend drops events it has no table entry for
+    if (lasts.length > 0) await this.sync.touch(lasts).catch(() => {})
+  }
+
+  /** Delivers events from a dispatcher: one lookup and one encoded frame per event, queued per connection. */
+  deliver(events: readonly EncodedEvent[]): void {
+    let dropped: Connection[] | undefined
+    const now = Date.now()
+    for (const event of events) {
+      const subscribers = this.table.get(event.topic)
+      if (!subscribers) continue
+      const frame = dataFrame(event)
+      for (const connection of subscribers) {
+        if (connection.enqueue(frame, this.config.maxBufferedBytes)) this.markDirty(connection)
+        else {
+          dropped ??= []
+          dropped.push(connection)
+        }
+      }
+      this.metrics.deliveries.inc(subscribers.size)
+      this.metrics.latency.observe(Math.max(0, now - event.ts) / 1000)
+    }
+    if (dropped) for (const connection of dropped) this.remove(connection, 'slow_consumer')
+  }
+
+  /** Sends one frame to one connection (viewer count snapshot for a new meta subscriber). */
+  sendTo(connection: Connection, frame: Buffer): void {
+    if (connection.closed) return
+    if (connection.enqueue(frame, this.config.maxBufferedBytes)) this.markDirty(connection)
+    else this.remove(connection, 'slow_consumer')
+  }
+
+  private markDirty(connection: Connection): void {
+    this.dirty.add(connection)
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    if (this.config.flushWindowMs > 0) setTimeout(this.flush, this.config.flushWindowMs)
+    else setImmediate(this.flush)
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false
+    for (const connection of this.dirty) connection.flush()
+    this.dirty.clear()
+  }
+
+  private heartbeat(): void {
+    const frame = controlFrame(ControlEvent.heartbeat, { t: Date.now() })
+    for (const connection of this.connections.values()) this.sendTo(connection, frame)
+  }
+
+  /** Forgets a connection and its subscriptions; safe to call twice. */
+  remove(connection: Connection, reason: DisconnectReason): void {
+    if (!this.connections.delete(connection.id)) return
+    this.dirty.delete(connection)
+    const lasts: string[] = []
+    for (const topic of connection.topics) {
+      this.subscriptionCount--
+      if (this.table.remove(topic, connection)) lasts.push(topic)
+      this.onCountChange(topic)
+    }
+    connection.topics.clear()
+    connection.close(reason === 'slow_consumer' ? 'destroy' : 'end')
+    this.metrics.disconnects.inc({ reason })
+    if (reason === 'slow_consumer') this.logger.info({ connectionId: connection.id }, 'dropped slow consumer')
+    if (lasts.length > 0) this.sync.touch(lasts).catch(() => {})
+  }
+
+  /** Graceful close: every client gets a jittered reconnect hint, then its stream ends. */
+  drain(jitterMs: number, random: () => number = Math.random): void {
+    this.draining = true
+    clearInterval(this.heartbeatTimer)
+    for (const connection of [...this.connections.values()]) {
+      const delayMs = Math.round(random() * jitterMs)
+      connection.writeNow(
+        Buffer.concat([
+          retryFrame(delayMs),
+          controlFrame(ControlEvent.reconnect, { reason: 'shutdown', delayMs }),
+        ]),
+      )
+      this.remove(connection, 'shutdown')
+    }
+  }
+
+  /** Re-records every local topic in the registry (after a registry restart or a lost lease). */
+  async resync(): Promise<void> {
+    await this.registry.replaceTopics(this.nodeId, this.localTopics())
+  }
+}

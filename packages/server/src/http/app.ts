@@ -1,0 +1,71 @@
+import type { HttpBindings } from '@hono/node-server'
+import { type Context, Hono } from 'hono'
+import type { Core } from '../core'
+import { ErrorCode, LikewireError } from '../protocol/errors'
+import { limitBody } from './body'
+import { connectHandler } from './connect'
+import { corsMiddleware } from './cors'
+import { errorResponse, toLikewireError } from './errors'
+import { publishHandler } from './publish'
+import { subscribeHandler, unsubscribeHandler } from './subscriptions'
+
+export type LikewireApp = Hono<{ Bindings: HttpBindings }>
+
+/** The protocol v1 routes of one node: frontend routes when it holds connections, publish when it dispatches. */
+export function createApp(core: Core): LikewireApp {
+  const app: LikewireApp = new Hono<{ Bindings: HttpBindings }>()
+  const methodNotAllowed = (allowed: string) => (c: Context) => {
+    c.header('Allow', allowed)
+    return errorResponse(
+      c,
+      new LikewireError(405, ErrorCode.methodNotAllowed, `Use ${allowed} on this route`),
+      core.metrics,
+    )
+  }
+
+  if (core.options.cors !== false) {
+    const cors = corsMiddleware(core.options.cors ?? {})
+    // the stream itself gets its CORS headers in connectHandler; only its preflight goes through here
+    app.use('/v1/*', (c, next) =>
+      c.req.method === 'GET' && c.req.path.endsWith('/v1/connect') ? next() : cors(c, next),
+    )
+  }
+  app.use('/v1/*', limitBody(core.options.maxRequestBytes))
+
+  const { frontend, dispatcher } = core
+  if (frontend) {
+    app.get('/v1/connect', connectHandler(core, frontend))
+    app.all('/v1/connect', methodNotAllowed('GET'))
+    app.post('/v1/subscribe', subscribeHandler(core, frontend))
+    app.all('/v1/subscribe', methodNotAllowed('POST'))
+    app.post('/v1/unsubscribe', unsubscribeHandler(core, frontend))
+    app.all('/v1/unsubscribe', methodNotAllowed('POST'))
+  }
+  if (dispatcher) {
+    app.post('/v1/publish', publishHandler(core, dispatcher))
+    app.all('/v1/publish', methodNotAllowed('POST'))
+  }
+
+  app.get('/healthz', async (c) => {
+    const report = await core.health()
+    return c.json(report, report.status === 'ok' ? 200 : 503)
+  })
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', core.metrics.registry.contentType)
+    return c.body(await core.metrics.registry.metrics())
+  })
+
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new LikewireError(404, ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}`),
+      core.metrics,
+    ),
+  )
+  app.onError((error, c) => {
+    const known = toLikewireError(error, core.logger)
+    if (known) return errorResponse(c, known, core.metrics)
+    return c.json({ error: { code: 'internal_error', message: 'Internal error' } }, 500)
+  })
+  return app
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto'
+import pino from 'pino'
+import type { Core, HealthReport } from './core'
+import { Dispatcher } from './dispatcher/dispatcher'
+import { type PublishInput, validatePublish } from './dispatcher/publish-input'
+import { Frontend } from './frontend/frontend'
+import { createApp, type LikewireApp } from './http/app'
+import { createMetrics } from './metrics/metrics'
+import { defaultOptions, type LikewireOptions } from './options'
+import { ViewerCounts } from './presence/viewer-counts'
+import { MemoryRegistry } from './registry/memory-registry'
+import { InProcessTransport } from './transport/in-process'
+
+export interface Likewire {
+  /** The protocol routes as a Hono app: serve it, or mount it (`app.route('/realtime', lw.app)`). */
+  app: LikewireApp
+  /** Publishes one event in-process, through the same dispatcher path as `POST /v1/publish`. */
+  publish(topic: string, data: unknown): Promise<{ id: string }>
+  /** Publishes a batch in-process. */
+  publishMany(events: readonly PublishInput[]): Promise<{ ids: string[] }>
+  /** Prometheus metrics of this node (also served at `/metrics`). */
+  metrics: Core['metrics']['registry']
+  /** This node's health, as served at `/healthz`. */
+  health(): Promise<HealthReport>
+  /** Graceful close: clients get a jittered reconnect hint, streams end, timers stop. */
+  close(): Promise<void>
+  /** The frontend node and dispatcher inside, for embedding and cluster roles. */
+  frontend: Frontend
+  dispatcher: Dispatcher
+}
+
+export const randomNodeId = () => `node-${randomBytes(4).toString('hex')}`
+
+/** Creates an embedded Likewire: frontend and dispatcher in one process, in-memory registry by default. */
+export function createLikewire(options: LikewireOptions = {}): Likewire {
+  const opts = { ...defaultOptions, ...options }
+  const nodeId = opts.nodeId ?? randomNodeId()
+  const logger = opts.logger ?? pino({ level: opts.logLevel, base: { nodeId } })
+  const metrics = createMetrics({ defaultMetrics: opts.processMetrics })
+  const registry = opts.registry ?? new MemoryRegistry()
+  const inProcess = opts.transport ? undefined : new InProcessTransport()
+  const transport = opts.transport ?? inProcess!
+  const frontend = new Frontend(
+    {
+      nodeId,
+      heartbeatMs: opts.heartbeatMs,
+      retryMs: opts.retryMs,
+      maxBufferedBytes: opts.maxBufferedBytes,
+      maxConnections: opts.maxConnections,
+      maxSubscriptionsPerConnection: opts.maxSubscriptionsPerConnection,
+      flushWindowMs: opts.flushWindowMs,
+    },
+    registry,
+    metrics,
+    logger,
+  )
+  inProcess?.attach(nodeId, frontend)
+  const dispatcher = new Dispatcher(registry, transport, metrics, logger)
+  const viewers = new ViewerCounts(frontend, registry, dispatcher, opts.viewerCountIntervalMs, logger)
+  const registered = registry.registerNode({ nodeId, url: '' }).catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not register node')
+  })
+
+  const core: Core = {
+    nodeId,
+    options: opts,
+    frontend,
+    dispatcher,
+    viewers,
+    registry,
+    metrics,
+    logger,
+    async health() {
+      const registryHealth = await registry
+        .health()
+        .catch((error: unknown) => ({ ok: false, detail: String(error) }))
+      const checks = { registry: registryHealth }
+      return { status: registryHealth.ok ? 'ok' : 'degraded', nodeId, checks }
+    },
+  }
+
+  let closed: Promise<void> | undefined
+  return {
+    app: createApp(core),
+    async publish(topic, data) {
+      await registered
+      const [id] = await dispatcher.publish([validatePublish({ topic, data }, opts.maxPayloadBytes)])
+      return { id: id! }
+    },
+    async publishMany(events) {
+      await registered
+      const ids = await dispatcher.publish(
+        events.map((event) => validatePublish(event, opts.maxPayloadBytes)),
+      )
+      return { ids }
+    },
+    metrics: metrics.registry,
+    health: () => core.health(),
+    close() {
+      closed ??= (async () => {
+        frontend.drain(opts.drainJitterMs)
+        viewers.close()
+        await registry.removeNode(nodeId).catch(() => {})
+        if (!opts.registry) await registry.close()
+        if (!opts.transport) await transport.close()
+      })()
+      return closed
+    },
+    frontend,
+    dispatcher,
+  }
+}

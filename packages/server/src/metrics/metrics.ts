@@ -1,0 +1,79 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/** The platform's Prometheus metrics, on a registry of its own so several instances never collide. */
+export function createMetrics(options: { defaultMetrics: boolean }) {
+  const registry = new Registry()
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'likewire_process_' })
+  const registers = [registry]
+  // gauges read the live state when scraped; the frontend node plugs its counters in here
+  const sources = { connections: () => 0, topics: () => 0, subscriptions: () => 0 }
+  return {
+    registry,
+    sources,
+    connections: new Gauge({
+      name: 'likewire_connections',
+      help: 'Open SSE connections on this frontend node',
+      registers,
+      collect() {
+        this.set(sources.connections())
+      },
+    }),
+    connectionsOpened: new Counter({
+      name: 'likewire_connections_opened_total',
+      help: 'SSE connections accepted',
+      registers,
+    }),
+    disconnects: new Counter({
+      name: 'likewire_disconnects_total',
+      help: 'SSE connections ended, by reason (slow_consumer = dropped past its buffer bound)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    topics: new Gauge({
+      name: 'likewire_topics',
+      help: 'Topics with local subscribers',
+      registers,
+      collect() {
+        this.set(sources.topics())
+      },
+    }),
+    subscriptions: new Gauge({
+      name: 'likewire_subscriptions',
+      help: 'Local subscriptions (connection x topic)',
+      registers,
+      collect() {
+        this.set(sources.subscriptions())
+      },
+    }),
+    published: new Counter({
+      name: 'likewire_published_events_total',
+      help: 'Events accepted by this dispatcher',
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'likewire_deliveries_total',
+      help: 'Event frames queued to connections on this frontend node',
+      registers,
+    }),
+    forwardFailures: new Counter({
+      name: 'likewire_forward_failures_total',
+      help: 'Batches a dispatcher could not deliver to a frontend node or peer datacenter',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'likewire_delivery_latency_seconds',
+      help: 'End-to-end latency: dispatcher receipt to the write on the connection (once per event per node)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'likewire_http_errors_total',
+      help: 'Error answers, by stable code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

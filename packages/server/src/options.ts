@@ -1,0 +1,134 @@
+import type { Logger } from 'pino'
+import type { Registry } from './registry/registry'
+import type { FrontendTransport } from './transport/transport'
+
+/** Who a connection belongs to, as returned by `authenticate`; opaque to Likewire. */
+export type Identity = unknown
+
+export interface CorsOptions {
+  /**
+   * Origins allowed to connect and subscribe from a browser: a list, or `'*'` for any.
+   * @default '*'
+   */
+  origins?: string[] | '*'
+  /**
+   * Allow credentials (cookies). Only ever granted to origins in the `origins` list, never to `'*'`.
+   * @default false
+   */
+  credentials?: boolean
+  /**
+   * How long browsers may cache a preflight answer, in seconds.
+   * @default 600
+   */
+  maxAgeSeconds?: number
+}
+
+export interface LikewireOptions {
+  /**
+   * This node's id in the registry and in `likewire.connected`.
+   * @default a random id
+   */
+  nodeId?: string
+  /**
+   * Interval of `likewire.heartbeat` frames on every stream; clients reconnect after ~2.5 missed.
+   * @default 15000
+   */
+  heartbeatMs?: number
+  /**
+   * The `retry:` value sent at connect: the client's base reconnect delay.
+   * @default 2000
+   */
+  retryMs?: number
+  /**
+   * Largest JSON `data` of one event, in bytes (413 `payload_too_large` past it).
+   * @default 65536
+   */
+  maxPayloadBytes?: number
+  /**
+   * Largest request body, in bytes (413 `payload_too_large` past it).
+   * @default 1048576
+   */
+  maxRequestBytes?: number
+  /**
+   * Most events in one batch publish.
+   * @default 1000
+   */
+  maxBatchSize?: number
+  /**
+   * Most topics one connection may subscribe to (400 `too_many_subscriptions` past it).
+   * @default 100
+   */
+  maxSubscriptionsPerConnection?: number
+  /**
+   * Most connections this process holds (429 `too_many_connections` past it). Keep it under the
+   * process's open-file limit.
+   * @default 19000
+   */
+  maxConnections?: number
+  /**
+   * Bytes a connection may have queued but unsent before it is dropped as a slow consumer
+   * (counted in `likewire_disconnects_total{reason="slow_consumer"}`).
+   * @default 1048576
+   */
+  maxBufferedBytes?: number
+  /**
+   * How long frames for one connection are gathered before one write. 0 flushes once per event-loop
+   * tick; a few ms trade latency for fewer writes under heavy fan-out.
+   * @default 0
+   */
+  flushWindowMs?: number
+  /**
+   * On `close()`, clients are told to reconnect after a random delay in [0, drainJitterMs], so a
+   * restart does not bring every client back in the same instant.
+   * @default 5000
+   */
+  drainJitterMs?: number
+  /**
+   * How often changed viewer counts are published on `<topic>/$viewers`.
+   * @default 500
+   */
+  viewerCountIntervalMs?: number
+  /**
+   * When set, `POST /v1/publish` requires `Authorization: Bearer <apiKey>`.
+   * @default undefined (publishing is open: keep the route internal)
+   */
+  apiKey?: string
+  /**
+   * Called at connect with the request; return an identity, or null/undefined/false to answer 401.
+   * @default every connection is accepted with identity `null`
+   */
+  authenticate?: (request: Request) => Identity | Promise<Identity>
+  /**
+   * Called for each topic a connection subscribes to; return false to answer 403 `forbidden`.
+   * @default every topic is allowed
+   */
+  authorize?: (identity: Identity, topic: string) => boolean | Promise<boolean>
+  /** Cross-origin access for browsers. @default { origins: '*', credentials: false } */
+  cors?: CorsOptions | false
+  /** The topic -> node table. @default an in-memory registry (embedded mode) */
+  registry?: Registry
+  /** How the dispatcher reaches frontend nodes. @default in-process (embedded mode) */
+  transport?: FrontendTransport
+  /** A pino logger. @default pino at level `logLevel` */
+  logger?: Logger
+  /** Level of the default logger. @default 'warn' */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Collect Node process metrics (CPU, memory, event loop) into `/metrics`. @default true */
+  processMetrics?: boolean
+}
+
+export const defaultOptions = {
+  heartbeatMs: 15_000,
+  retryMs: 2_000,
+  maxPayloadBytes: 64 * 1024,
+  maxRequestBytes: 1024 * 1024,
+  maxBatchSize: 1000,
+  maxSubscriptionsPerConnection: 100,
+  maxConnections: 19_000,
+  maxBufferedBytes: 1024 * 1024,
+  flushWindowMs: 0,
+  drainJitterMs: 5_000,
+  viewerCountIntervalMs: 500,
+  logLevel: 'warn',
+  processMetrics: true,
+} as const satisfies LikewireOptions

@@ -1,0 +1,42 @@
+/** Stable error codes of protocol v1: clients branch on these, never on messages. */
+export const ErrorCode = {
+  invalidJson: 'invalid_json',
+  invalidRequest: 'invalid_request',
+  invalidTopic: 'invalid_topic',
+  payloadTooLarge: 'payload_too_large',
+  unknownConnection: 'unknown_connection',
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  tooManySubscriptions: 'too_many_subscriptions',
+  tooManyConnections: 'too_many_connections',
+  unavailable: 'unavailable',
+  notFound: 'not_found',
+  methodNotAllowed: 'method_not_allowed',
+  unsupportedMediaType: 'unsupported_media_type',
+} as const
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429 | 503
+
+/** An error that maps to one HTTP status and one stable code on the wire. */
+export class LikewireError extends Error {
+  readonly code: ErrorCode
+  readonly status: ErrorStatus
+
+  constructor(status: ErrorStatus, code: ErrorCode, message: string) {
+    super(message)
+    this.name = 'LikewireError'
+    this.status = status
+    this.code = code
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } }
+  }
+}
+
+export const invalidTopic = (topic: unknown, why: string) =>
+  new LikewireError(400, ErrorCode.invalidTopic, `Invalid topic ${JSON.stringify(topic)}: ${why}`)
+
+export const unavailable = (message: string) => new LikewireError(503, ErrorCode.unavailable, message)

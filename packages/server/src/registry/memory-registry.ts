@@ -1,0 +1,94 @@
+import type { NodeInfo, Registry, RegistryHealth } from './registry'
+
+/** The registry of embedded mode: one process, so plain maps are the whole truth. */
+export class MemoryRegistry implements Registry {
+  private readonly nodes = new Map<string, NodeInfo>()
+  private readonly topicNodes = new Map<string, Set<string>>()
+  private readonly counts = new Map<string, Map<string, number>>()
+
+  async registerNode(node: NodeInfo): Promise<void> {
+    this.nodes.set(node.nodeId, node)
+  }
+
+  async removeNode(nodeId: string): Promise<void> {
+    this.nodes.delete(nodeId)
+    await this.replaceTopics(nodeId, [])
+    for (const [topic, perNode] of this.counts) {
+      perNode.delete(nodeId)
+      if (perNode.size === 0) this.counts.delete(topic)
+    }
+  }
+
+  async node(nodeId: string): Promise<NodeInfo | undefined> {
+    return this.nodes.get(nodeId)
+  }
+
+  async addTopics(nodeId: string, topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      let set = this.topicNodes.get(topic)
+      if (!set) {
+        set = new Set()
+        this.topicNodes.set(topic, set)
+      }
+      set.add(nodeId)
+    }
+  }
+
+  async removeTopics(nodeId: string, topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      const set = this.topicNodes.get(topic)
+      if (!set) continue
+      set.delete(nodeId)
+      if (set.size === 0) this.topicNodes.delete(topic)
+    }
+  }
+
+  async replaceTopics(nodeId: string, topics: readonly string[]): Promise<void> {
+    const held = [...this.topicNodes].filter(([, set]) => set.has(nodeId)).map(([topic]) => topic)
+    await this.removeTopics(nodeId, held)
+    await this.addTopics(nodeId, topics)
+  }
+
+  async nodesFor(topics: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>()
+    for (const topic of topics) {
+      const set = this.topicNodes.get(topic)
+      if (set && set.size > 0) result.set(topic, [...set])
+    }
+    return result
+  }
+
+  async setViewerCounts(nodeId: string, counts: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    for (const [topic, count] of counts) {
+      let perNode = this.counts.get(topic)
+      if (count > 0) {
+        if (!perNode) {
+          perNode = new Map()
+          this.counts.set(topic, perNode)
+        }
+        perNode.set(nodeId, count)
+      } else if (perNode) {
+        perNode.delete(nodeId)
+        if (perNode.size === 0) this.counts.delete(topic)
+      }
+    }
+  }
+
+  async viewerCounts(topics: readonly string[]): Promise<number[]> {
+    return topics.map((topic) => {
+      let total = 0
+      for (const count of this.counts.get(topic)?.values() ?? []) total += count
+      return total
+    })
+  }
+
+  async claimViewerPublish(): Promise<boolean> {
+    return true
+  }
+
+  async health(): Promise<RegistryHealth> {
+    return { ok: true }
+  }
+
+  async close(): Promise<void> {}
+}
