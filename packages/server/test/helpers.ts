@@ -32,6 +32,8 @@ export interface Stream {
   events: EventSourceMessage[]
   raw: string
   ended: boolean
+  /** Data events received, counted even when not retained. */
+  dataCount: number
   /** Data events (default type) parsed as JSON. */
   data(): Array<{ topic: string; id: string; ts: number; data: unknown }>
   connectionId(): string
@@ -39,7 +41,11 @@ export interface Stream {
 }
 
 /** Opens `GET <url>` as an SSE stream and parses it with eventsource-parser. */
-export function openStream(url: string, headers: Record<string, string> = {}): Promise<Stream> {
+export function openStream(
+  url: string,
+  headers: Record<string, string> = {},
+  { retain = true }: { retain?: boolean } = {},
+): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       const stream: Stream = {
@@ -48,6 +54,7 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
         events: [],
         raw: '',
         ended: false,
+        dataCount: 0,
         data: () => stream.events.filter((e) => e.event === undefined).map((e) => JSON.parse(e.data)),
         connectionId: () => {
           const connected = stream.events.find((e) => e.event === 'likewire.connected')
@@ -56,10 +63,15 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
         },
         close: () => req.destroy(),
       }
-      const parser = createParser({ onEvent: (event) => stream.events.push(event) })
+      const parser = createParser({
+        onEvent: (event) => {
+          if (event.event === undefined) stream.dataCount++
+          if (retain || event.event !== undefined) stream.events.push(event)
+        },
+      })
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => {
-        stream.raw += chunk
+        if (retain) stream.raw += chunk
         parser.feed(chunk)
       })
       res.on('end', () => {

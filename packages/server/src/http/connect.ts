@@ -6,7 +6,7 @@ import type { Core } from '../core'
 import type { Frontend } from '../frontend/frontend'
 import { nodeSink, webStreamSink } from '../frontend/sink'
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { parseTopicList } from '../protocol/topic'
+import { parseTopicList, splitTopicQuery } from '../protocol/topic'
 import { corsHeaders } from './cors'
 
 const SSE_HEADERS = {
@@ -45,7 +45,10 @@ export async function authorize(core: Core, identity: unknown, topics: readonly 
 /** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (DESIGN.md hot path). */
 export function connectHandler(core: Core, frontend: Frontend) {
   return async (c: Context<{ Bindings: HttpBindings }>) => {
-    const topics = parseTopicList(c.req.query('topics') ?? '', core.options.maxSubscriptionsPerConnection)
+    const topics = parseTopicList(
+      splitTopicQuery(c.req.query('topics')),
+      core.options.maxSubscriptionsPerConnection,
+    )
     const identity = await authenticate(core, c.req.raw)
     await authorize(core, identity, topics)
     const cors =

@@ -31,9 +31,13 @@ export function assertSubscribableTopic(topic: unknown): asserts topic is string
   assertPublishableTopic(topic)
 }
 
-/** Parses a `topics` list (array in a JSON body, or comma list in a query) into unique valid topics. */
-export function parseTopicList(value: unknown, max: number): string[] {
-  const list = typeof value === 'string' ? (value === '' ? [] : value.split(',')) : value
+/** Splits the connect query's comma list (`?topics=a,b`). */
+export function splitTopicQuery(query: string | undefined): string[] {
+  return query ? query.split(',') : []
+}
+
+/** Parses a `topics` array into unique valid topics. */
+export function parseTopicList(list: unknown, max: number): string[] {
   if (!Array.isArray(list)) {
     throw new LikewireError(400, 'invalid_request', '"topics" must be an array of topic names')
   }

@@ -1,0 +1,142 @@
+import { createParser } from 'eventsource-parser'
+import { type LikewireEvent, parseEvent } from './event'
+import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type Timers } from './options'
+import { StateReason } from './state'
+import type { Transport } from './transport/transport'
+
+/** Control event types of protocol v1; data events use the default type. */
+export const ControlEvent = {
+  connected: 'likewire.connected',
+  heartbeat: 'likewire.heartbeat',
+  reconnect: 'likewire.reconnect',
+} as const
+
+export interface ConnectedInfo {
+  connectionId: string
+  nodeId: string
+  heartbeatMs: number
+}
+
+/** Why a stream is over, and for a drain hint how long to wait. */
+export interface ConnectionDown {
+  reason: StateReason
+  /** Server-requested delay (`likewire.reconnect`). */
+  delayMs?: number
+  status?: number
+  error?: unknown
+}
+
+export interface ConnectionHandlers {
+  onConnected(info: ConnectedInfo): void
+  onEvent(event: LikewireEvent): void
+  onRetry(ms: number): void
+  onError(error: unknown): void
+  /** Called at most once, and never after `abort()`. */
+  onDown(down: ConnectionDown): void
+}
+
+export interface ConnectionOptions {
+  transport: Transport
+  url: string
+  headers: Record<string, string>
+  timers: Timers
+  /** Fixed watchdog timeout; undefined means 2.5 heartbeats as announced by the server. */
+  heartbeatTimeoutMs: number | undefined
+}
+
+/** One SSE stream: transport bytes -> eventsource-parser -> frames, guarded by a heartbeat watchdog. */
+export function openConnection(options: ConnectionOptions, handlers: ConnectionHandlers): { abort(): void } {
+  const { timers } = options
+  let over = false
+  let watchdog: unknown
+  let timeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_MS * HEARTBEAT_TIMEOUT_FACTOR
+  let abortStream: (() => void) | undefined
+
+  const stop = () => {
+    over = true
+    timers.clearTimeout(watchdog)
+    abortStream?.()
+  }
+  const down = (info: ConnectionDown) => {
+    if (over) return
+    stop()
+    handlers.onDown(info)
+  }
+  const armWatchdog = () => {
+    timers.clearTimeout(watchdog)
+    watchdog = timers.setTimeout(() => down({ reason: StateReason.heartbeatTimeout }), timeoutMs)
+  }
+
+  // a fresh parser per stream: a partial event left by a dead stream is never delivered
+  const parser = createParser({
+    onRetry: (ms) => handlers.onRetry(ms),
+    onEvent(message) {
+      if (over) return // the rest of a chunk after a reconnect hint
+      if (message.event === undefined || message.event === 'message') {
+        const event = parseEvent(message.data, message.id)
+        if (event) handlers.onEvent(event)
+        else
+          handlers.onError(new Error(`likewire: malformed data frame ignored: ${message.data.slice(0, 200)}`))
+        return
+      }
+      if (message.event === ControlEvent.connected) {
+        const info = parseJson(message.data) as Partial<ConnectedInfo> | null
+        if (!info || typeof info.connectionId !== 'string') return down({ reason: StateReason.networkError })
+        const heartbeatMs = typeof info.heartbeatMs === 'number' ? info.heartbeatMs : DEFAULT_HEARTBEAT_MS
+        if (options.heartbeatTimeoutMs === undefined) timeoutMs = heartbeatMs * HEARTBEAT_TIMEOUT_FACTOR
+        armWatchdog()
+        handlers.onConnected({
+          connectionId: info.connectionId,
+          nodeId: String(info.nodeId ?? ''),
+          heartbeatMs,
+        })
+      } else if (message.event === ControlEvent.reconnect) {
+        const hint = parseJson(message.data) as { delayMs?: unknown } | null
+        const delayMs = typeof hint?.delayMs === 'number' && hint.delayMs >= 0 ? hint.delayMs : 0
+        down({ reason: StateReason.serverShutdown, delayMs })
+      }
+      // heartbeats (and unknown control types) only prove liveness, which any chunk already did
+    },
+  })
+
+  armWatchdog() // also bounds a connect that never answers
+  abortStream = options.transport.stream(options.url, options.headers, {
+    onResponse(status) {
+      if (status === 200) return
+      const reason =
+        status === 401
+          ? StateReason.unauthorized
+          : status === 403
+            ? StateReason.forbidden
+            : StateReason.httpError
+      down({ reason, status })
+    },
+    onChunk(text) {
+      if (over) return
+      armWatchdog()
+      parser.feed(text)
+    },
+    onEnd(error) {
+      down(
+        error === undefined
+          ? { reason: StateReason.streamEnded }
+          : { reason: StateReason.networkError, error },
+      )
+    },
+  })
+  if (over) abortStream() // the transport answered synchronously with a failure
+
+  return {
+    abort() {
+      if (!over) stop()
+    },
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,27 @@
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff'
+export { createClient, type LikewireClient } from './client'
+export { type ConnectedInfo, ControlEvent } from './connection'
+export { configure, getDefaultClient, subscribe } from './default-client'
+export { LikewireError } from './errors'
+export type { EventCallback, LikewireEvent } from './event'
+export { alwaysOnline, type OnlineSource, windowOnlineSource } from './online'
+export {
+  type ClientOptions,
+  DEFAULT_DEDUPE_SIZE,
+  DEFAULT_HEARTBEAT_MS,
+  HEARTBEAT_TIMEOUT_FACTOR,
+  type HeadersInput,
+  type Timers,
+} from './options'
+export {
+  type ConnectionState,
+  type ConnectionStatus,
+  INITIAL_STATE,
+  type StateChange,
+  type StateListener,
+  StateReason,
+} from './state'
+export { isSubscribableTopic, TOPIC_PATTERN, VIEWERS_SUFFIX, viewersTopic } from './topic'
+export type { FetchLike } from './transport/fetch'
+export type { HttpResponse, StreamHandlers, Transport, TransportName } from './transport/transport'
+export type { XhrConstructor, XhrLike } from './transport/xhr'

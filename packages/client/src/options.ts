@@ -1,0 +1,163 @@
+import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff'
+import { type OnlineSource, windowOnlineSource } from './online'
+import { type FetchLike, fetchTransport } from './transport/fetch'
+import type { Transport, TransportName } from './transport/transport'
+import { type XhrConstructor, xhrTransport } from './transport/xhr'
+
+/** Timer functions, injectable so tests and unusual runtimes can swap them. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export type HeadersInput = Record<string, string>
+
+export interface ClientOptions {
+  /**
+   * Base URL(s) of the frontend nodes, e.g. `https://rt.example.com/realtime`. After a failure the
+   * client rotates to the next one.
+   */
+  url: string | string[]
+  /**
+   * Headers sent on every request (connect and POSTs), e.g. `Authorization`.
+   * @default {}
+   */
+  headers?: HeadersInput
+  /**
+   * Called before every request (connect and POSTs); its headers override `headers`. May be async,
+   * so a token can be refreshed.
+   * @default undefined
+   */
+  getHeaders?: () => HeadersInput | Promise<HeadersInput>
+  /**
+   * How the stream is read.
+   * @default 'fetch' when fetch with a streaming body exists, else 'xhr' (React Native)
+   */
+  transport?: TransportName
+  /**
+   * The fetch to use.
+   * @default globalThis.fetch, looked up when the client is created
+   */
+  fetch?: FetchLike
+  /**
+   * The XMLHttpRequest class to use.
+   * @default globalThis.XMLHttpRequest, looked up when the client is created
+   */
+  XMLHttpRequest?: XhrConstructor
+  /**
+   * Timer functions.
+   * @default globalThis.setTimeout / clearTimeout, looked up on each call
+   */
+  timers?: Timers
+  /**
+   * Network availability: offline stops the stream, online reconnects at once.
+   * @default window online/offline events where `window.addEventListener` exists, else always online
+   */
+  onlineSource?: OnlineSource
+  /**
+   * No bytes for this long means the stream is dead: abort and reconnect.
+   * @default 2.5 x the `heartbeatMs` from the server's `likewire.connected` frame
+   * (2.5 x 15000 before that frame arrives)
+   */
+  heartbeatTimeoutMs?: number
+  /**
+   * Reconnect backoff: full jitter, doubling per attempt, capped.
+   * @default { baseMs: 1000, maxMs: 30000, stableAfterMs: 10000 }
+   */
+  backoff?: Partial<BackoffOptions>
+  /**
+   * Source of randomness for the backoff jitter, in [0, 1).
+   * @default Math.random
+   */
+  random?: () => number
+  /**
+   * How many recent event ids are remembered to drop re-delivered events.
+   * @default 1000
+   */
+  dedupeSize?: number
+  /**
+   * Receives errors the client cannot throw: a callback that threw, a failed subscribe POST, a bad frame.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void
+}
+
+export const DEFAULT_HEARTBEAT_MS = 15_000
+export const HEARTBEAT_TIMEOUT_FACTOR = 2.5
+export const DEFAULT_DEDUPE_SIZE = 1000
+export { DEFAULT_BACKOFF }
+
+/** Options with every default applied and every platform object resolved. */
+export interface ResolvedOptions {
+  urls: string[]
+  transport: Transport
+  getHeaders: () => Promise<HeadersInput>
+  timers: Timers
+  onlineSource: OnlineSource
+  heartbeatTimeoutMs: number | undefined
+  backoff: BackoffOptions
+  random: () => number
+  dedupeSize: number
+  onError: (error: unknown) => void
+}
+
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  const urls = (Array.isArray(options.url) ? options.url : [options.url]).map((u) => u.replace(/\/+$/, ''))
+  if (urls.length === 0 || urls.some((u) => typeof u !== 'string' || u === '')) {
+    throw new TypeError('likewire: options.url must be a non-empty URL or list of URLs')
+  }
+  const { headers = {}, getHeaders } = options
+  return {
+    urls,
+    transport: resolveTransport(options),
+    getHeaders: async () => ({ ...headers, ...(getHeaders ? await getHeaders() : {}) }),
+    timers: options.timers ?? globalTimers,
+    onlineSource: options.onlineSource ?? windowOnlineSource(),
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    random: options.random ?? Math.random,
+    dedupeSize: options.dedupeSize ?? DEFAULT_DEDUPE_SIZE,
+    onError: options.onError ?? ((error) => console.error('[likewire]', error)),
+  }
+}
+
+// looked up on each call, so fake timers installed after createClient still apply
+const globalTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
+function resolveTransport(options: ClientOptions): Transport {
+  const g = globalThis as { fetch?: FetchLike; XMLHttpRequest?: XhrConstructor }
+  const fetchFn = options.fetch ?? (g.fetch ? (input, init) => g.fetch!(input, init) : undefined)
+  const Xhr = options.XMLHttpRequest ?? g.XMLHttpRequest
+  const name = options.transport ?? pickTransport(options, fetchFn, Xhr)
+  if (name === 'fetch') {
+    if (!fetchFn) throw new TypeError("likewire: transport 'fetch' needs fetch; pass options.fetch")
+    return fetchTransport(fetchFn)
+  }
+  if (!Xhr) throw new TypeError("likewire: transport 'xhr' needs XMLHttpRequest; pass options.XMLHttpRequest")
+  return xhrTransport(Xhr)
+}
+
+function pickTransport(options: ClientOptions, fetchFn?: FetchLike, Xhr?: XhrConstructor): TransportName {
+  if (options.fetch) return 'fetch'
+  if (options.XMLHttpRequest) return 'xhr'
+  if (fetchFn && hasStreamingBody()) return 'fetch'
+  return Xhr ? 'xhr' : 'fetch'
+}
+
+// React Native's fetch has no response.body, so it cannot stream
+function hasStreamingBody(): boolean {
+  const g = globalThis as {
+    Response?: unknown
+    ReadableStream?: unknown
+    TextDecoder?: unknown
+  }
+  return (
+    typeof g.ReadableStream === 'function' &&
+    typeof g.TextDecoder === 'function' &&
+    typeof g.Response === 'function' &&
+    'body' in (g.Response as { prototype: object }).prototype
+  )
+}

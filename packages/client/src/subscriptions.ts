@@ -1,0 +1,49 @@
+import type { EventCallback, LikewireEvent } from './event'
+
+interface Entry {
+  callback: EventCallback
+}
+
+/** Local callbacks per topic; all callbacks of a topic share one server subscription. */
+export class Subscriptions {
+  private readonly byTopic = new Map<string, Set<Entry>>()
+
+  /** Adds a callback; returns its removal (idempotent). `changed` runs when a topic appears or goes. */
+  add(topic: string, callback: EventCallback, changed: () => void): () => void {
+    let entries = this.byTopic.get(topic)
+    if (!entries) {
+      entries = new Set()
+      this.byTopic.set(topic, entries)
+      changed()
+    }
+    const entry: Entry = { callback } // an object per call, so one function subscribed twice counts twice
+    entries.add(entry)
+    return () => {
+      const current = this.byTopic.get(topic)
+      if (!current?.delete(entry)) return
+      if (current.size === 0) {
+        this.byTopic.delete(topic)
+        changed()
+      }
+    }
+  }
+
+  topics(): string[] {
+    return [...this.byTopic.keys()]
+  }
+
+  /** Hands the event to every callback of its topic; one that throws does not stop the others. */
+  deliver(event: LikewireEvent, onError: (error: unknown) => void): void {
+    const entries = this.byTopic.get(event.topic)
+    if (!entries) return
+    for (const entry of [...entries]) {
+      // skip callbacks removed by an earlier callback of this same delivery
+      if (!entries.has(entry)) continue
+      try {
+        entry.callback(event)
+      } catch (error) {
+        onError(error)
+      }
+    }
+  }
+}

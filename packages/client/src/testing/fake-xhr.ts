@@ -1,0 +1,91 @@
+// Test-only fake XMLHttpRequest, driven the way React Native's fires events.
+import type { XhrConstructor, XhrLike } from '../transport/xhr'
+
+export interface FakeXhrInstance extends XhrLike {
+  method: string
+  url: string
+  requestHeaders: Record<string, string>
+  body: string | null | undefined
+  aborted: boolean
+  /** Headers received with `status`. */
+  respond(status: number): void
+  /** More response text, with a readystatechange (3) and a progress event. */
+  push(text: string): void
+  /** The response is complete. */
+  finish(): void
+  /** A network failure. */
+  fail(): void
+}
+
+export function createFakeXhr(respondToPost: (xhr: FakeXhrInstance) => { status: number; body: unknown }) {
+  const instances: FakeXhrInstance[] = []
+
+  class FakeXhr implements FakeXhrInstance {
+    readyState = 0
+    status = 0
+    responseText = ''
+    onreadystatechange: XhrLike['onreadystatechange'] = null
+    onprogress: XhrLike['onprogress'] = null
+    onerror: XhrLike['onerror'] = null
+    onload: XhrLike['onload'] = null
+    method = ''
+    url = ''
+    requestHeaders: Record<string, string> = {}
+    body: string | null | undefined
+    aborted = false
+
+    open(method: string, url: string) {
+      this.method = method
+      this.url = url
+      this.readyState = 1
+    }
+    setRequestHeader(name: string, value: string) {
+      this.requestHeaders[name.toLowerCase()] = value
+    }
+    send(body?: string | null) {
+      this.body = body
+      instances.push(this)
+      if (this.method === 'POST') {
+        queueMicrotask(() => {
+          const answer = respondToPost(this)
+          this.status = answer.status
+          this.responseText = JSON.stringify(answer.body)
+          this.readyState = 4
+          this.onreadystatechange?.()
+          this.onload?.()
+        })
+      }
+    }
+    abort() {
+      this.aborted = true
+    }
+    respond(status: number) {
+      this.status = status
+      this.readyState = 2
+      this.onreadystatechange?.()
+    }
+    push(text: string) {
+      this.responseText += text
+      this.readyState = 3
+      this.onreadystatechange?.()
+      this.onprogress?.()
+    }
+    finish() {
+      this.readyState = 4
+      this.onreadystatechange?.()
+    }
+    fail() {
+      this.status = 0
+      this.readyState = 4
+      this.onreadystatechange?.()
+      this.onerror?.()
+    }
+  }
+
+  return {
+    XMLHttpRequest: FakeXhr as XhrConstructor,
+    instances,
+    connects: () => instances.filter((x) => x.method === 'GET'),
+    posts: () => instances.filter((x) => x.method === 'POST'),
+  }
+}

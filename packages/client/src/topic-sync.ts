@@ -1,0 +1,100 @@
+import { errorCode, LikewireError } from './errors'
+import type { HttpResponse } from './transport/transport'
+
+/** The live stream that subscribe POSTs address. */
+export interface SyncTarget {
+  connectionId: string
+  baseUrl: string
+}
+
+export interface TopicSyncDeps {
+  /** Topics that have at least one local callback. */
+  wanted(): string[]
+  post(baseUrl: string, path: string, body: unknown): Promise<HttpResponse>
+  /** The server forgot this connection (404 unknown_connection), or the POST could not be made. */
+  onConnectionLost(connectionId: string, reason: 'unknown_connection' | 'network_error' | 'http_error'): void
+  onError(error: unknown): void
+}
+
+/**
+ * Keeps the server's topic set for the current stream equal to the wanted topics: changes made in one
+ * tick are diffed once and sent as at most one subscribe and one unsubscribe POST.
+ */
+export class TopicSync {
+  private target: SyncTarget | null = null
+  // what the current stream has, or has been asked to have (connect URL and sent POSTs)
+  private sent = new Set<string>()
+  private scheduled = false
+  private disposed = false
+
+  constructor(private readonly deps: TopicSyncDeps) {}
+
+  /** A new stream is being opened with `topics` in its connect URL. */
+  beginConnect(topics: string[]): void {
+    this.target = null
+    this.sent = new Set(topics)
+  }
+
+  /** The stream is up: send whatever changed while it was connecting. */
+  connected(target: SyncTarget): void {
+    this.target = target
+    this.flush()
+  }
+
+  disconnected(): void {
+    this.target = null
+  }
+
+  dispose(): void {
+    this.disposed = true
+    this.target = null
+  }
+
+  /** Flushes once, after the current tick's other subscribes and unsubscribes. */
+  schedule(): void {
+    if (this.scheduled || this.disposed) return
+    this.scheduled = true
+    // a microtask: every subscribe of the current synchronous run lands in the same POST
+    void Promise.resolve().then(() => {
+      this.scheduled = false
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    const target = this.target
+    if (!target || this.disposed) return
+    const wanted = new Set(this.deps.wanted())
+    const add = [...wanted].filter((t) => !this.sent.has(t))
+    const remove = [...this.sent].filter((t) => !wanted.has(t))
+    for (const t of add) this.sent.add(t)
+    for (const t of remove) this.sent.delete(t)
+    if (add.length > 0) this.send(target, '/v1/subscribe', add)
+    if (remove.length > 0) this.send(target, '/v1/unsubscribe', remove)
+  }
+
+  private send(target: SyncTarget, path: string, topics: string[]): void {
+    const stale = () => this.target?.connectionId !== target.connectionId
+    this.deps.post(target.baseUrl, path, { connectionId: target.connectionId, topics }).then(
+      (response) => {
+        if (response.status >= 200 && response.status < 300) return
+        const code = errorCode(response.body)
+        if (stale()) return // answered for a stream we already replaced
+        if (response.status === 404 && code === 'unknown_connection') {
+          this.deps.onConnectionLost(target.connectionId, 'unknown_connection')
+        } else if (response.status >= 500 && path === '/v1/subscribe') {
+          // the topics may be missing on the server: a fresh stream carries them all in its URL
+          this.deps.onConnectionLost(target.connectionId, 'http_error')
+        } else {
+          const message = `likewire: POST ${path} ${JSON.stringify(topics)} answered ${response.status}`
+          this.deps.onError(new LikewireError(code ?? 'http_error', message, response.status))
+        }
+      },
+      (error: unknown) => {
+        if (stale()) return
+        this.deps.onError(error)
+        if (path === '/v1/subscribe') this.deps.onConnectionLost(target.connectionId, 'network_error')
+      },
+    )
+  }
+}

@@ -1,0 +1,24 @@
+/** What a transport hands back for a streamed GET. Called in order: response, chunks, then end once. */
+export interface StreamHandlers {
+  /** Status line arrived; the client may abort here (e.g. on 401). */
+  onResponse(status: number): void
+  /** Decoded text, as it arrives; may be '' when only part of a character arrived. */
+  onChunk(text: string): void
+  /** The stream is over: cleanly (no error) or not. Never called after abort. */
+  onEnd(error?: unknown): void
+}
+
+export interface HttpResponse {
+  status: number
+  body: string
+}
+
+/** How bytes move: fetch streaming or XMLHttpRequest progress. Adapters translate, nothing more. */
+export interface Transport {
+  /** Opens a streaming GET; returns the function that aborts it. */
+  stream(url: string, headers: Record<string, string>, handlers: StreamHandlers): () => void
+  /** A plain POST of a JSON body. Rejects only on network failure. */
+  post(url: string, headers: Record<string, string>, body: string): Promise<HttpResponse>
+}
+
+export type TransportName = 'fetch' | 'xhr'
