@@ -1,0 +1,137 @@
+import { createLikewire, type Likewire, type Listening, listen } from '@likewire/server'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createClient, type LikewireClient, type LikewireEvent } from '../src/index'
+import { startProxy, type TcpProxy } from './tcp-proxy'
+
+let lw: Likewire
+let listening: Listening
+let proxy: TcpProxy | undefined
+const clients: LikewireClient[] = []
+
+async function start(options: Parameters<typeof createLikewire>[0] = {}) {
+  lw = createLikewire({ logLevel: 'silent', processMetrics: false, ...options })
+  listening = await listen(lw.app, { port: 0 })
+}
+
+function client(url: string, options: Partial<Parameters<typeof createClient>[0]> = {}) {
+  const c = createClient({ url, backoff: { baseMs: 20, maxMs: 200 }, ...options })
+  clients.push(c)
+  return c
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  await proxy?.close()
+  proxy = undefined
+  await lw?.close()
+  await listening?.close()
+})
+
+const connected = (c: LikewireClient) => vi.waitFor(() => expect(c.state.status).toBe('connected'))
+
+describe('client and server, for real', () => {
+  it('subscribes, then receives what is published', async () => {
+    await start()
+    const c = client(listening.url)
+    const got: LikewireEvent[] = []
+    c.subscribe('live:1:likes', (event) => got.push(event))
+    await connected(c)
+    const { id } = await lw.publish('live:1:likes', { by: 'ann' })
+    await vi.waitFor(() => expect(got).toHaveLength(1))
+    expect(got[0]).toMatchObject({ topic: 'live:1:likes', id, data: { by: 'ann' } })
+  })
+
+  it('serves many clients and topics with no cross-talk', async () => {
+    await start()
+    const received = new Map<string, unknown[]>()
+    for (let i = 0; i < 12; i++) {
+      const c = client(listening.url)
+      const mine: unknown[] = []
+      received.set(`c${i}`, mine)
+      c.subscribe(`room:${i % 4}`, (event) => mine.push(event.data))
+      c.subscribe(`user:${i}`, (event) => mine.push(event.data))
+    }
+    for (const c of clients) await connected(c)
+    // subscribes in one tick went in the connect URL or one POST: wait until the server has them all
+    await vi.waitFor(async () =>
+      expect(await lw.metrics.getSingleMetricAsString('likewire_subscriptions')).toMatch(/ 24$/m),
+    )
+    await lw.publishMany([0, 1, 2, 3].map((r) => ({ topic: `room:${r}`, data: `room-${r}` })))
+    await lw.publishMany(Array.from({ length: 12 }, (_, i) => ({ topic: `user:${i}`, data: `user-${i}` })))
+    for (let i = 0; i < 12; i++) {
+      await vi.waitFor(() => expect(received.get(`c${i}`)).toEqual([`room-${i % 4}`, `user-${i}`]))
+    }
+  })
+
+  it('after the server cuts its socket: reconnects, resubscribes, delivers again, no duplicate callback', async () => {
+    await start()
+    const c = client(listening.url)
+    const got: unknown[] = []
+    c.subscribe('a', (event) => got.push(event.data))
+    c.subscribe('b', (event) => got.push(event.data))
+    await connected(c)
+    const first = c.state.connectionId
+    await lw.publish('a', 1)
+    await vi.waitFor(() => expect(got).toEqual([1]))
+
+    listening.server.closeAllConnections()
+    await vi.waitFor(() => expect(c.state.status).not.toBe('connected'))
+    await connected(c)
+    expect(c.state.connectionId).not.toBe(first)
+    await lw.publish('b', 2)
+    await lw.publish('a', 3)
+    await vi.waitFor(() => expect(got).toEqual([1, 2, 3]))
+  })
+
+  it('reconnects when heartbeats stop arriving (silent network), then delivers', async () => {
+    await start({ heartbeatMs: 100 })
+    proxy = await startProxy(listening.port)
+    const c = client(proxy.url)
+    const reasons: string[] = []
+    c.onStateChange(({ newState }) => reasons.push(`${newState.status}:${newState.reason}`))
+    const got: unknown[] = []
+    c.subscribe('t', (event) => got.push(event.data))
+    await connected(c)
+    const first = c.state.connectionId
+    proxy.freeze()
+    await vi.waitFor(() => expect(reasons).toContain('reconnecting:heartbeat_timeout'), { timeout: 5000 })
+    proxy.thaw()
+    await vi.waitFor(() =>
+      expect(c.state.status === 'connected' && c.state.connectionId !== first).toBe(true),
+    )
+    await lw.publish('t', 'after')
+    await vi.waitFor(() => expect(got).toEqual(['after']))
+  })
+
+  it('moves through reconnecting to connected when the server restarts with a reconnect hint', async () => {
+    await start({ drainJitterMs: 50 })
+    const port = listening.port
+    const c = client(listening.url)
+    const got: unknown[] = []
+    c.subscribe('t', (event) => got.push(event.data))
+    await connected(c)
+    await lw.close()
+    await listening.close()
+    await vi.waitFor(() => expect(c.state.status).toBe('reconnecting'))
+    lw = createLikewire({ logLevel: 'silent', processMetrics: false })
+    listening = await listen(lw.app, { port })
+    await connected(c)
+    await lw.publish('t', 'back')
+    await vi.waitFor(() => expect(got).toEqual(['back']))
+  })
+
+  it('stops with a clear state on 401 instead of hammering the server', async () => {
+    let attempts = 0
+    await start({
+      authenticate: () => {
+        attempts++
+        return null
+      },
+    })
+    const c = client(listening.url)
+    c.subscribe('t', () => {})
+    await vi.waitFor(() => expect(c.state).toMatchObject({ status: 'closed', reason: 'unauthorized' }))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(attempts).toBe(1)
+  })
+})

@@ -1,0 +1,7 @@
+export type { ConnectionState, ConnectionStatus, LikewireClient, LikewireEvent } from '@likewire/client'
+export { LikewireProvider, type LikewireProviderProps } from './LikewireProvider'
+export { useConnectionState } from './useConnectionState'
+export { useLikewireClient } from './useLikewireClient'
+export { type UseTopicOptions, useTopic } from './useTopic'
+export { DEFAULT_EVENT_LIMIT, type UseTopicEventsOptions, useTopicEvents } from './useTopicEvents'
+export { useViewerCount } from './useViewerCount'
