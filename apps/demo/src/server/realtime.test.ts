@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { createClient, type LikewireEvent, viewersTopic } from '@likewire/client'
+import { createLikewire } from '@likewire/server'
+import { afterEach, expect, it } from 'vitest'
+import { createDemoApp } from './app.js'
+import { createMemoryStore } from './store.js'
+import { defaultVideos } from './videos.js'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+it('a like POSTed to the demo reaches a subscriber of that video (only) through Likewire at /realtime', async () => {
+  const lw = createLikewire({ logLevel: 'silent', processMetrics: false })
+  const demo = createDemoApp({
+    videos: defaultVideos(),
+    store: createMemoryStore(),
+    publisher: lw,
+    realtime: lw.app,
+  })
+  const server = serve({
+    fetch: demo.app.fetch,
+    port: 0,
+    hostname: '127.0.0.1',
+    overrideGlobalObjects: false,
+  })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  cleanups.push(
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+    () => lw.close(),
+    () => demo.close(),
+  )
+
+  const client = createClient({ url: `${base}/realtime` })
+  cleanups.push(() => client.close())
+  const received: LikewireEvent[] = []
+  client.subscribe('video:red:likes', (event) => received.push(event))
+  // the count of this topic's subscribers includes us once our subscription is live
+  await new Promise<void>((resolve) => {
+    client.subscribe<{ count: number }>(viewersTopic('video:red:likes'), (event) => {
+      if (event.data.count > 0) resolve()
+    })
+  })
+
+  const like = await fetch(`${base}/api/videos/red/likes`, { method: 'POST' })
+  expect(like.status).toBe(201)
+  await fetch(`${base}/api/videos/green/likes`, { method: 'POST' })
+
+  await expect
+    .poll(() => received.map(({ topic, data }) => ({ topic, data })))
+    .toEqual([{ topic: 'video:red:likes', data: { videoId: 'red', likeCount: 1, delta: 1 } }])
+})

@@ -1,0 +1,37 @@
+import { Redis } from 'ioredis'
+import type { Comment } from '../shared/api.js'
+import type { VideoStore } from './store.js'
+
+/** The store for several demo processes (`REDIS_URL`): a counter and a capped list per video. */
+export function createRedisStore(url: string, options: { prefix?: string } = {}): VideoStore {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  const prefix = options.prefix ?? 'likewire-demo:'
+  const key = (videoId: string, what: string) => `${prefix}video:${videoId}:${what}`
+  return {
+    async addLikes(videoId, count) {
+      return redis.incrby(key(videoId, 'likes'), count)
+    },
+    async likeCount(videoId) {
+      return Number((await redis.get(key(videoId, 'likes'))) ?? 0)
+    },
+    async addComment(comment, limit) {
+      const results = await redis
+        .multi()
+        .rpush(key(comment.videoId, 'comments'), JSON.stringify(comment))
+        .ltrim(key(comment.videoId, 'comments'), -limit, -1)
+        .incr(key(comment.videoId, 'comment-count'))
+        .exec()
+      return Number(results?.[2]?.[1] ?? 0)
+    },
+    async recentComments(videoId, limit) {
+      const rows = await redis.lrange(key(videoId, 'comments'), -limit, -1)
+      return rows.map((row) => JSON.parse(row) as Comment)
+    },
+    async commentCount(videoId) {
+      return Number((await redis.get(key(videoId, 'comment-count'))) ?? 0)
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}

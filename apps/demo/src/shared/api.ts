@@ -1,0 +1,67 @@
+/**
+ * The demo's HTTP API and event payloads, shared by the server (the talk's "likes backend" and
+ * "comments backend") and the page.
+ */
+
+/** Longest comment text accepted, after trimming. */
+export const COMMENT_MAX_LENGTH = 280
+/** Longest author name accepted, after trimming. */
+export const AUTHOR_MAX_LENGTH = 40
+/** Comments kept per video and returned to a new viewer. */
+export const COMMENT_HISTORY = 50
+
+/** Topic names: one per video and kind of event, so a page receives only the video it watches. */
+export const topics = {
+  likes: (videoId: string) => `video:${videoId}:likes`,
+  comments: (videoId: string) => `video:${videoId}:comments`,
+  crowd: (videoId: string) => `video:${videoId}:crowd`,
+}
+
+export interface VideoSummary {
+  id: string
+  title: string
+  host: string
+  color: string
+  startedAt: number
+  likeCount: number
+  commentCount: number
+}
+
+export interface Comment {
+  id: string
+  videoId: string
+  author: string
+  text: string
+  createdAt: number
+}
+
+export interface CrowdState {
+  enabled: boolean
+  /** When the simulated crowd stops by itself (ms since epoch), or null when off. */
+  endsAt: number | null
+}
+
+/** `GET /api/videos/:id`: everything a new viewer needs so the page does not start empty. */
+export interface VideoState {
+  video: VideoSummary
+  likeCount: number
+  comments: Comment[]
+  crowd: CrowdState
+}
+
+/** Published on `video:<id>:likes`. `delta` > 1 when a batch of likes is published at once (the crowd). */
+export interface LikeEvent {
+  videoId: string
+  likeCount: number
+  delta: number
+}
+
+/** Published on `video:<id>:comments`. */
+export type CommentEvent = Comment
+
+/** Published on `video:<id>:crowd` when the crowd switch changes. */
+export type CrowdEvent = CrowdState
+
+export interface ApiError {
+  error: { code: string; message: string }
+}

@@ -1,0 +1,34 @@
+import type { ApiError } from '../shared/api'
+
+/** A failed API call, with the server's stable error code. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: { Accept: 'application/json', ...(init?.body ? { 'Content-Type': 'application/json' } : {}) },
+    })
+  } catch {
+    throw new RequestError(0, 'network_error', 'Could not reach the server. Check your connection.')
+  }
+  const body = (await response.json().catch(() => null)) as (T & Partial<ApiError>) | null
+  if (!response.ok) {
+    const error = body?.error
+    throw new RequestError(response.status, error?.code ?? 'http_error', error?.message ?? 'Request failed.')
+  }
+  return body as T
+}
+
+export const getJson = <T>(path: string) => request<T>(path)
+export const postJson = <T>(path: string, data?: unknown) =>
+  request<T>(path, { method: 'POST', body: data === undefined ? '{}' : JSON.stringify(data) })
