@@ -1,3 +1,9 @@
+export {
+  createDispatcherNode,
+  type DispatcherNode,
+  type DispatcherNodeOptions,
+} from './cluster/dispatcher-node'
+export { createFrontendNode, type FrontendNode, type FrontendNodeOptions } from './cluster/frontend-node'
 export type { Core, HealthReport } from './core'
 export { Dispatcher, type PeerForwarder } from './dispatcher/dispatcher'
 export type { PublishInput } from './dispatcher/publish-input'
@@ -10,7 +16,11 @@ export { type CorsOptions, defaultOptions, type Identity, type LikewireOptions }
 export { ErrorCode, LikewireError } from './protocol/errors'
 export type { EncodedEvent, PublishedEvent } from './protocol/frames'
 export { TOPIC_PATTERN, viewersTopic } from './protocol/topic'
+export { createPublisher, type Publisher, type PublisherOptions } from './publisher/publisher'
 export { MemoryRegistry } from './registry/memory-registry'
+export { RedisRegistry, type RedisRegistryOptions } from './registry/redis-registry'
 export type { NodeInfo, Registry, RegistryHealth } from './registry/registry'
+export { HttpTransport, type HttpTransportOptions } from './transport/http-transport'
 export { InProcessTransport } from './transport/in-process'
+export { HttpPeerForwarder, type PeerForwarderOptions } from './transport/peer-forwarder'
 export type { DeliveryTarget, FrontendTransport } from './transport/transport'

@@ -5,10 +5,11 @@ import { Dispatcher } from './dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from './dispatcher/publish-input'
 import { Frontend } from './frontend/frontend'
 import { createApp, type LikewireApp } from './http/app'
-import { createMetrics } from './metrics/metrics'
+import { createMetrics, type Metrics } from './metrics/metrics'
 import { defaultOptions, type LikewireOptions } from './options'
 import { ViewerCounts } from './presence/viewer-counts'
 import { MemoryRegistry } from './registry/memory-registry'
+import type { Registry } from './registry/registry'
 import { InProcessTransport } from './transport/in-process'
 
 export interface Likewire {
@@ -24,22 +25,25 @@ export interface Likewire {
   health(): Promise<HealthReport>
   /** Graceful close: clients get a jittered reconnect hint, streams end, timers stop. */
   close(): Promise<void>
-  /** The frontend node and dispatcher inside, for embedding and cluster roles. */
+  /** The frontend node, dispatcher and registry inside, for embedding and cluster roles. */
   frontend: Frontend
   dispatcher: Dispatcher
+  registry: Registry
 }
 
 export const randomNodeId = () => `node-${randomBytes(4).toString('hex')}`
 
 /** Creates an embedded Likewire: frontend and dispatcher in one process, in-memory registry by default. */
-export function createLikewire(options: LikewireOptions = {}): Likewire {
+export function createLikewire(
+  options: LikewireOptions = {},
+  extra: { healthChecks?: () => Promise<HealthReport['checks']>; metrics?: Metrics } = {},
+): Likewire {
   const opts = { ...defaultOptions, ...options }
   const nodeId = opts.nodeId ?? randomNodeId()
   const logger = opts.logger ?? pino({ level: opts.logLevel, base: { nodeId } })
-  const metrics = createMetrics({ defaultMetrics: opts.processMetrics })
+  const metrics = extra.metrics ?? createMetrics({ defaultMetrics: opts.processMetrics })
   const registry = opts.registry ?? new MemoryRegistry()
-  const inProcess = opts.transport ? undefined : new InProcessTransport()
-  const transport = opts.transport ?? inProcess!
+  const transport = opts.transport ?? new InProcessTransport()
   const frontend = new Frontend(
     {
       nodeId,
@@ -54,12 +58,15 @@ export function createLikewire(options: LikewireOptions = {}): Likewire {
     metrics,
     logger,
   )
-  inProcess?.attach(nodeId, frontend)
+  // a frontend node always reaches itself in-process, even in a cluster
+  if (transport instanceof InProcessTransport) transport.attach(nodeId, frontend)
   const dispatcher = new Dispatcher(registry, transport, metrics, logger)
   const viewers = new ViewerCounts(frontend, registry, dispatcher, opts.viewerCountIntervalMs, logger)
-  const registered = registry.registerNode({ nodeId, url: '' }).catch((error: unknown) => {
-    logger.warn({ err: error }, 'could not register node')
-  })
+  const registered = registry
+    .registerNode({ nodeId, url: opts.internalUrl ?? '' })
+    .catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not register node')
+    })
 
   const core: Core = {
     nodeId,
@@ -74,8 +81,9 @@ export function createLikewire(options: LikewireOptions = {}): Likewire {
       const registryHealth = await registry
         .health()
         .catch((error: unknown) => ({ ok: false, detail: String(error) }))
-      const checks = { registry: registryHealth }
-      return { status: registryHealth.ok ? 'ok' : 'degraded', nodeId, checks }
+      const checks = { registry: registryHealth, ...(await extra.healthChecks?.()) }
+      const ok = Object.values(checks).every((check) => check.ok)
+      return { status: ok ? 'ok' : 'degraded', nodeId, checks }
     },
   }
 
@@ -108,5 +116,6 @@ export function createLikewire(options: LikewireOptions = {}): Likewire {
     },
     frontend,
     dispatcher,
+    registry,
   }
 }

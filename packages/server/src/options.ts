@@ -105,6 +105,11 @@ export interface LikewireOptions {
   authorize?: (identity: Identity, topic: string) => boolean | Promise<boolean>
   /** Cross-origin access for browsers. @default { origins: '*', credentials: false } */
   cors?: CorsOptions | false
+  /**
+   * The URL dispatchers use to reach this node's internal delivery route (cluster mode).
+   * @default '' (embedded: delivered in-process)
+   */
+  internalUrl?: string
   /** The topic -> node table. @default an in-memory registry (embedded mode) */
   registry?: Registry
   /** How the dispatcher reaches frontend nodes. @default in-process (embedded mode) */

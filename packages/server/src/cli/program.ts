@@ -1,4 +1,6 @@
 import { Command } from 'commander'
+import { dispatcherCommand } from './dispatcher'
+import { frontendCommand } from './frontend'
 import { standaloneCommand } from './standalone'
 
 /** The `likewire` command line: one subcommand per deployment role. */
@@ -7,5 +9,7 @@ export function createProgram(): Command {
     .description('Likewire: real-time topic publish/subscribe over Server-Sent Events')
     .showHelpAfterError()
   standaloneCommand(program)
+  frontendCommand(program)
+  dispatcherCommand(program)
   return program
 }

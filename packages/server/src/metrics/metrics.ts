@@ -55,6 +55,17 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       help: 'Event frames queued to connections on this frontend node',
       registers,
     }),
+    received: new Counter({
+      name: 'likewire_deliveries_received_total',
+      help: 'Events this frontend node received from dispatchers (cluster mode)',
+      registers,
+    }),
+    peerForwarded: new Counter({
+      name: 'likewire_peer_forwarded_events_total',
+      help: 'Events forwarded to (out) or received from (in) peer datacenters',
+      labelNames: ['direction'] as const,
+      registers,
+    }),
     forwardFailures: new Counter({
       name: 'likewire_forward_failures_total',
       help: 'Batches a dispatcher could not deliver to a frontend node or peer datacenter',

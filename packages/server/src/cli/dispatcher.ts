@@ -1,0 +1,50 @@
+import { type Command, Option } from 'commander'
+import { createDispatcherNode } from '../cluster/dispatcher-node'
+import { listen } from '../http/listen'
+import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
+import { type CommonFlags, commonOptions, intOption, onShutdown } from './common'
+
+/** `likewire dispatcher`: stateless; takes publishes and forwards them to subscribed frontends. */
+export function dispatcherCommand(program: Command): void {
+  clusterOptions(
+    commonOptions(
+      program.command('dispatcher').description('Run a dispatcher node: takes publishes (cluster mode)'),
+    ),
+  )
+    .addOption(new Option('--dc <name>', "this datacenter's name").env('LIKEWIRE_DC').default('dc1'))
+    .addOption(
+      new Option('--peers <list>', 'peer datacenters: dc2=URL[|URL],dc3=URL (dispatcher URLs)').env(
+        'LIKEWIRE_PEERS',
+      ),
+    )
+    .action(async (flags: CommonFlags & ClusterFlags & { dc: string; peers?: string }) => {
+      const secret = requireSecret(flags)
+      const peers = parsePeers(flags.peers)
+      const node = await createDispatcherNode({
+        redis: flags.redis,
+        secret,
+        keyPrefix: flags.keyPrefix,
+        dc: flags.dc,
+        peers,
+        apiKey: flags.apiKey,
+        logLevel: flags.logLevel,
+        cors: flags.corsOrigins ? { origins: flags.corsOrigins.split(',') } : undefined,
+        ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
+      })
+      const listening = await listen(node.app, {
+        port: intOption(flags.port, 'port'),
+        hostname: flags.host,
+      }).catch(async (error) => {
+        await node.close()
+        throw error
+      })
+      const peerList = Object.keys(peers).join(', ') || 'none'
+      console.log(
+        `likewire dispatcher (${flags.dc}) listening on ${listening.url} (redis ${flags.redis}; peers: ${peerList})`,
+      )
+      onShutdown(async () => {
+        await node.close()
+        await listening.close()
+      })
+    })
+}

@@ -1,0 +1,47 @@
+import { type Command, Option } from 'commander'
+import { createFrontendNode } from '../cluster/frontend-node'
+import { listen } from '../http/listen'
+import { type ClusterFlags, clusterOptions, requireSecret } from './cluster-flags'
+import { type CommonFlags, commonOptions, intOption, onShutdown } from './common'
+
+/** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
+export function frontendCommand(program: Command): void {
+  clusterOptions(
+    commonOptions(
+      program.command('frontend').description('Run a frontend node: holds SSE connections (cluster mode)'),
+    ),
+  )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        'URL dispatchers use to reach this node (default: http://<host>:<port>)',
+      ).env('LIKEWIRE_PUBLIC_URL'),
+    )
+    .action(async (flags: CommonFlags & ClusterFlags & { publicUrl?: string }) => {
+      const secret = requireSecret(flags)
+      const port = intOption(flags.port, 'port')
+      const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
+      const node = await createFrontendNode({
+        redis: flags.redis,
+        secret,
+        keyPrefix: flags.keyPrefix,
+        internalUrl: (flags.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, ''),
+        apiKey: flags.apiKey,
+        heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
+        logLevel: flags.logLevel,
+        cors: flags.corsOrigins ? { origins: flags.corsOrigins.split(',') } : undefined,
+        ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
+      })
+      const listening = await listen(node.app, { port, hostname: flags.host }).catch(async (error) => {
+        await node.close()
+        throw error
+      })
+      console.log(
+        `likewire frontend ${node.frontend.nodeId} listening on ${listening.url} (redis ${flags.redis})`,
+      )
+      onShutdown(async () => {
+        await node.close()
+        await listening.close()
+      })
+    })
+}

@@ -1,0 +1,106 @@
+import { limitBody } from '../http/body'
+import { createLikewire, type Likewire } from '../likewire'
+import { createMetrics } from '../metrics/metrics'
+import type { LikewireOptions } from '../options'
+import { RedisRegistry } from '../registry/redis-registry'
+import { HttpTransport } from '../transport/http-transport'
+import { InProcessTransport } from '../transport/in-process'
+import { deliverHandler, INTERNAL_BODY_LIMIT } from './internal-routes'
+
+export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport'> {
+  /** Redis URL of this datacenter's registry. */
+  redis: string
+  /** Shared secret of the cluster (the same on every node). */
+  secret: string
+  /** Base URL dispatchers use to reach this node, e.g. `http://10.0.0.5:8080`. */
+  internalUrl: string
+  /** @default 'likewire:' */
+  keyPrefix?: string
+  /** Lease lifetime; a dead node is pruned after this. @default 5000 */
+  leaseTtlMs?: number
+}
+
+export interface FrontendNode extends Likewire {
+  registry: RedisRegistry
+}
+
+/**
+ * A cluster frontend node: holds SSE connections, records its topics and lease in Redis, takes
+ * deliveries from dispatchers on an internal route, and re-records everything by itself whenever the
+ * registry lost it (Redis restarted empty, lease expired).
+ */
+export async function createFrontendNode(options: FrontendNodeOptions): Promise<FrontendNode> {
+  const registry = new RedisRegistry({
+    url: options.redis,
+    keyPrefix: options.keyPrefix,
+    leaseTtlMs: options.leaseTtlMs,
+  })
+  await registry.ready()
+  const transport = new InProcessTransport(new HttpTransport({ registry, secret: options.secret }))
+  let lastError = ''
+  const heldKey = () => `${options.keyPrefix ?? 'likewire:'}held:${lw.frontend.nodeId}`
+  // the lease exists and Redis holds exactly the local topics: what dispatchers will read, checked directly
+  const probe = async (): Promise<boolean> => {
+    const [lease, held] = await Promise.all([
+      registry.node(lw.frontend.nodeId),
+      registry.redis.scard(heldKey()),
+    ])
+    return lease !== undefined && held === lw.frontend.localTopics().length
+  }
+  const metrics = createMetrics({ defaultMetrics: options.processMetrics ?? true })
+  const lw = createLikewire(
+    { ...options, registry, transport },
+    {
+      metrics,
+      healthChecks: async () => {
+        const ok = await probe().catch((error: unknown) => {
+          lastError = error instanceof Error ? error.message : String(error)
+          return false
+        })
+        if (!ok) void tick()
+        return {
+          registration: ok ? { ok } : { ok, detail: `lease or topics missing in the registry ${lastError}` },
+        }
+      },
+    },
+  )
+  const node = { nodeId: lw.frontend.nodeId, url: options.internalUrl }
+
+  // renew the lease, and compare what Redis holds for this node with the local table: probe, not ping
+  let ticking = false
+  const tick = async () => {
+    if (ticking) return
+    ticking = true
+    try {
+      const lost = await registry.renewLease(node)
+      const held = await registry.redis.scard(heldKey())
+      if (lost || held !== lw.frontend.localTopics().length) await lw.frontend.resync()
+      lastError = ''
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error)
+    } finally {
+      ticking = false
+    }
+  }
+  await tick()
+  const timer = setInterval(tick, Math.max(100, Math.floor(registry.leaseTtlMs / 3)))
+  timer.unref()
+  registry.redis.on('ready', () => void tick())
+
+  lw.app.post(
+    '/internal/v1/deliver',
+    limitBody(INTERNAL_BODY_LIMIT),
+    deliverHandler(lw.frontend, options.secret, metrics),
+  )
+  const close = lw.close
+  return {
+    ...lw,
+    registry,
+    close: async () => {
+      clearInterval(timer)
+      await close()
+      await registry.close()
+      await transport.close()
+    },
+  }
+}

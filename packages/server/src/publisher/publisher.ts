@@ -1,0 +1,138 @@
+import { ErrorCode, LikewireError } from '../protocol/errors'
+import { assertPublishableTopic } from '../protocol/topic'
+
+export interface PublisherOptions {
+  /** Base URLs of dispatchers (or standalone nodes); a failed one is skipped for the next. */
+  dispatchers: string[]
+  /** Sent as `Authorization: Bearer <apiKey>`. @default undefined */
+  apiKey?: string
+  /**
+   * Attempts per batch across dispatchers before the publish fails.
+   * @default dispatchers.length, at least 2
+   */
+  maxAttempts?: number
+  /** Per-request timeout. @default 3000 */
+  timeoutMs?: number
+  /** Most events sent in one request. @default 500 */
+  maxBatchSize?: number
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof fetch
+}
+
+export interface Publisher {
+  /** Publishes one event; resolves with its id once a dispatcher accepted it (202). */
+  publish(topic: string, data: unknown): Promise<{ id: string }>
+  /** Stops accepting publishes; those already queued are still sent. */
+  close(): Promise<void>
+}
+
+interface Queued {
+  topic: string
+  data: unknown
+  resolve: (value: { id: string }) => void
+  reject: (error: unknown) => void
+}
+
+/** A failure worth another dispatcher: network errors, timeouts, 5xx. A 4xx is the caller's and final. */
+class Retryable extends Error {}
+
+/**
+ * For app backends (the talk's likes backend): publishes over HTTP, batching what is published in one
+ * tick, failing over to the next dispatcher. A publish resolves only on a 202: nothing is reported
+ * published that no dispatcher accepted.
+ */
+export function createPublisher(options: PublisherOptions): Publisher {
+  if (options.dispatchers.length === 0) throw new Error('createPublisher: give at least one dispatcher URL')
+  const doFetch = options.fetch ?? globalThis.fetch
+  const maxAttempts = options.maxAttempts ?? Math.max(2, options.dispatchers.length)
+  const maxBatch = options.maxBatchSize ?? 500
+  let next = 0
+  let queue: Queued[] = []
+  let scheduled = false
+  let closed = false
+  const inFlight = new Set<Promise<void>>()
+
+  async function post(url: string, batch: Queued[]): Promise<string[]> {
+    let res: Response
+    try {
+      res = await doFetch(`${url}/v1/publish`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          ...(options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({ events: batch.map(({ topic, data }) => ({ topic, data })) }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 3000),
+      })
+    } catch (error) {
+      throw new Retryable(`${url}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    const body = (await res.json().catch(() => null)) as {
+      ids?: string[]
+      error?: { code: string; message: string }
+    } | null
+    if (res.status === 202 && body?.ids?.length === batch.length) return body.ids
+    if (res.status >= 400 && res.status < 500 && body?.error) {
+      throw new LikewireError(res.status as 400, body.error.code as ErrorCode, body.error.message)
+    }
+    throw new Retryable(`${url} answered ${res.status}`)
+  }
+
+  async function send(batch: Queued[]): Promise<void> {
+    let lastError: unknown
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const url = options.dispatchers[next++ % options.dispatchers.length]!
+      try {
+        const ids = await post(url, batch)
+        for (const [i, item] of batch.entries()) item.resolve({ id: ids[i]! })
+        return
+      } catch (error) {
+        lastError = error
+        if (!(error instanceof Retryable)) break
+      }
+    }
+    const error =
+      lastError instanceof Retryable
+        ? new LikewireError(
+            503,
+            ErrorCode.unavailable,
+            `No dispatcher accepted the publish: ${lastError.message}`,
+          )
+        : lastError
+    for (const item of batch) item.reject(error)
+  }
+
+  function flush(): void {
+    scheduled = false
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch)
+      queue = queue.slice(maxBatch)
+      const sending = send(batch).finally(() => inFlight.delete(sending))
+      inFlight.add(sending)
+    }
+  }
+
+  return {
+    publish(topic, data) {
+      if (closed) return Promise.reject(new Error('The publisher is closed'))
+      // checked here so one caller's bad topic never fails a batch shared with other callers
+      try {
+        assertPublishableTopic(topic)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return new Promise((resolve, reject) => {
+        queue.push({ topic, data, resolve, reject })
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      })
+    },
+    async close() {
+      closed = true
+      flush()
+      await Promise.all(inFlight)
+    },
+  }
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino'
+import type { EncodedEvent } from '../protocol/frames'
+import type { Registry } from '../registry/registry'
+import type { FrontendTransport } from './transport'
+import { encodeBatch } from './wire'
+
+export interface HttpTransportOptions {
+  /** Where node leases are looked up. */
+  registry: Registry
+  /** Shared secret of the cluster, sent as `Authorization: Bearer <secret>`. */
+  secret: string
+  /**
+   * A delivery that takes longer fails (counted), so one slow node never holds the others.
+   * @default 2000
+   */
+  timeoutMs?: number
+  /**
+   * Most events waiting for one node while a request to it is in flight; past it they fail.
+   * @default 10000
+   */
+  maxQueuedEvents?: number
+  /**
+   * How long a node's URL is remembered before its lease is read again.
+   * @default 1000
+   */
+  nodeCacheMs?: number
+  logger?: Logger
+}
+
+interface Pending {
+  events: readonly EncodedEvent[]
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * Cluster transport: dispatcher -> frontend over keep-alive HTTP. Each node has its own queue with
+ * at most one request in flight; what arrives meanwhile goes in the next request as one batch.
+ */
+export class HttpTransport implements FrontendTransport {
+  private readonly queues = new Map<string, NodeQueue>()
+  private readonly urls = new Map<string, { url: string | undefined; until: number }>()
+
+  constructor(private readonly options: HttpTransportOptions) {}
+
+  deliver(nodeId: string, events: readonly EncodedEvent[]): Promise<void> {
+    let queue = this.queues.get(nodeId)
+    if (!queue) {
+      queue = new NodeQueue(nodeId, this.options, (id) => this.url(id))
+      this.queues.set(nodeId, queue)
+    }
+    return queue.push(events)
+  }
+
+  /** The node's delivery URL from its lease; a node without a lease is pruned from the registry. */
+  private async url(nodeId: string): Promise<string> {
+    const cached = this.urls.get(nodeId)
+    let url = cached && cached.until > Date.now() ? cached.url : undefined
+    if (!url) {
+      url = (await this.options.registry.node(nodeId))?.url
+      this.urls.set(nodeId, { url, until: Date.now() + (this.options.nodeCacheMs ?? 1000) })
+    }
+    if (!url) {
+      this.queues.delete(nodeId)
+      await this.options.registry.removeNode(nodeId)
+      throw new Error(`Node ${nodeId} has no lease: pruned`)
+    }
+    return url
+  }
+
+  async close(): Promise<void> {
+    this.queues.clear()
+  }
+}
+
+class NodeQueue {
+  private pending: Pending[] = []
+  private queued = 0
+  private busy = false
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly options: HttpTransportOptions,
+    private readonly url: (nodeId: string) => Promise<string>,
+  ) {}
+
+  push(events: readonly EncodedEvent[]): Promise<void> {
+    if (this.queued + events.length > (this.options.maxQueuedEvents ?? 10_000)) {
+      return Promise.reject(new Error(`Queue to node ${this.nodeId} is full`))
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ events, resolve, reject })
+      this.queued += events.length
+      if (!this.busy) void this.pump()
+    })
+  }
+
+  private async pump(): Promise<void> {
+    this.busy = true
+    while (this.pending.length > 0) {
+      const batch = this.pending
+      this.pending = []
+      this.queued = 0
+      try {
+        const url = await this.url(this.nodeId)
+        const res = await fetch(`${url}/internal/v1/deliver`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
+          body: encodeBatch(batch.flatMap((p) => p.events)),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+        })
+        await res.arrayBuffer()
+        if (!res.ok) throw new Error(`Node ${this.nodeId} answered ${res.status}`)
+        for (const p of batch) p.resolve()
+      } catch (error) {
+        for (const p of batch) p.reject(error)
+      }
+    }
+    this.busy = false
+  }
+}

@@ -1,0 +1,65 @@
+import type { Logger } from 'pino'
+import type { PeerForwarder } from '../dispatcher/dispatcher'
+import type { Metrics } from '../metrics/metrics'
+import type { EncodedEvent } from '../protocol/frames'
+import { encodeBatch } from './wire'
+
+export interface PeerForwarderOptions {
+  /** Peer datacenters: name -> dispatcher base URLs of that datacenter. */
+  peers: Record<string, string[]>
+  /** Shared secret, the same in every datacenter. */
+  secret: string
+  /** @default 2000 */
+  timeoutMs?: number
+  metrics: Metrics
+  logger: Logger
+}
+
+/**
+ * Cross-datacenter fan-out at publish time (the talk's bonus challenge): each publish goes once to one
+ * dispatcher of each peer datacenter, marked forwarded so it is never forwarded again. A peer that fails
+ * is retried on its other dispatchers, then counted; local delivery never waits on it.
+ */
+export class HttpPeerForwarder implements PeerForwarder {
+  private next = 0
+
+  constructor(private readonly options: PeerForwarderOptions) {}
+
+  async forward(events: readonly EncodedEvent[]): Promise<void> {
+    const body = encodeBatch(events)
+    await Promise.all(Object.entries(this.options.peers).map(([dc, urls]) => this.forwardTo(dc, urls, body)))
+  }
+
+  private count(body: string): number {
+    let lines = 1
+    for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) lines++
+    return lines
+  }
+
+  private async forwardTo(dc: string, urls: readonly string[], body: string): Promise<void> {
+    const start = this.next++
+    for (let i = 0; i < urls.length; i++) {
+      const url = urls[(start + i) % urls.length]!
+      try {
+        const res = await fetch(`${url}/internal/v1/forward`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
+          body,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+        })
+        await res.arrayBuffer()
+        if (res.ok) {
+          this.options.metrics.peerForwarded.inc({ direction: 'out' }, this.count(body))
+          return
+        }
+        this.options.logger.warn(
+          { dc, url, status: res.status },
+          'peer datacenter refused a forwarded publish',
+        )
+      } catch (error) {
+        this.options.logger.warn({ dc, url, err: error }, 'peer dispatcher unreachable, trying the next')
+      }
+    }
+    this.options.metrics.forwardFailures.inc({ target: `dc:${dc}` })
+  }
+}
