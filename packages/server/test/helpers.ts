@@ -110,7 +110,7 @@ export async function post(
 }
 
 /** Reads one metric's value from the Prometheus text. */
-export async function metric(lw: Likewire, name: string, labels = ''): Promise<number> {
+export async function metric(lw: Pick<Likewire, 'metrics'>, name: string, labels = ''): Promise<number> {
   const text = await lw.metrics.metrics()
   const line = text
     .split('\n')

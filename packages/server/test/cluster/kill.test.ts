@@ -24,6 +24,7 @@ async function cluster(frontends: number, dispatchers: number) {
   for (const p of [...fes, ...ds]) cleanups.push(() => p.stop())
   const registry = new RedisRegistry({ url: redis.url })
   cleanups.push(() => registry.close())
+  await registry.ready()
   return { redis, fes, ds, registry }
 }
 

@@ -1,0 +1,135 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RedisRegistry } from '../../src/registry/redis-registry'
+import { metric, openStream, post, type Stream } from '../helpers'
+import { dispatcherNode, frontendNode } from './nodes'
+import { freePort, startRedis } from './processes'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function stream(url: string): Promise<Stream> {
+  const s = await openStream(url)
+  cleanups.push(() => s.close())
+  await vi.waitFor(() => s.connectionId())
+  return s
+}
+
+describe('cluster: three datacenters', () => {
+  it('a publish in dc1 reaches dc3 once, not dc2 where nobody listens, and is never forwarded twice', async () => {
+    const dcs = ['dc1', 'dc2', 'dc3']
+    const redis = await Promise.all(dcs.map(() => startRedis()))
+    for (const r of redis) cleanups.push(() => r.stop())
+    const ports = await Promise.all(dcs.map(() => freePort()))
+    const dispatcherUrl = (i: number) => `http://127.0.0.1:${ports[i]}`
+    const frontends = await Promise.all(redis.map((r) => frontendNode(r.url)))
+    const dispatchers = await Promise.all(
+      dcs.map(async (dc, i) => {
+        const peers = Object.fromEntries(
+          dcs.flatMap((other, j) => (j === i ? [] : [[other, [dispatcherUrl(j)]]])),
+        )
+        const { createDispatcherNode } = await import('../../src/cluster/dispatcher-node')
+        const { listen } = await import('../../src/http/listen')
+        const node = await createDispatcherNode({
+          redis: redis[i]!.url,
+          secret: 'test-secret',
+          dc,
+          peers,
+          logLevel: 'silent',
+          processMetrics: false,
+        })
+        const listening = await listen(node.app, { port: ports[i] })
+        return {
+          node,
+          close: async () => {
+            await node.close()
+            await listening.close()
+          },
+        }
+      }),
+    )
+    for (const n of [...frontends, ...dispatchers]) cleanups.push(n.close)
+
+    const inDc3 = await stream(`${frontends[2]!.url}/v1/connect?topics=live:red`)
+    await stream(`${frontends[1]!.url}/v1/connect?topics=live:green`)
+    const res = await post(`${dispatcherUrl(0)}/v1/publish`, { topic: 'live:red', data: 'like' })
+    expect(res.status).toBe(202)
+    await vi.waitFor(() => expect(inDc3.data().map((e) => e.id)).toEqual(res.body.ids))
+
+    expect(await metric(frontends[0]!.node, 'likewire_deliveries_received_total')).toBe(0)
+    expect(await metric(frontends[1]!.node, 'likewire_deliveries_received_total')).toBe(0)
+    expect(await metric(frontends[2]!.node, 'likewire_deliveries_received_total')).toBe(1)
+    const d = dispatchers.map((x) => x.node)
+    expect(await metric(d[0], 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(2)
+    for (const peer of [d[1], d[2]]) {
+      expect(await metric(peer, 'likewire_peer_forwarded_events_total', '{direction="in"}')).toBe(1)
+      expect(await metric(peer, 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(0)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(inDc3.data()).toHaveLength(1)
+  })
+
+  it('a peer datacenter that is down is retried on its other dispatchers, then counted, and local delivery goes on', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const fe = await frontendNode(redis.url)
+    const dead = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`]
+    const d = await dispatcherNode(redis.url, { peers: { dc2: dead } })
+    cleanups.push(fe.close, d.close)
+    const s = await stream(`${fe.url}/v1/connect?topics=t`)
+    const res = await post(`${d.url}/v1/publish`, { topic: 't', data: 1 })
+    expect(res.status).toBe(202)
+    await vi.waitFor(() => expect(s.data()).toHaveLength(1))
+    expect(await metric(d.node, 'likewire_forward_failures_total', '{target="dc:dc2"}')).toBe(1)
+  })
+})
+
+describe('cluster: a slow or failing frontend', () => {
+  it('does not hold back delivery to the other frontends; its failures are counted', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const fe = await frontendNode(redis.url)
+    const d = await dispatcherNode(redis.url, { deliveryTimeoutMs: 30_000 })
+    cleanups.push(fe.close, d.close)
+
+    // a "frontend" that takes deliveries and answers only when the test lets it, and one that fails
+    const held: ServerResponse[] = []
+    const slow = createServer((_req: IncomingMessage, res) => held.push(res))
+    const failing = createServer((_req, res) => res.writeHead(500).end())
+    for (const server of [slow, failing]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections()
+            server.close(() => resolve())
+          }),
+      )
+    }
+    const registry = new RedisRegistry({ url: redis.url })
+    cleanups.push(() => registry.close())
+    await registry.ready()
+    for (const [nodeId, server] of [
+      ['slow', slow],
+      ['failing', failing],
+    ] as const) {
+      await registry.registerNode({
+        nodeId,
+        url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      })
+      await registry.addTopics(nodeId, ['t'])
+    }
+    const s = await stream(`${fe.url}/v1/connect?topics=t`)
+
+    const publishing = post(`${d.url}/v1/publish`, { topic: 't', data: 'x' })
+    await vi.waitFor(() => expect(held).toHaveLength(1))
+    // the slow node still holds its request, and the healthy frontend already delivered
+    await vi.waitFor(() => expect(s.data().map((e) => e.data)).toEqual(['x']))
+    expect(held[0]!.writableEnded).toBe(false)
+    held[0]!.writeHead(204).end()
+    expect((await publishing).status).toBe(202)
+    expect(await metric(d.node, 'likewire_forward_failures_total', '{target="frontend"}')).toBe(1)
+  })
+})
