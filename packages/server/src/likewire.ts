@@ -39,6 +39,9 @@ export function createLikewire(
   extra: { healthChecks?: () => Promise<HealthReport['checks']>; metrics?: Metrics } = {},
 ): Likewire {
   const opts = { ...defaultOptions, ...options }
+  // a heartbeat faster than this floods every stream with control frames
+  if (!(opts.heartbeatMs >= 100))
+    throw new RangeError(`heartbeatMs must be at least 100, got ${opts.heartbeatMs}`)
   const nodeId = opts.nodeId ?? randomNodeId()
   const logger = opts.logger ?? pino({ level: opts.logLevel, base: { nodeId } })
   const metrics = extra.metrics ?? createMetrics({ defaultMetrics: opts.processMetrics })
@@ -81,7 +84,8 @@ export function createLikewire(
       const registryHealth = await registry
         .health()
         .catch((error: unknown) => ({ ok: false, detail: String(error) }))
-      const checks = { registry: registryHealth, ...(await extra.healthChecks?.()) }
+      const draining = frontend.isDraining ? { ok: false, detail: 'shutting down' } : { ok: true }
+      const checks = { registry: registryHealth, draining, ...(await extra.healthChecks?.()) }
       const ok = Object.values(checks).every((check) => check.ok)
       return { status: ok ? 'ok' : 'degraded', nodeId, checks }
     },

@@ -42,6 +42,7 @@ const cases = (): Case[] => [
   ['connect: too many topics', 'GET', '/v1/connect?topics=a,b,c,d', undefined, 400, 'too_many_subscriptions'],
   ['connect: empty topic in list', 'GET', '/v1/connect?topics=a,,b', undefined, 400, 'invalid_topic'],
   ['connect: wrong method', 'POST', '/v1/connect', '{}', 405, 'method_not_allowed'],
+  ['connect: HEAD opens no stream', 'HEAD', '/v1/connect', undefined, 405, ''],
   ['subscribe: malformed JSON', 'POST', '/v1/subscribe', '{"connectionId":', 400, 'invalid_json'],
   ['subscribe: not an object', 'POST', '/v1/subscribe', '[1,2]', 400, 'invalid_request'],
   [
@@ -141,6 +142,7 @@ describe('bad input gets a 4xx with a stable code', () => {
       headers: { 'Content-Type': 'application/json' },
     })
     expect(res.status).toBe(status)
+    if (method === 'HEAD') return // a HEAD answer has no body to read
     const json = (await res.json()) as { error: { code: string; message: string } }
     expect(json.error.code).toBe(code)
     expect(json.error.message.length).toBeGreaterThan(5)
@@ -166,6 +168,24 @@ describe('bad input gets a 4xx with a stable code', () => {
     })
     expect(res).toMatch(/^HTTP\/1.1 431/)
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+  })
+
+  it('reads a chunked body (no Content-Length) and refuses one over the limit as it streams', async () => {
+    const chunked = (text: string) =>
+      fetch(`${server.url}/v1/publish`, {
+        method: 'POST',
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(text))
+            controller.close()
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit)
+    expect((await chunked('{"topic":"witness","data":"chunked"}')).status).toBe(202)
+    const tooBig = await chunked(JSON.stringify({ topic: 'witness', data: 'x'.repeat(10_000) }))
+    expect(tooBig.status).toBe(413)
+    expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe('payload_too_large')
   })
 
   it('survives a client that hangs up in the middle of a request body', async () => {

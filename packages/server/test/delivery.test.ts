@@ -84,7 +84,7 @@ describe('connect, subscribe, publish, deliver', () => {
   })
 
   it('sends heartbeats at the configured interval', async () => {
-    server = await startLikewire({ heartbeatMs: 50 })
+    server = await startLikewire({ heartbeatMs: 100 })
     const stream = await connect()
     await vi.waitFor(() =>
       expect(stream.events.filter((e) => e.event === 'likewire.heartbeat').length).toBeGreaterThanOrEqual(2),

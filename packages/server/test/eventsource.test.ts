@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('a plain spec-compliant EventSource client', () => {
   it('receives published events in onmessage and never sees control frames there', async () => {
-    server = await startLikewire({ heartbeatMs: 30 })
+    server = await startLikewire({ heartbeatMs: 100 })
     source = new EventSource(`${server.url}/v1/connect?topics=live:42:likes`)
     const messages: MessageEvent[] = []
     const connected: MessageEvent[] = []

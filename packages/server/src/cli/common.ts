@@ -37,6 +37,12 @@ export function commonOptions(command: Command): Command {
     .addOption(new Option('--node-id <id>', 'this node id (default: random)').env('LIKEWIRE_NODE_ID'))
 }
 
+/** `--cors-origins`: `*` or a comma list. */
+export function corsFlag(value: string | undefined): { origins: string[] | '*' } | undefined {
+  if (!value) return undefined
+  return { origins: value.trim() === '*' ? '*' : value.split(',').map((origin) => origin.trim()) }
+}
+
 /** Parses an integer flag, failing with the flag's name instead of a stack trace. */
 export function intOption(value: string, name: string): number {
   const n = Number(value)

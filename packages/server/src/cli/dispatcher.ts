@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { createDispatcherNode } from '../cluster/dispatcher-node'
 import { listen } from '../http/listen'
 import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
-import { type CommonFlags, commonOptions, intOption, onShutdown } from './common'
+import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
 
 /** `likewire dispatcher`: stateless; takes publishes and forwards them to subscribed frontends. */
 export function dispatcherCommand(program: Command): void {
@@ -28,7 +28,7 @@ export function dispatcherCommand(program: Command): void {
         peers,
         apiKey: flags.apiKey,
         logLevel: flags.logLevel,
-        cors: flags.corsOrigins ? { origins: flags.corsOrigins.split(',') } : undefined,
+        cors: corsFlag(flags.corsOrigins),
         ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
       })
       const listening = await listen(node.app, {

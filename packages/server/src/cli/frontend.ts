@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { createFrontendNode } from '../cluster/frontend-node'
 import { listen } from '../http/listen'
 import { type ClusterFlags, clusterOptions, requireSecret } from './cluster-flags'
-import { type CommonFlags, commonOptions, intOption, onShutdown } from './common'
+import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
@@ -29,7 +29,7 @@ export function frontendCommand(program: Command): void {
         apiKey: flags.apiKey,
         heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
         logLevel: flags.logLevel,
-        cors: flags.corsOrigins ? { origins: flags.corsOrigins.split(',') } : undefined,
+        cors: corsFlag(flags.corsOrigins),
         ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
       })
       const listening = await listen(node.app, { port, hostname: flags.host }).catch(async (error) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { listen } from '../http/listen'
 import { createLikewire } from '../likewire'
-import { type CommonFlags, commonOptions, intOption, onShutdown } from './common'
+import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
@@ -14,7 +14,7 @@ export function standaloneCommand(program: Command): void {
       apiKey: flags.apiKey,
       heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
       logLevel: flags.logLevel,
-      cors: flags.corsOrigins ? { origins: flags.corsOrigins.split(',') } : undefined,
+      cors: corsFlag(flags.corsOrigins),
       ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
     })
     const listening = await listen(lw.app, { port: intOption(flags.port, 'port'), hostname: flags.host })

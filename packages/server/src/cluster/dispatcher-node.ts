@@ -3,14 +3,13 @@ import type { Core } from '../core'
 import { Dispatcher } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { createApp, type LikewireApp } from '../http/app'
-import { limitBody } from '../http/body'
 import { randomNodeId } from '../likewire'
 import { createMetrics } from '../metrics/metrics'
 import { defaultOptions, type LikewireOptions } from '../options'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
 import { HttpPeerForwarder } from '../transport/peer-forwarder'
-import { forwardHandler, INTERNAL_BODY_LIMIT } from './internal-routes'
+import { forwardHandler } from './internal-routes'
 
 type DispatcherLimits =
   | 'maxPayloadBytes'
@@ -90,11 +89,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     },
   }
   const app = createApp(core)
-  app.post(
-    '/internal/v1/forward',
-    limitBody(INTERNAL_BODY_LIMIT),
-    forwardHandler(dispatcher, options.secret, metrics),
-  )
+  app.post('/internal/v1/forward', forwardHandler(dispatcher, options.secret, metrics))
 
   const prune = setInterval(async () => {
     try {

@@ -1,11 +1,10 @@
-import { limitBody } from '../http/body'
 import { createLikewire, type Likewire } from '../likewire'
 import { createMetrics } from '../metrics/metrics'
 import type { LikewireOptions } from '../options'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
 import { InProcessTransport } from '../transport/in-process'
-import { deliverHandler, INTERNAL_BODY_LIMIT } from './internal-routes'
+import { deliverHandler } from './internal-routes'
 
 export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport'> {
   /** Redis URL of this datacenter's registry. */
@@ -87,11 +86,7 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   timer.unref()
   registry.redis.on('ready', () => void tick())
 
-  lw.app.post(
-    '/internal/v1/deliver',
-    limitBody(INTERNAL_BODY_LIMIT),
-    deliverHandler(lw.frontend, options.secret, metrics),
-  )
+  lw.app.post('/internal/v1/deliver', deliverHandler(lw.frontend, options.secret, metrics))
   const close = lw.close
   return {
     ...lw,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { Dispatcher } from '../dispatcher/dispatcher'
 import type { Frontend } from '../frontend/frontend'
+import { readBody } from '../http/body'
 import { assertBearer } from '../http/publish'
 import type { Metrics } from '../metrics/metrics'
 import { decodeBatch } from '../transport/wire'
@@ -9,7 +10,7 @@ import { decodeBatch } from '../transport/wire'
 export function deliverHandler(frontend: Frontend, secret: string, metrics: Metrics) {
   return async (c: Context) => {
     assertBearer(c, secret, 'cluster secret')
-    const events = decodeBatch(await c.req.text())
+    const events = decodeBatch(await readBody(c, INTERNAL_BODY_LIMIT))
     metrics.received.inc(events.length)
     frontend.deliver(events)
     return c.body(null, 204)
@@ -20,7 +21,7 @@ export function deliverHandler(frontend: Frontend, secret: string, metrics: Metr
 export function forwardHandler(dispatcher: Dispatcher, secret: string, metrics: Metrics) {
   return async (c: Context) => {
     assertBearer(c, secret, 'cluster secret')
-    const events = decodeBatch(await c.req.text())
+    const events = decodeBatch(await readBody(c, INTERNAL_BODY_LIMIT))
     metrics.peerForwarded.inc({ direction: 'in' }, events.length)
     await dispatcher.dispatch(events)
     return c.body(null, 202)

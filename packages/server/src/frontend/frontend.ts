@@ -52,6 +52,11 @@ export class Frontend implements DeliveryTarget {
     metrics.sources.subscriptions = () => this.subscriptionCount
   }
 
+  /** True once close() began: connects are refused and health reports it. */
+  get isDraining(): boolean {
+    return this.draining
+  }
+
   get connectionCount(): number {
     return this.connections.size
   }

@@ -2,7 +2,6 @@ import type { HttpBindings } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import type { Core } from '../core'
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { limitBody } from './body'
 import { connectHandler } from './connect'
 import { corsMiddleware } from './cors'
 import { errorResponse, toLikewireError } from './errors'
@@ -30,7 +29,6 @@ export function createApp(core: Core): LikewireApp {
       c.req.method === 'GET' && c.req.path.endsWith('/v1/connect') ? next() : cors(c, next),
     )
   }
-  app.use('/v1/*', limitBody(core.options.maxRequestBytes))
 
   const { frontend, dispatcher } = core
   if (frontend) {

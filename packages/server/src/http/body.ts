@@ -1,24 +1,37 @@
-import type { Context, MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import type { Context } from 'hono'
 import { ErrorCode, LikewireError } from '../protocol/errors'
 
-/** Refuses bodies over the limit while they stream in, before anything is buffered. */
-export function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new LikewireError(
-        413,
-        ErrorCode.payloadTooLarge,
-        `The request body is larger than ${maxBytes} bytes`,
-      )
-    },
-  })
+const tooLarge = (maxBytes: number) =>
+  new LikewireError(413, ErrorCode.payloadTooLarge, `The request body is larger than ${maxBytes} bytes`)
+
+/**
+ * Reads a body up to `maxBytes`, refusing it as it streams in. (Hono's bodyLimit rebuilds the Request,
+ * which fails on @hono/node-server's request object when global overrides are off, as they must be here.)
+ */
+export async function readBody(c: Context, maxBytes: number): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? Number.NaN)
+  if (declared > maxBytes) throw tooLarge(maxBytes)
+  const body = c.req.raw.body
+  if (!body) return ''
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(maxBytes)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, size).toString('utf8')
 }
 
 /** Reads a JSON body, answering 400 `invalid_json` for anything that does not parse. */
-export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text()
+export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+  const text = await readBody(c, maxBytes)
   try {
     return JSON.parse(text)
   } catch {
@@ -27,8 +40,8 @@ export async function readJson(c: Context): Promise<unknown> {
 }
 
 /** Reads a JSON object body. */
-export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
-  const body = await readJson(c)
+export async function readJsonObject(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
+  const body = await readJson(c, maxBytes)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new LikewireError(400, ErrorCode.invalidRequest, 'The request body must be a JSON object')
   }

@@ -45,11 +45,14 @@ export async function authorize(core: Core, identity: unknown, topics: readonly 
 /** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (DESIGN.md hot path). */
 export function connectHandler(core: Core, frontend: Frontend) {
   return async (c: Context<{ Bindings: HttpBindings }>) => {
+    // Hono routes HEAD to GET handlers: a HEAD must not open a stream
+    if (c.req.method !== 'GET')
+      throw new LikewireError(405, ErrorCode.methodNotAllowed, 'Use GET to open a stream')
+    const identity = await authenticate(core, c.req.raw)
     const topics = parseTopicList(
       splitTopicQuery(c.req.query('topics')),
       core.options.maxSubscriptionsPerConnection,
     )
-    const identity = await authenticate(core, c.req.raw)
     await authorize(core, identity, topics)
     const cors =
       core.options.cors === false ? {} : corsHeaders(core.options.cors ?? {}, c.req.header('origin'))

@@ -17,7 +17,13 @@ export function listen(
 ): Promise<Listening> {
   const hostname = options.hostname ?? '127.0.0.1'
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname }) as Server
+    // node-server's lightweight Response would rewrite headers of a stream the connect route already sent
+    const server = serve({
+      fetch: app.fetch,
+      port: options.port ?? 0,
+      hostname,
+      overrideGlobalObjects: false,
+    }) as Server
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'

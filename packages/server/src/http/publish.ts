@@ -26,7 +26,7 @@ export function publishHandler(core: Core, dispatcher: Dispatcher) {
   return async (c: Context) => {
     assertBearer(c, core.options.apiKey, 'API key')
     const publishes = parsePublishBody(
-      await readJson(c),
+      await readJson(c, core.options.maxRequestBytes),
       core.options.maxPayloadBytes,
       core.options.maxBatchSize,
     )

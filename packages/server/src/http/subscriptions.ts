@@ -8,7 +8,7 @@ import { authorize } from './connect'
 /** `POST /v1/subscribe`: adds topics to a connection; answers once the registry knows (acknowledged). */
 export function subscribeHandler(core: Core, frontend: Frontend) {
   return async (c: Context) => {
-    const body = await readJsonObject(c)
+    const body = await readJsonObject(c, core.options.maxRequestBytes)
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, core.options.maxSubscriptionsPerConnection)
     await authorize(core, connection.identity, topics)
@@ -21,7 +21,7 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
 /** `POST /v1/unsubscribe`: removes topics from a connection. */
 export function unsubscribeHandler(core: Core, frontend: Frontend) {
   return async (c: Context) => {
-    const body = await readJsonObject(c)
+    const body = await readJsonObject(c, core.options.maxRequestBytes)
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, Number.MAX_SAFE_INTEGER)
     await frontend.unsubscribe(connection, topics)

@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** The platform's Prometheus metrics, on a registry of its own so several instances never collide. */
 export function createMetrics(options: { defaultMetrics: boolean }) {
   const registry = new Registry()
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'likewire_process_' })
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'likewire_' })
   const registers = [registry]
   // gauges read the live state when scraped; the frontend node plugs its counters in here
   const sources = { connections: () => 0, topics: () => 0, subscriptions: () => 0 }
@@ -74,7 +74,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     }),
     latency: new Histogram({
       name: 'likewire_delivery_latency_seconds',
-      help: 'End-to-end latency: dispatcher receipt to the write on the connection (once per event per node)',
+      help: "End-to-end latency: dispatcher receipt to the frames queued for this tick's write to the connections (once per event per node)",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { DispatcherNode } from '../../src/cluster/dispatcher-node'
 import { RedisRegistry } from '../../src/registry/redis-registry'
 import { metric, openStream, post, type Stream } from '../helpers'
 import { dispatcherNode, frontendNode } from './nodes'
@@ -61,9 +62,9 @@ describe('cluster: three datacenters', () => {
     expect(await metric(frontends[0]!.node, 'likewire_deliveries_received_total')).toBe(0)
     expect(await metric(frontends[1]!.node, 'likewire_deliveries_received_total')).toBe(0)
     expect(await metric(frontends[2]!.node, 'likewire_deliveries_received_total')).toBe(1)
-    const d = dispatchers.map((x) => x.node)
-    expect(await metric(d[0], 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(2)
-    for (const peer of [d[1], d[2]]) {
+    const [d0, d1, d2] = dispatchers.map((x) => x.node) as [DispatcherNode, DispatcherNode, DispatcherNode]
+    expect(await metric(d0, 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(2)
+    for (const peer of [d1, d2]) {
       expect(await metric(peer, 'likewire_peer_forwarded_events_total', '{direction="in"}')).toBe(1)
       expect(await metric(peer, 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(0)
     }
