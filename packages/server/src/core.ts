@@ -25,4 +25,18 @@ export interface Core {
   metrics: Metrics
   logger: Logger
   health(): Promise<HealthReport>
+  /**
+   * Cluster mode: hands a subscribe/unsubscribe for a connection held by another node to that node.
+   * Undefined when the owner is unknown (then the answer is 404 unknown_connection).
+   */
+  routeToOwner?: (path: SubscriptionPath, body: Record<string, unknown>) => Promise<Response | undefined>
+}
+
+export type SubscriptionPath = '/v1/subscribe' | '/v1/unsubscribe'
+
+/** The node id inside a connection id (`<nodeId>.<uuid>`). */
+export function ownerOf(connectionId: unknown): string | undefined {
+  if (typeof connectionId !== 'string') return undefined
+  const dot = connectionId.lastIndexOf('.')
+  return dot > 0 ? connectionId.slice(0, dot) : undefined
 }

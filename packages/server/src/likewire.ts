@@ -19,6 +19,8 @@ export interface Likewire {
   publish(topic: string, data: unknown): Promise<{ id: string }>
   /** Publishes a batch in-process. */
   publishMany(events: readonly PublishInput[]): Promise<{ ids: string[] }>
+  /** The parts the HTTP routes work with (cluster roles add internal routes over them). */
+  core: Core
   /** Prometheus metrics of this node (also served at `/metrics`). */
   metrics: Core['metrics']['registry']
   /** This node's health, as served at `/healthz`. */
@@ -36,7 +38,10 @@ export const randomNodeId = () => `node-${randomBytes(4).toString('hex')}`
 /** Creates an embedded Likewire: frontend and dispatcher in one process, in-memory registry by default. */
 export function createLikewire(
   options: LikewireOptions = {},
-  extra: { healthChecks?: () => Promise<HealthReport['checks']>; metrics?: Metrics } = {},
+  extra: Pick<Core, 'routeToOwner'> & {
+    healthChecks?: () => Promise<HealthReport['checks']>
+    metrics?: Metrics
+  } = {},
 ): Likewire {
   const opts = { ...defaultOptions, ...options }
   // a heartbeat faster than this floods every stream with control frames
@@ -80,6 +85,7 @@ export function createLikewire(
     registry,
     metrics,
     logger,
+    routeToOwner: extra.routeToOwner,
     async health() {
       const registryHealth = await registry
         .health()
@@ -94,6 +100,7 @@ export function createLikewire(
   let closed: Promise<void> | undefined
   return {
     app: createApp(core),
+    core,
     async publish(topic, data) {
       await registered
       const [id] = await dispatcher.publish([validatePublish({ topic, data }, opts.maxPayloadBytes)])

@@ -26,7 +26,7 @@ describe('connect, subscribe, publish, deliver', () => {
     expect(stream.raw.startsWith('retry: 2000\n\n')).toBe(true)
     const connected = JSON.parse(stream.events[0]!.data)
     expect(connected).toMatchObject({ nodeId: 'node-a', heartbeatMs: 10_000 })
-    expect(connected.connectionId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(connected.connectionId).toMatch(/^node-a\.[0-9a-f-]{36}$/)
   })
 
   it('delivers a published event to subscribers of its topic only, once', async () => {

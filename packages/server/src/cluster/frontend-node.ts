@@ -1,10 +1,12 @@
+import { type Core, ownerOf, type SubscriptionPath } from '../core'
+import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
 import { createLikewire, type Likewire } from '../likewire'
 import { createMetrics } from '../metrics/metrics'
 import type { LikewireOptions } from '../options'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
 import { InProcessTransport } from '../transport/in-process'
-import { deliverHandler } from './internal-routes'
+import { deliverHandler, internalOnly } from './internal-routes'
 
 export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport'> {
   /** Redis URL of this datacenter's registry. */
@@ -47,10 +49,29 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     return lease !== undefined && held === lw.frontend.localTopics().length
   }
   const metrics = createMetrics({ defaultMetrics: options.processMetrics ?? true })
+  // a subscribe for a connection another frontend holds goes to that frontend's internal route
+  const routeToOwner = async (path: SubscriptionPath, body: Record<string, unknown>) => {
+    const owner = ownerOf(body.connectionId)
+    const info = owner && owner !== lw.frontend.nodeId ? await registry.node(owner) : undefined
+    if (!info) return undefined
+    const res = await fetch(`${info.url}/internal${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${options.secret}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(3000),
+    }).catch(() => undefined)
+    // an owner that cannot be reached has lost its streams: unknown_connection sends the client to reconnect
+    if (!res) return undefined
+    return new Response(await res.text(), {
+      status: res.status,
+      headers: { 'Content-Type': 'application/json' },
+    })
+  }
   const lw = createLikewire(
     { ...options, registry, transport },
     {
       metrics,
+      routeToOwner,
       healthChecks: async () => {
         const ok = await probe().catch((error: unknown) => {
           lastError = error instanceof Error ? error.message : String(error)
@@ -87,6 +108,16 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   registry.redis.on('ready', () => void tick())
 
   lw.app.post('/internal/v1/deliver', deliverHandler(lw.frontend, options.secret, metrics))
+  // the owner side answers for its own connections only: never routed again, so no loops
+  const ownerCore: Core = { ...lw.core, routeToOwner: undefined }
+  lw.app.post(
+    '/internal/v1/subscribe',
+    internalOnly(options.secret, subscribeHandler(ownerCore, lw.frontend)),
+  )
+  lw.app.post(
+    '/internal/v1/unsubscribe',
+    internalOnly(options.secret, unsubscribeHandler(ownerCore, lw.frontend)),
+  )
   const close = lw.close
   return {
     ...lw,

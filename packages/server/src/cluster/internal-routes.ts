@@ -30,3 +30,11 @@ export function forwardHandler(dispatcher: Dispatcher, secret: string, metrics: 
 
 /** Internal batches may carry many events at once. */
 export const INTERNAL_BODY_LIMIT = 64 * 1024 * 1024
+
+/** Guards a route with the cluster secret (the owner side of a routed subscribe). */
+export function internalOnly(secret: string, handler: (c: Context) => Promise<Response>) {
+  return async (c: Context) => {
+    assertBearer(c, secret, 'cluster secret')
+    return handler(c)
+  }
+}

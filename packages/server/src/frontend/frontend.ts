@@ -76,7 +76,8 @@ export class Frontend implements DeliveryTarget {
     if (this.connections.size >= this.config.maxConnections) {
       throw new LikewireError(429, ErrorCode.tooManyConnections, 'This node holds its maximum of connections')
     }
-    const connection = new Connection(randomUUID(), identity, sink)
+    // the id names its node, so any frontend behind a load balancer can route a subscribe to the owner
+    const connection = new Connection(`${this.nodeId}.${randomUUID()}`, identity, sink)
     this.connections.set(connection.id, connection)
     sink.onClose(() => this.remove(connection, 'client_closed'))
     try {
@@ -101,8 +102,13 @@ export class Frontend implements DeliveryTarget {
     ])
   }
 
+  /** The local connection with this id, if this node holds it. */
+  find(connectionId: unknown): Connection | undefined {
+    return typeof connectionId === 'string' ? this.connections.get(connectionId) : undefined
+  }
+
   connection(connectionId: unknown): Connection {
-    const connection = typeof connectionId === 'string' ? this.connections.get(connectionId) : undefined
+    const connection = this.find(connectionId)
     if (!connection) {
       throw new LikewireError(404, ErrorCode.unknownConnection, 'No open connection with this connectionId')
     }

@@ -1,14 +1,22 @@
 import type { Context } from 'hono'
-import type { Core } from '../core'
+import type { Core, SubscriptionPath } from '../core'
 import type { Frontend } from '../frontend/frontend'
 import { parseTopicList } from '../protocol/topic'
 import { readJsonObject } from './body'
 import { authorize } from './connect'
 
+/** A connection held by another node of the cluster: its owner answers (a load balancer need not be sticky). */
+async function routed(core: Core, frontend: Frontend, path: SubscriptionPath, body: Record<string, unknown>) {
+  if (frontend.find(body.connectionId) || !core.routeToOwner) return undefined
+  return core.routeToOwner(path, body)
+}
+
 /** `POST /v1/subscribe`: adds topics to a connection; answers once the registry knows (acknowledged). */
 export function subscribeHandler(core: Core, frontend: Frontend) {
   return async (c: Context) => {
     const body = await readJsonObject(c, core.options.maxRequestBytes)
+    const elsewhere = await routed(core, frontend, '/v1/subscribe', body)
+    if (elsewhere) return elsewhere
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, core.options.maxSubscriptionsPerConnection)
     await authorize(core, connection.identity, topics)
@@ -22,6 +30,8 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
 export function unsubscribeHandler(core: Core, frontend: Frontend) {
   return async (c: Context) => {
     const body = await readJsonObject(c, core.options.maxRequestBytes)
+    const elsewhere = await routed(core, frontend, '/v1/unsubscribe', body)
+    if (elsewhere) return elsewhere
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, Number.MAX_SAFE_INTEGER)
     await frontend.unsubscribe(connection, topics)

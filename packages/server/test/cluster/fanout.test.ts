@@ -46,6 +46,28 @@ describe('cluster: two frontends, two dispatchers', () => {
     expect(onFe1.data().map((e) => e.topic)).not.toContain('live:green')
   })
 
+  it('routes a subscribe that reached another frontend (no sticky load balancer) to the owner of the connection', async () => {
+    redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const fe1 = await frontendNode(redis.url)
+    const fe2 = await frontendNode(redis.url)
+    const d = await dispatcherNode(redis.url)
+    cleanups.push(fe1.close, fe2.close, d.close)
+    const s = await stream(`${fe1.url}/v1/connect`)
+    const connectionId = s.connectionId()
+    const viaFe2 = await post(`${fe2.url}/v1/subscribe`, { connectionId, topics: ['t'] })
+    expect(viaFe2).toEqual({ status: 200, body: { topics: ['t'] } })
+    const res = await post(`${d.url}/v1/publish`, { topic: 't', data: 'routed' })
+    await vi.waitFor(() => expect(s.data().map((e) => e.id)).toEqual(res.body.ids))
+    expect((await post(`${fe2.url}/v1/unsubscribe`, { connectionId, topics: ['t'] })).body).toEqual({
+      topics: [],
+    })
+    const unknown = await post(`${fe2.url}/v1/subscribe`, { connectionId: 'node-gone.x', topics: ['t'] })
+    expect(unknown.body.error.code).toBe('unknown_connection')
+    const forged = await post(`${fe1.url}/internal/v1/subscribe`, { connectionId, topics: ['t'] })
+    expect(forged.status).toBe(401)
+  })
+
   it('publishes in-process from a frontend node to subscribers on the other frontend', async () => {
     redis = await startRedis()
     cleanups.push(() => redis.stop())
