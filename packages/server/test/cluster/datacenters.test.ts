@@ -1,22 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { DispatcherNode } from '../../src/cluster/dispatcher-node'
 import { RedisRegistry } from '../../src/registry/redis-registry'
-import { metric, openStream, post, type Stream } from '../helpers'
+import { metric, post } from '../helpers'
+import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode } from './nodes'
 import { freePort, startRedis } from './processes'
-
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function stream(url: string): Promise<Stream> {
-  const s = await openStream(url)
-  cleanups.push(() => s.close())
-  await vi.waitFor(() => s.connectionId())
-  return s
-}
 
 describe('cluster: three datacenters', () => {
   it('a publish in dc1 reaches dc3 once, not dc2 where nobody listens, and is never forwarded twice', async () => {

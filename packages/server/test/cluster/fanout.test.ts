@@ -1,19 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { metric, openStream, post, type Stream } from '../helpers'
+import { describe, expect, it, vi } from 'vitest'
+import { metric, post } from '../helpers'
+import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode } from './nodes'
 import { type RedisProcess, startRedis } from './processes'
-
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function stream(url: string): Promise<Stream> {
-  const s = await openStream(url)
-  cleanups.push(() => s.close())
-  await vi.waitFor(() => s.connectionId())
-  return s
-}
 
 describe('cluster: two frontends, two dispatchers', () => {
   let redis: RedisProcess

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createClient, type LikewireClient } from '../../../client/src/index'
 import { createPublisher } from '../../src/publisher/publisher'
 import { RedisRegistry } from '../../src/registry/redis-registry'
 import { post } from '../helpers'
+import { cleanups } from './cleanup'
 import { SECRET } from './nodes'
 import { type LikewireProcess, type RedisProcess, spawnLikewire, startRedis } from './processes'
-
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
 
 async function cluster(frontends: number, dispatchers: number) {
   const redis: RedisProcess = await startRedis()
