@@ -88,7 +88,7 @@ export interface LikewireProcess {
 
 /** A real `likewire <role>` process (the built CLI) on a free port. */
 export async function spawnLikewire(
-  role: 'frontend' | 'dispatcher',
+  role: 'standalone' | 'frontend' | 'dispatcher',
   args: string[],
 ): Promise<LikewireProcess> {
   const port = await freePort()
