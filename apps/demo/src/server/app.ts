@@ -32,7 +32,7 @@ export interface DemoAppOptions {
   realtime?: LikewireApp
   /** The built page (`dist/web`); omitted in API-only tests. */
   webRoot?: string
-  crowd?: Omit<CrowdOptions, 'like' | 'onChange'>
+  crowd?: Omit<CrowdOptions, 'like' | 'onChange' | 'store'>
 }
 
 /** Largest request body the API reads; a comment is a few hundred bytes. */
@@ -55,6 +55,7 @@ export function createDemoApp(options: DemoAppOptions) {
 
   const crowd = createCrowd({
     ...options.crowd,
+    store,
     like: async (videoId, count) => void (await publishLikes(videoId, count)),
     onChange: (videoId, state: CrowdEvent) =>
       void publisher.publish(topics.crowd(videoId), state).catch(() => {}),
@@ -107,7 +108,7 @@ export function createDemoApp(options: DemoAppOptions) {
         video: await summary(video),
         likeCount: await store.likeCount(video.id),
         comments: await store.recentComments(video.id, COMMENT_HISTORY),
-        crowd: crowd.state(video.id),
+        crowd: await crowd.state(video.id),
       }
       return c.json(state)
     })
@@ -133,7 +134,7 @@ export function createDemoApp(options: DemoAppOptions) {
     .post('/videos/:id/crowd', async (c) => {
       const video = videoOf(c)
       const { enabled } = parseCrowd(await jsonBody(c))
-      return c.json({ crowd: crowd.set(video.id, enabled) })
+      return c.json({ crowd: await crowd.set(video.id, enabled) })
     })
     .all('*', (c) => c.json(errorBody('not_found', 'No such API route.'), 404))
 

@@ -1,31 +1,35 @@
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
-import { createLikewire } from '@likewire/server'
 import { createDemoApp } from './app.js'
+import { createRealtime } from './realtime.js'
 import { createRedisStore } from './redis-store.js'
 import { createMemoryStore, type VideoStore } from './store.js'
 import { defaultVideos } from './videos.js'
 
 /**
- * `node dist/server/main.js`: the demo on the embedded default (one process, no Redis).
+ * `node dist/server/main.js`: the demo, embedded by default (one process, no Redis).
  * Env: PORT (default 3000; 0 picks a free one), HOST (default all interfaces), REDIS_URL (likes and
- * comments kept in Redis), CROWD_LIKES_PER_SECOND, CROWD_DURATION_MS.
+ * comments kept in Redis, and this process a cluster frontend node: LIKEWIRE_SECRET, DISPATCHER_URLS,
+ * PUBLIC_URL, LIKEWIRE_API_KEY; see realtime.ts), CROWD_LIKES_PER_SECOND, CROWD_DURATION_MS.
  */
-const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST
 const redisUrl = process.env.REDIS_URL
 
+const realtime = await createRealtime(process.env, { port: Number(process.env.PORT ?? 3000), host }).catch(
+  (error: unknown) => {
+    console.error(`Likewire demo: ${error instanceof Error ? error.message : String(error)}`)
+    process.exit(1)
+  },
+)
 const store: VideoStore = redisUrl
   ? createRedisStore(redisUrl)
   : createMemoryStore({ seedLikes: { red: 1204, green: 389, blue: 2710 } })
 
-// Embedded mode: frontend and dispatcher in this process, in-memory registry.
-const lw = createLikewire({ drainJitterMs: 2_000 })
 const demo = createDemoApp({
   videos: defaultVideos(),
   store,
-  publisher: lw,
-  realtime: lw.app,
+  publisher: realtime.publisher,
+  realtime: realtime.app,
   webRoot: fileURLToPath(new URL('../web', import.meta.url)),
   crowd: {
     likesPerSecond: numberEnv('CROWD_LIKES_PER_SECOND'),
@@ -36,9 +40,10 @@ const demo = createDemoApp({
 // overrideGlobalObjects: false keeps Likewire's "response already sent" marker intact through Hono's
 // context (with the lightweight global Response, node-server writes the SSE headers a second time).
 const server = serve(
-  { fetch: demo.app.fetch, port, hostname: host, overrideGlobalObjects: false },
+  { fetch: demo.app.fetch, port: realtime.port, hostname: host, overrideGlobalObjects: false },
   (info) => {
     const shown = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host
+    if (realtime.mode === 'cluster') console.log(`Likewire demo: ${realtime.describe}`)
     console.log(`Likewire demo: http://${shown}:${info.port}`)
   },
 )
@@ -51,7 +56,7 @@ async function shutdown(signal: string) {
   setTimeout(() => process.exit(1), 5_000).unref()
   demo.close()
   // Likewire first: it sends every stream a reconnect hint, so viewers come back by themselves.
-  await lw.close().catch(() => {})
+  await realtime.close().catch(() => {})
   await new Promise<void>((resolve) => {
     server.close(() => resolve())
     if ('closeAllConnections' in server) server.closeAllConnections()

@@ -2,7 +2,10 @@ import { Redis } from 'ioredis'
 import type { Comment } from '../shared/api.js'
 import type { VideoStore } from './store.js'
 
-/** The store for several demo processes (`REDIS_URL`): a counter and a capped list per video. */
+/**
+ * The store for several demo processes (`REDIS_URL`): a counter and a capped list per video, and the
+ * running crowd (a key that expires when the crowd ends).
+ */
 export function createRedisStore(url: string, options: { prefix?: string } = {}): VideoStore {
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 })
   const prefix = options.prefix ?? 'likewire-demo:'
@@ -29,6 +32,25 @@ export function createRedisStore(url: string, options: { prefix?: string } = {})
     },
     async commentCount(videoId) {
       return Number((await redis.get(key(videoId, 'comment-count'))) ?? 0)
+    },
+    async claimCrowd(videoId, endsAt) {
+      const ttl = Math.max(1, endsAt - Date.now())
+      return (await redis.set(key(videoId, 'crowd'), String(endsAt), 'PX', ttl, 'NX')) === 'OK'
+    },
+    async crowdEndsAt(videoId) {
+      const endsAt = await redis.get(key(videoId, 'crowd'))
+      return endsAt === null ? null : Number(endsAt)
+    },
+    async releaseCrowd(videoId, endsAt) {
+      if (endsAt === undefined) return (await redis.del(key(videoId, 'crowd'))) > 0
+      // delete only the crowd ending at endsAt, not one started since by another process
+      const deleted = await redis.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
+        1,
+        key(videoId, 'crowd'),
+        String(endsAt),
+      )
+      return deleted === 1
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect())

@@ -13,6 +13,15 @@ export interface VideoStore {
   /** The newest `limit` comments, oldest first. */
   recentComments(videoId: string, limit: number): Promise<Comment[]>
   commentCount(videoId: string): Promise<number>
+  /**
+   * Marks a simulated crowd running on `videoId` until `endsAt` (ms since epoch), unless one already
+   * is. True when this call started it: one process of the cluster runs each crowd.
+   */
+  claimCrowd(videoId: string, endsAt: number): Promise<boolean>
+  /** When the running crowd ends, or null when none runs. */
+  crowdEndsAt(videoId: string): Promise<number | null>
+  /** Ends the crowd (only the one ending at `endsAt`, when given). True when one was running. */
+  releaseCrowd(videoId: string, endsAt?: number): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -25,6 +34,12 @@ interface VideoRecord {
 /** The embedded store: a Map, lost on restart. `seedLikes` makes a fresh demo look lived-in. */
 export function createMemoryStore(options: { seedLikes?: Record<string, number> } = {}): VideoStore {
   const videos = new Map<string, VideoRecord>()
+  const crowds = new Map<string, number>()
+  const crowdEndsAt = (videoId: string) => {
+    const endsAt = crowds.get(videoId)
+    if (endsAt !== undefined && endsAt <= Date.now()) crowds.delete(videoId)
+    return crowds.get(videoId) ?? null
+  }
   const record = (videoId: string): VideoRecord => {
     let found = videos.get(videoId)
     if (!found) {
@@ -55,8 +70,22 @@ export function createMemoryStore(options: { seedLikes?: Record<string, number> 
     async commentCount(videoId) {
       return record(videoId).commentCount
     },
+    async claimCrowd(videoId, endsAt) {
+      if (crowdEndsAt(videoId) !== null) return false
+      crowds.set(videoId, endsAt)
+      return true
+    },
+    async crowdEndsAt(videoId) {
+      return crowdEndsAt(videoId)
+    },
+    async releaseCrowd(videoId, endsAt) {
+      const current = crowdEndsAt(videoId)
+      if (current === null || (endsAt !== undefined && current !== endsAt)) return false
+      return crowds.delete(videoId)
+    },
     async close() {
       videos.clear()
+      crowds.clear()
     },
   }
 }

@@ -1,0 +1,119 @@
+import { createServer } from 'node:net'
+import { createFrontendNode, createLikewire, createPublisher, type LikewireApp } from '@likewire/server'
+import type { Publisher } from './app.js'
+
+/** Likewire as the demo uses it: the app mounted at `/realtime` and where likes and comments are published. */
+export interface Realtime {
+  /** `embedded`, or `cluster` when this process is a frontend node registered in `REDIS_URL`. */
+  mode: 'embedded' | 'cluster'
+  /** The port to listen on: in cluster mode it is known before listening (never 0). */
+  port: number
+  app: LikewireApp
+  publisher: Publisher
+  /** One line for the startup log. */
+  describe: string
+  /** Closes Likewire first: every stream gets a reconnect hint, the node leaves the registry. */
+  close(): Promise<void>
+}
+
+export interface RealtimeEnv {
+  REDIS_URL?: string
+  LIKEWIRE_SECRET?: string
+  LIKEWIRE_API_KEY?: string
+  DISPATCHER_URLS?: string
+  PUBLIC_URL?: string
+}
+
+/** The mount path of Likewire in the demo app; the cluster reaches this node's internal routes below it. */
+export const REALTIME_PATH = '/realtime'
+
+/**
+ * Embedded by default (frontend and dispatcher in-process, no Redis); with `REDIS_URL` the process is a
+ * cluster frontend node, publishing through `DISPATCHER_URLS` when set, else through its own dispatcher.
+ */
+export async function createRealtime(
+  env: RealtimeEnv,
+  listenOn: { port: number; host?: string },
+): Promise<Realtime> {
+  if (!env.REDIS_URL) {
+    const lw = createLikewire({ drainJitterMs: 2_000 })
+    return {
+      mode: 'embedded',
+      port: listenOn.port,
+      app: lw.app,
+      publisher: lw,
+      describe: 'Likewire embedded (no Redis)',
+      close: () => lw.close(),
+    }
+  }
+
+  const secret = env.LIKEWIRE_SECRET
+  if (!secret) {
+    throw new Error(
+      'LIKEWIRE_SECRET is required when REDIS_URL is set: the shared secret of the cluster (the same on every node)',
+    )
+  }
+  const dispatchers = (env.DISPATCHER_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim().replace(/\/$/, ''))
+    .filter(Boolean)
+  for (const url of dispatchers) {
+    if (!URL.canParse(url)) throw new Error(`DISPATCHER_URLS: not a URL: ${JSON.stringify(url)}`)
+  }
+  // dispatchers deliver to `<internalUrl>/internal/v1/deliver`, so the URL must be known before listening
+  const port = listenOn.port === 0 ? await freePort(listenOn.host) : listenOn.port
+  const internalUrl = `${(env.PUBLIC_URL ?? `http://${loopbackOf(listenOn.host)}:${port}`).replace(/\/$/, '')}${REALTIME_PATH}`
+  const node = await createFrontendNode({
+    redis: env.REDIS_URL,
+    secret,
+    internalUrl,
+    apiKey: env.LIKEWIRE_API_KEY || undefined,
+    drainJitterMs: 2_000,
+  })
+  const publisher =
+    dispatchers.length > 0
+      ? createPublisher({ dispatchers, apiKey: env.LIKEWIRE_API_KEY || undefined })
+      : undefined
+  return {
+    mode: 'cluster',
+    port,
+    app: node.app,
+    publisher: publisher ?? node,
+    describe: `Likewire frontend node ${node.frontend.nodeId} (registry ${redact(env.REDIS_URL)}, reached at ${internalUrl}); publishing through ${
+      publisher ? dispatchers.join(', ') : 'this node'
+    }`,
+    async close() {
+      await publisher?.close().catch(() => {})
+      await node.close()
+    },
+  }
+}
+
+/** The address other nodes on this machine use for us: loopback unless bound to one address. */
+function loopbackOf(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+/** A port free on `host` right now (bound, then released). */
+function freePort(host: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** A Redis URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'redis'
+  }
+}
