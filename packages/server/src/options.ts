@@ -106,7 +106,8 @@ export interface LikewireOptions {
   /** Cross-origin access for browsers. @default { origins: '*', credentials: false } */
   cors?: CorsOptions | false
   /**
-   * The URL dispatchers use to reach this node's internal delivery route (cluster mode).
+   * The URL dispatchers use to reach this node's internal routes (cluster mode), including the path
+   * the app is mounted at (`http://10.0.0.5:3000/realtime`).
    * @default '' (embedded: delivered in-process)
    */
   internalUrl?: string

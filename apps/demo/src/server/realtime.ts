@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { createFrontendNode, createLikewire, createPublisher, type LikewireApp } from '@likewire/server'
 import type { Publisher } from './app.js'
@@ -36,7 +37,11 @@ export async function createRealtime(
   listenOn: { port: number; host?: string },
 ): Promise<Realtime> {
   if (!env.REDIS_URL) {
-    const lw = createLikewire({ drainJitterMs: 2_000 })
+    // the demo's backend publishes in-process; a key nobody knows keeps /realtime/v1/publish closed to browsers
+    const lw = createLikewire({
+      drainJitterMs: 2_000,
+      apiKey: env.LIKEWIRE_API_KEY || randomBytes(24).toString('hex'),
+    })
     return {
       mode: 'embedded',
       port: listenOn.port,
@@ -67,7 +72,7 @@ export async function createRealtime(
     redis: env.REDIS_URL,
     secret,
     internalUrl,
-    apiKey: env.LIKEWIRE_API_KEY || undefined,
+    apiKey: env.LIKEWIRE_API_KEY || randomBytes(24).toString('hex'),
     drainJitterMs: 2_000,
   })
   const publisher =

@@ -60,7 +60,10 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
   const logger = options.logger ?? pino({ level: opts.logLevel, base: { nodeId, dc: options.dc ?? 'dc1' } })
   const metrics = createMetrics({ defaultMetrics: opts.processMetrics })
   const registry = new RedisRegistry({ url: options.redis, keyPrefix: options.keyPrefix })
-  await registry.ready()
+  await registry.ready().catch(async (error: unknown) => {
+    await registry.close()
+    throw error
+  })
   const transport = new HttpTransport({
     registry,
     secret: options.secret,

@@ -13,7 +13,10 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
   redis: string
   /** Shared secret of the cluster (the same on every node). */
   secret: string
-  /** Base URL dispatchers use to reach this node, e.g. `http://10.0.0.5:8080`. */
+  /**
+   * Base URL dispatchers use to reach this node's routes, including the path it is mounted at:
+   * `http://10.0.0.5:8080`, or `http://10.0.0.5:3000/realtime` when mounted at `/realtime`.
+   */
   internalUrl: string
   /** @default 'likewire:' */
   keyPrefix?: string
@@ -36,7 +39,11 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     keyPrefix: options.keyPrefix,
     leaseTtlMs: options.leaseTtlMs,
   })
-  await registry.ready()
+  // a Redis client that never connected would otherwise keep retrying and hold the process open
+  await registry.ready().catch(async (error: unknown) => {
+    await registry.close()
+    throw error
+  })
   const transport = new InProcessTransport(new HttpTransport({ registry, secret: options.secret }))
   let lastError = ''
   const heldKey = () => `${options.keyPrefix ?? 'likewire:'}held:${lw.frontend.nodeId}`
