@@ -48,6 +48,16 @@ const server = serve(
   },
 )
 
+// a new user's most likely stumble: something else already on port 3000
+server.on('error', (error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === 'EADDRINUSE'
+      ? `port ${realtime.port} is already in use; try PORT=3001 npm start`
+      : error.message
+  console.error(`Likewire demo: ${reason}`)
+  process.exit(1)
+})
+
 let closing = false
 async function shutdown(signal: string) {
   if (closing) process.exit(1) // a second Ctrl-C means now
