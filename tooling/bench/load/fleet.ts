@@ -1,0 +1,143 @@
+import type { ChildProcess } from 'node:child_process'
+import { createHistogram, decodeHistogram, type Histogram } from '../lib/histogram'
+import { spawnTs, stopChild } from '../lib/spawn'
+import type { Target, ToWorker, WorkerStats } from './protocol'
+
+/** One sample per second of the whole fleet: what the charts plot. */
+export interface Sample {
+  t: number
+  ready: number
+  deliveriesPerSec: number
+}
+
+/** The load-generator processes seen from the parent: spawns them, sums their stats and histograms. */
+export class LoadFleet {
+  private readonly workers: ChildProcess[] = []
+  private readonly latest = new Map<number, WorkerStats>()
+  /** Frames/s of each worker between its last two reports (a starved worker reports late, not wrong). */
+  private readonly rates = new Map<number, number>()
+  /** Latency of everything recorded since the last `resetLatency()`. */
+  histogram: Histogram = createHistogram()
+  readonly samples: Sample[] = []
+  private readonly startedAt = Date.now()
+  private sampler: ReturnType<typeof setInterval> | undefined
+
+  constructor(readonly size: number) {
+    for (let index = 0; index < size; index++) {
+      const worker = spawnTs('../load/worker.ts', { label: `load${index}` })
+      worker.on('message', (message: WorkerStats) => {
+        if (message.type !== 'stats') return
+        const previous = this.latest.get(index)
+        if (previous && message.at > previous.at) {
+          this.rates.set(
+            index,
+            ((message.dataFrames - previous.dataFrames) * 1000) / (message.at - previous.at),
+          )
+        }
+        this.latest.set(index, message)
+        this.histogram.add(decodeHistogram(message.histogram))
+      })
+      this.workers.push(worker)
+    }
+    this.sampler = setInterval(() => this.sample(), 1000)
+  }
+
+  /** Spreads `count` connections over the workers (each stays under the fd cap). */
+  open(targets: Target[], count: number, localAddresses: string[], concurrency = 256): void {
+    const per = Math.floor(count / this.size)
+    this.workers.forEach((worker, index) => {
+      const share = per + (index < count % this.size ? 1 : 0)
+      // rotate the targets so each worker spreads its share evenly
+      const rotated = targets.map((_, i) => targets[(i + index) % targets.length]!)
+      this.send(worker, {
+        type: 'open',
+        targets: rotated,
+        count: share,
+        localAddresses,
+        concurrency,
+        worker: index,
+        workers: this.size,
+      })
+    })
+  }
+
+  cut(jitterMs: number): void {
+    for (const worker of this.workers) this.send(worker, { type: 'cut', jitterMs })
+  }
+
+  private send(worker: ChildProcess, message: ToWorker): void {
+    worker.send(message)
+  }
+
+  private sum(key: keyof Omit<WorkerStats, 'type' | 'histogram' | 'firstError' | 'lastReadyAt'>): number {
+    let total = 0
+    for (const stats of this.latest.values()) total += stats[key]
+    return total
+  }
+
+  get ready(): number {
+    return this.sum('ready')
+  }
+  get dataFrames(): number {
+    return this.sum('dataFrames')
+  }
+  get errors(): number {
+    return this.sum('errors')
+  }
+  get rejected(): number {
+    return this.sum('rejected')
+  }
+  get untimed(): number {
+    return this.sum('untimed')
+  }
+  get cpuMs(): number {
+    return this.sum('cpuUserMs') + this.sum('cpuSystemMs')
+  }
+  get rssBytes(): number {
+    return this.sum('rssBytes')
+  }
+  get lastReadyAt(): number {
+    let last = 0
+    for (const stats of this.latest.values()) last = Math.max(last, stats.lastReadyAt)
+    return last
+  }
+  get firstError(): string | undefined {
+    for (const stats of this.latest.values()) if (stats.firstError) return stats.firstError
+    return undefined
+  }
+
+  resetLatency(): void {
+    this.histogram = createHistogram()
+  }
+
+  /** Waits for the next stats message of every worker, so counts are current. */
+  async settle(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 2500)
+            worker.once('message', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+          }),
+      ),
+    )
+  }
+
+  private sample(): void {
+    let rate = 0
+    for (const value of this.rates.values()) rate += value
+    this.samples.push({
+      t: Math.round((Date.now() - this.startedAt) / 100) / 10,
+      ready: this.ready,
+      deliveriesPerSec: Math.round(rate),
+    })
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sampler)
+    await Promise.all(this.workers.map((worker) => stopChild(worker)))
+  }
+}

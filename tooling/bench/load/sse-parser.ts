@@ -1,0 +1,150 @@
+/**
+ * Incremental parser of one SSE response read off a raw socket: HTTP head, chunked transfer coding,
+ * then frames split on the blank line. It only looks at a frame's first byte and its `"ts":` digits,
+ * so one process can read a million frames a second.
+ */
+
+const CRLFCRLF = Buffer.from('\r\n\r\n')
+const FRAME_END = Buffer.from('\n\n')
+const TS = Buffer.from('"ts":')
+const CONNECTED = Buffer.from('event: likewire.connected')
+const CHAR_I = 0x69 // 'i' or 'd': a frame starting with `id:` or `data:` is a data frame
+const CHAR_D = 0x64
+const CHAR_E = 0x65 // 'e': `event:` control frame
+
+export interface FrameListener {
+  /** The response head: status code. */
+  onHead(status: number): void
+  /** The `likewire.connected` control frame: the stream is subscribed. */
+  onConnected(): void
+  /** A data frame, with its `ts` (ms since epoch; NaN when absent). */
+  onData(ts: number): void
+}
+
+enum State {
+  Head,
+  ChunkSize,
+  ChunkData,
+  ChunkEnd,
+  Raw,
+}
+
+export class SseParser {
+  private state = State.Head
+  private head: Buffer | null = null
+  private partial: Buffer | null = null
+  private chunkLeft = 0
+  private sizeDigits = 0
+  private crlfLeft = 0
+
+  constructor(private readonly listener: FrameListener) {}
+
+  push(chunk: Buffer): void {
+    let pos = 0
+    const end = chunk.length
+    while (pos < end) {
+      switch (this.state) {
+        case State.Head: {
+          const buf = this.head ? Buffer.concat([this.head, chunk.subarray(pos)]) : chunk.subarray(pos)
+          const at = buf.indexOf(CRLFCRLF)
+          if (at < 0) {
+            this.head = Buffer.from(buf)
+            return
+          }
+          const headText = buf.toString('latin1', 0, at)
+          this.head = null
+          this.listener.onHead(Number(headText.slice(9, 12)))
+          this.state = /\r\ntransfer-encoding:\s*chunked/i.test(headText) ? State.ChunkSize : State.Raw
+          // restart on the body part of `buf` (which may include bytes of an earlier chunk)
+          this.push(buf.subarray(at + 4))
+          return
+        }
+        case State.ChunkSize: {
+          const byte = chunk[pos++]!
+          if (byte === 0x0a) {
+            this.state = this.chunkLeft === 0 && this.sizeDigits > 0 ? State.ChunkEnd : State.ChunkData
+            if (this.state === State.ChunkEnd) this.crlfLeft = 2
+            this.sizeDigits = 0
+          } else if (byte !== 0x0d && this.sizeDigits >= 0) {
+            const digit = hexDigit(byte)
+            if (digit < 0)
+              this.sizeDigits = -1 // chunk extension: ignore to end of line
+            else {
+              this.chunkLeft = this.chunkLeft * 16 + digit
+              this.sizeDigits++
+            }
+          }
+          break
+        }
+        case State.ChunkData: {
+          const take = Math.min(this.chunkLeft, end - pos)
+          this.body(chunk.subarray(pos, pos + take))
+          pos += take
+          this.chunkLeft -= take
+          if (this.chunkLeft === 0) {
+            this.state = State.ChunkEnd
+            this.crlfLeft = 2
+          }
+          break
+        }
+        case State.ChunkEnd: {
+          pos++
+          if (--this.crlfLeft === 0) {
+            this.state = State.ChunkSize
+            this.chunkLeft = 0
+          }
+          break
+        }
+        case State.Raw:
+          this.body(chunk.subarray(pos))
+          return
+      }
+    }
+  }
+
+  /** Splits body bytes into frames; a frame cut by a packet boundary waits in `partial`. */
+  private body(bytes: Buffer): void {
+    const buf = this.partial ? Buffer.concat([this.partial, bytes]) : bytes
+    this.partial = null
+    let pos = 0
+    for (;;) {
+      const at = buf.indexOf(FRAME_END, pos)
+      if (at < 0) break
+      this.frame(buf, pos, at)
+      pos = at + 2
+    }
+    if (pos < buf.length) this.partial = Buffer.from(buf.subarray(pos))
+  }
+
+  private frame(buf: Buffer, start: number, end: number): void {
+    const first = buf[start]
+    if (first === CHAR_I || first === CHAR_D) {
+      const at = buf.indexOf(TS, start)
+      this.listener.onData(at >= 0 && at < end ? readInt(buf, at + TS.length, end) : Number.NaN)
+    } else if (
+      first === CHAR_E &&
+      buf.compare(CONNECTED, 0, CONNECTED.length, start, start + CONNECTED.length) === 0
+    ) {
+      this.listener.onConnected()
+    }
+  }
+}
+
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37
+  return -1
+}
+
+function readInt(buf: Buffer, pos: number, end: number): number {
+  let value = 0
+  let digits = 0
+  for (; pos < end; pos++) {
+    const byte = buf[pos]!
+    if (byte < 0x30 || byte > 0x39) break
+    value = value * 10 + (byte - 0x30)
+    digits++
+  }
+  return digits > 0 ? value : Number.NaN
+}

@@ -1,0 +1,129 @@
+/**
+ * One load-generator process: holds up to ~19K raw SSE connections (the per-process fd cap), counts
+ * frames and records latency (client receipt - `ts`) into an HdrHistogram sent to the parent every second.
+ */
+import type net from 'node:net'
+import { createHistogram, encodeHistogram } from '../lib/histogram'
+import type { Target, ToWorker, WorkerStats } from './protocol'
+import { SourcePorts } from './source-ports'
+import { openSse } from './sse-client'
+
+const histogram = createHistogram()
+const stats = { ready: 0, opened: 0, closed: 0, errors: 0, rejected: 0, dataFrames: 0, untimed: 0 }
+let firstError: string | undefined
+const sockets = new Set<net.Socket>()
+let reopenAfterClose = false
+let reopenJitterMs = 0
+let closing = false
+let lastReadyAt = 0
+
+let ports: SourcePorts | undefined
+
+function open(target: Target, done: () => void, attempt = 0): void {
+  let counted = false
+  let ready = false
+  const settle = () => {
+    if (!counted) {
+      counted = true
+      done()
+    }
+  }
+  const socket = openSse(target, ports?.next(), {
+    onHead(status) {
+      if (status !== 200) {
+        stats.rejected++
+        firstError ??= `HTTP ${status}`
+        socket.destroy()
+      }
+    },
+    onConnected() {
+      ready = true
+      stats.ready++
+      lastReadyAt = Date.now()
+      settle()
+    },
+    onData(ts) {
+      stats.dataFrames++
+      if (Number.isNaN(ts)) stats.untimed++
+      // Date.now() is the clock `ts` was stamped with; performance.timeOrigin can be off by ms
+      else histogram.recordValue(Math.max(0, Date.now() - ts) * 1000)
+    },
+    onClose(hadError, error) {
+      sockets.delete(socket)
+      if (!counted && (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' && attempt < 50) {
+        // that source pair is taken (TIME_WAIT, another process): the next one, not an error
+        stats.opened--
+        open(target, done, attempt + 1)
+        return
+      }
+      stats.closed++
+      if (ready) stats.ready--
+      if (hadError) {
+        stats.errors++
+        firstError ??= error?.message ?? 'socket error'
+      }
+      settle()
+      if (reopenAfterClose && !closing) {
+        setTimeout(() => open(target, () => {}), Math.random() * reopenJitterMs)
+      }
+    },
+  })
+  stats.opened++
+  sockets.add(socket)
+}
+
+/** Opens connections with at most `concurrency` handshakes in flight, so listen backlogs never overflow. */
+function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
+  const { targets, count, localAddresses, concurrency } = message
+  if (localAddresses.length > 0) ports = new SourcePorts(localAddresses, message.worker, message.workers)
+  let next = 0
+  let inFlight = 0
+  const pump = () => {
+    while (inFlight < concurrency && next < count) {
+      const index = next++
+      inFlight++
+      const target = targets[index % targets.length]!
+      open(target, () => {
+        inFlight--
+        setImmediate(pump)
+      })
+    }
+  }
+  pump()
+}
+
+function report(): void {
+  const cpu = process.cpuUsage()
+  const message: WorkerStats = {
+    type: 'stats',
+    ...stats,
+    histogram: encodeHistogram(histogram),
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    rssBytes: process.memoryUsage.rss(),
+    lastReadyAt,
+    at: Date.now(),
+    firstError,
+  }
+  histogram.reset()
+  process.send?.(message)
+}
+
+const timer = setInterval(report, 1000)
+
+process.on('message', (message: ToWorker) => {
+  if (message.type === 'open') openMany(message)
+  else if (message.type === 'cut') {
+    reopenAfterClose = true
+    reopenJitterMs = message.jitterMs
+    for (const socket of [...sockets]) socket.destroy()
+  } else if (message.type === 'close') {
+    closing = true
+    clearInterval(timer)
+    for (const socket of sockets) socket.destroy()
+    report()
+    process.disconnect?.()
+    setTimeout(() => process.exit(0), 200).unref()
+  }
+})
+process.on('disconnect', () => process.exit(0))

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { scenarios } from './scenarios/catalog'
+import { runScenario } from './scenarios/run-scenario'
+
+// The smoke test of the harness: tiny runs end to end, counts only. Timing is the benchmark's job, never a test's.
+const quick = { quick: true, flushWindowMs: 0, baselines: true }
+const scenario = (name: string) => scenarios.find((s) => s.name === name)!
+
+describe('bench --quick', () => {
+  it('talk-latency (cluster: Redis registry, dispatcher process): every publish reaches every subscriber', async () => {
+    const result = await runScenario(scenario('talk-latency'), quick, 'test')
+    expect(result.mode).toBe('cluster')
+    expect(result.registry).toBe('redis')
+    expect(result.connected).toBe(50)
+    expect(result.published).toBeGreaterThan(0)
+    expect(result.expected).toBe(result.published * 50)
+    expect(result.delivered).toBe(result.expected)
+    expect(result.lost).toBe(0)
+    expect(result.loadErrors).toBe(0)
+    expect(result.latencyMs.count).toBe(result.delivered)
+  })
+
+  it('capacity: two frontends and the hono baseline count the same broadcast to all', async () => {
+    const result = await runScenario(scenario('capacity'), quick, 'test')
+    expect(result.frontends).toBe(2)
+    expect(result.connected).toBe(50)
+    expect(result.delivered).toBe(result.expected)
+    expect(result.expected).toBe(result.published * 25)
+    expect(result.lost).toBe(0)
+    const hono = result.baselines.hono!
+    expect(hono.connected).toBe(50)
+    expect(hono.delivered).toBe(hono.expected)
+    expect(hono.lost).toBe(0)
+  })
+})

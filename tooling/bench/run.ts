@@ -1,0 +1,57 @@
+/** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios (issue 5). */
+import { Command, InvalidArgumentError } from 'commander'
+import { writeReport } from './report/write-report'
+import { scenarios } from './scenarios/catalog'
+import { resultsDir, runScenario } from './scenarios/run-scenario'
+
+const integer = (value: string) => {
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number')
+  return parsed
+}
+
+const names = scenarios.map((scenario) => scenario.name)
+
+const program = new Command('bench')
+  .description('Likewire benchmark: raw-TCP SSE load generator against frontends in child processes')
+  .argument(
+    '<scenario>',
+    `one of ${names.join(', ')}, all, or report (regenerate docs/benchmarks.md from results/)`,
+  )
+  .option('--quick', 'tiny run (50 connections, 2 s): checks the harness, not the speed', false)
+  .option('--connections <n>', 'override the connection count', integer)
+  .option('--frontends <n>', 'override the number of frontend processes', integer)
+  .option('--duration <s>', 'override the publish duration in seconds', integer)
+  .option('--flush-window <ms>', "Likewire's flushWindowMs (0 = once per tick)", integer, 0)
+  .option('--no-baselines', 'skip the baselines (hono streamSSE)')
+  .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
+  .action(async (name: string, flags) => {
+    const chosen =
+      name === 'all' ? scenarios : name === 'report' ? [] : scenarios.filter((s) => s.name === name)
+    if (name !== 'report' && chosen.length === 0)
+      program.error(`unknown scenario ${name}; use ${names.join(', ')}, all or report`)
+    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`
+    const outDir = flags.quick ? new URL('quick/', resultsDir) : resultsDir
+    for (const scenario of chosen) {
+      await runScenario(
+        scenario,
+        {
+          quick: flags.quick,
+          connections: flags.connections,
+          frontends: flags.frontends,
+          durationSec: flags.duration,
+          flushWindowMs: flags.flushWindow,
+          baselines: flags.baselines,
+          cpuProfDir: flags.cpuProf,
+          outDir,
+        },
+        command,
+      )
+    }
+    if (name === 'all' || name === 'report') {
+      const file = writeReport(flags.quick ? outDir : resultsDir)
+      process.stderr.write(`wrote ${file}\n`)
+    }
+  })
+
+await program.parseAsync()

@@ -1,0 +1,166 @@
+import { progress, waitUntil } from '../lib/progress'
+import type { FanoutPlan, FanoutResult } from './fanout'
+import { LOCAL_ADDRESSES, type RunOptions, workersFor } from './options'
+
+/** A scenario of issue 5: its plan, its target, and how the target is judged. */
+export interface Scenario {
+  name: string
+  what: string
+  target: string
+  /** Which baselines serve the same scenario. */
+  baselines: Array<'hono'>
+  /** Scenarios through a dispatcher run in cluster mode (Redis registry); the baselines always run embedded. */
+  mode: 'embedded' | 'cluster'
+  plan(options: RunOptions): Omit<FanoutPlan, 'kind' | 'label' | 'mode'>
+  /** Each check: name -> met. */
+  judge(result: FanoutResult): Record<string, boolean>
+}
+
+const common = (
+  options: RunOptions,
+  full: { connections: number; durationSec: number; minWorkers?: number },
+) => {
+  const connections = options.connections ?? (options.quick ? 50 : full.connections)
+  return {
+    connections,
+    durationMs: (options.durationSec ?? (options.quick ? 2 : full.durationSec)) * 1000,
+    workers: options.quick ? 1 : workersFor(connections, full.minWorkers),
+    flushWindowMs: options.flushWindowMs,
+    localAddresses: LOCAL_ADDRESSES,
+    connectTimeoutMs: options.quick ? 20_000 : 180_000,
+    tickMs: 10,
+    warmupMs: options.quick ? 0 : 2000,
+    cpuProfDir: options.cpuProfDir,
+  }
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'capacity',
+    mode: 'embedded',
+    what: 'N idle connections over several frontend processes; a broadcast reaches all',
+    target: '100,000 connections held; <= 8 KiB server RSS per connection; 100% receive',
+    baselines: ['hono'],
+    plan: (options) => {
+      const base = common(options, { connections: 100_000, durationSec: 5 })
+      return {
+        ...base,
+        frontends: options.quick ? 2 : Math.ceil(base.connections / 17_000),
+        topics: 1,
+        ratePerSec: 1,
+      }
+    },
+    judge: (r) => ({
+      '100,000 connections held': r.connected >= 100_000,
+      '<= 8 KiB RSS per connection': r.serverRssPerConnectionKiB <= 8,
+      '100% receive': r.lost === 0 && r.delivered > 0,
+    }),
+  },
+  {
+    name: 'million-likes',
+    mode: 'cluster',
+    what: '10K viewers of one topic; 100 likes/s, 60 s',
+    target: '>= 1,000,000 deliveries/s sustained, 0 lost, p99 <= 250 ms',
+    baselines: ['hono'],
+    plan: (options) => ({
+      ...common(options, { connections: 10_000, durationSec: 60, minWorkers: 2 }),
+      frontends: options.quick ? 1 : 2,
+      topics: 1,
+      ratePerSec: 100,
+    }),
+    judge: (r) => ({
+      '>= 1,000,000 deliveries/s': r.deliveriesPerSec >= 1_000_000,
+      '0 lost': r.lost === 0,
+      'p99 <= 250 ms': r.latencyMs.p99 <= 250,
+    }),
+  },
+  {
+    name: 'talk-latency',
+    mode: 'cluster',
+    what: '10K viewers, 10 likes/s',
+    target: 'p90 <= 75 ms, p99 <= 100 ms',
+    baselines: [],
+    plan: (options) => ({
+      ...common(options, { connections: 10_000, durationSec: 30, minWorkers: 2 }),
+      frontends: options.quick ? 1 : 2,
+      topics: 1,
+      ratePerSec: 10,
+    }),
+    judge: (r) => ({
+      'p90 <= 75 ms': r.latencyMs.p90 <= 75,
+      'p99 <= 100 ms': r.latencyMs.p99 <= 100,
+      '0 lost': r.lost === 0,
+    }),
+  },
+  {
+    name: 'light-latency',
+    mode: 'embedded',
+    what: '1K viewers, 10 likes/s',
+    target: 'p50 <= 5 ms, p99 <= 20 ms',
+    baselines: [],
+    plan: (options) => ({
+      ...common(options, { connections: 1_000, durationSec: 30 }),
+      frontends: 1,
+      topics: 1,
+      ratePerSec: 10,
+    }),
+    judge: (r) => ({
+      'p50 <= 5 ms': r.latencyMs.p50 <= 5,
+      'p99 <= 20 ms': r.latencyMs.p99 <= 20,
+      '0 lost': r.lost === 0,
+    }),
+  },
+  {
+    name: 'dispatcher',
+    mode: 'cluster',
+    what: 'publishes/s one dispatcher sustains over 1,000 topics on 4 frontends',
+    target: '>= 50,000 publishes/s, p99 dispatcher -> frontend <= 20 ms',
+    baselines: [],
+    plan: (options) => ({
+      ...common(options, { connections: 4_000, durationSec: 20 }),
+      frontends: options.quick ? 2 : 4,
+      topics: options.quick ? 10 : 1_000,
+      ratePerSec: options.quick ? 200 : 50_000,
+    }),
+    judge: (r) => ({
+      '>= 50,000 publishes/s': r.publishesPerSec >= 50_000,
+      // measured to the client, which includes the frontend's write: stricter than dispatcher -> frontend
+      'p99 <= 20 ms': r.latencyMs.p99 <= 20,
+      '0 lost': r.lost === 0,
+    }),
+  },
+  {
+    name: 'reconnect-storm',
+    mode: 'embedded',
+    what: '20K clients cut at once reconnect and resubscribe',
+    target: 'all back within 10 s, no frontend error',
+    baselines: [],
+    plan: (options) => ({
+      ...common(options, { connections: 20_000, durationSec: 3, minWorkers: 2 }),
+      frontends: options.quick ? 1 : 2,
+      topics: 1,
+      ratePerSec: 2,
+      beforePublish: async ({ fleet, plan, extra }) => {
+        const cutAt = Date.now()
+        // clients come back after a random delay up to the server's `retry:` (2 s), as EventSource would
+        fleet.cut(2000)
+        await waitUntil(() => fleet.ready < plan.connections, 5000)
+        const back = await waitUntil(
+          () => fleet.ready >= plan.connections && fleet.lastReadyAt > cutAt,
+          60_000,
+          250,
+        )
+        await fleet.settle()
+        extra.reconnected = fleet.ready
+        extra.reconnectSeconds = back ? (fleet.lastReadyAt - cutAt) / 1000 : Number.POSITIVE_INFINITY
+        progress('reconnect-storm', { reconnected: fleet.ready, seconds: extra.reconnectSeconds as number })
+      },
+    }),
+    judge: (r) => ({
+      'all back within 10 s':
+        (r.extra.reconnectSeconds as number) <= 10 && (r.extra.reconnected as number) >= r.connections,
+      'no frontend error': r.frontendErrors.length === 0,
+      '0 lost after': r.lost === 0,
+    }),
+  },
+]

@@ -1,0 +1,276 @@
+import { type Percentiles, percentilesMs } from '../lib/histogram'
+import { listenOverflows } from '../lib/netstat'
+import { progress, sleep, waitUntil } from '../lib/progress'
+import { LoadFleet, type Sample } from '../load/fleet'
+import type { Target } from '../load/protocol'
+import type { ServerKind } from '../server/protocol'
+import { startRedis } from '../server/redis'
+import { type ServerHandle, startServers } from '../server/servers'
+
+/** One fan-out run: frontends, viewers spread over them, likes published on every frontend, counted back. */
+export interface FanoutPlan {
+  label: string
+  kind: ServerKind
+  /** Embedded: each frontend publishes to itself. Cluster: one dispatcher process, Redis registry, HTTP to frontends. */
+  mode: 'embedded' | 'cluster'
+  frontends: number
+  connections: number
+  /** Topics per frontend; connection i subscribes to topic i mod topics. */
+  topics: number
+  /** Publishes per second on each frontend. */
+  ratePerSec: number
+  durationMs: number
+  tickMs: number
+  workers: number
+  flushWindowMs: number
+  localAddresses: string[]
+  connectTimeoutMs: number
+  /** Latency recorded in the first ms of publishing is dropped (JIT warm-up); counts keep everything. */
+  warmupMs: number
+  cpuProfDir?: string
+  /** Runs between "all connected" and publishing (reconnect-storm cuts here). */
+  beforePublish?: (run: FanoutRun) => Promise<void>
+}
+
+export interface FanoutRun {
+  fleet: LoadFleet
+  servers: ServerHandle[]
+  plan: FanoutPlan
+  /** Scenario-specific figures, copied into the result. */
+  extra: Record<string, unknown>
+}
+
+export interface FanoutResult {
+  kind: ServerKind
+  connections: number
+  connected: number
+  published: number
+  publishFailed: number
+  expected: number
+  delivered: number
+  lost: number
+  deliveriesPerSec: number
+  publishesPerSec: number
+  latencyMs: Percentiles
+  connectSeconds: number
+  serverRssBytes: number
+  serverRssPerConnectionKiB: number
+  /** JS heap per held connection over idle: the part of RSS the server's own objects account for. */
+  serverHeapPerConnectionKiB: number
+  serverCpuMs: number
+  loadCpuMs: number
+  loadErrors: number
+  frontendErrors: string[]
+  timeline: Sample[]
+  extra: Record<string, unknown>
+}
+
+/** Embedded frontends are independent: each has its own topics. In a cluster a topic spans every frontend. */
+const topicNamer = (mode: FanoutPlan['mode']) => (frontend: number, topic: number) =>
+  mode === 'cluster' ? `live:${topic}` : `live:${frontend}-${topic}`
+
+/** Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process. */
+async function startCluster(plan: FanoutPlan) {
+  const base = { kind: plan.kind, flushWindowMs: plan.flushWindowMs, maxConnections: 19_500 }
+  if (plan.mode === 'embedded') {
+    const servers = await startServers(plan.frontends, base, { cpuProfDir: plan.cpuProfDir })
+    return { servers, publishers: servers, stop: async () => {} }
+  }
+  const redis = await startRedis()
+  const cluster = { redis: redis.url, secret: 'bench-secret' }
+  const servers = await startServers(
+    plan.frontends,
+    { ...base, ...cluster, kind: 'cluster-frontend' },
+    {
+      cpuProfDir: plan.cpuProfDir,
+    },
+  ).catch(async (error) => {
+    await redis.stop()
+    throw error
+  })
+  const dispatchers = await startServers(
+    1,
+    { ...base, ...cluster, kind: 'cluster-dispatcher' },
+    {
+      cpuProfDir: plan.cpuProfDir,
+    },
+  ).catch(async (error) => {
+    await Promise.all(servers.map((server) => server.close()))
+    await redis.stop()
+    throw error
+  })
+  return {
+    servers,
+    publishers: dispatchers,
+    stop: async () => {
+      await Promise.all(dispatchers.map((dispatcher) => dispatcher.close()))
+      await redis.stop()
+    },
+  }
+}
+
+export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
+  const { label } = plan
+  const topicName = topicNamer(plan.mode)
+  const { servers, publishers, stop } = await startCluster(plan)
+  const idle = await Promise.all(servers.map((server) => server.stats()))
+  const fleet = new LoadFleet(plan.workers)
+  const extra: Record<string, unknown> = {}
+  try {
+    const targets: Target[] = []
+    for (let topic = 0; topic < plan.topics; topic++) {
+      for (const [index, server] of servers.entries()) {
+        targets.push({
+          host: '127.0.0.1',
+          port: server.port,
+          path: `/v1/connect?topics=${topicName(index, topic)}`,
+        })
+      }
+    }
+    const connectStart = Date.now()
+    const overflowsAtStart = listenOverflows()
+    fleet.open(targets, plan.connections, plan.localAddresses)
+    const allIn = await waitUntil(
+      () => {
+        progress(label, {
+          connected: fleet.ready,
+          of: plan.connections,
+          errors: fleet.errors,
+          rejected: fleet.rejected,
+        })
+        return fleet.ready >= plan.connections
+      },
+      plan.connectTimeoutMs,
+      1000,
+    )
+    const connectSeconds = (Date.now() - connectStart) / 1000
+    if (!allIn)
+      progress(label, {
+        warning: `only ${fleet.ready} of ${plan.connections} connected`,
+        firstError: fleet.firstError ?? '-',
+      })
+    const held = await Promise.all(servers.map((server) => server.stats()))
+    await plan.beforePublish?.({ fleet, servers, plan, extra })
+
+    await fleet.settle()
+    const framesBefore = fleet.dataFrames
+    fleet.resetLatency()
+    const publishStart = Date.now()
+    const warmup = setTimeout(() => fleet.resetLatency(), plan.warmupMs)
+    const ticker = setInterval(() => {
+      const last = fleet.samples.at(-1)
+      const latency = percentilesMs(fleet.histogram)
+      progress(label, {
+        t: (Date.now() - publishStart) / 1000,
+        deliveriesPerSec: last?.deliveriesPerSec ?? 0,
+        p50: latency.p50,
+        p99: latency.p99,
+        ready: fleet.ready,
+      })
+    }, 1000)
+    const outcomes = await Promise.all(
+      publishers.map((server, index) =>
+        server
+          .publish({
+            topics: Array.from({ length: plan.topics }, (_, topic) => topicName(index, topic)),
+            ratePerSec: plan.ratePerSec,
+            durationMs: plan.durationMs,
+            tickMs: plan.tickMs,
+          })
+          .catch((error: Error) => {
+            // a server so far behind that its publisher never reports: owed is what the plan published
+            extra.stalled = `${server.label}: ${error.message}`
+            const perTopic: Record<string, number> = {}
+            const each = Math.floor((plan.ratePerSec * plan.durationMs) / 1000 / plan.topics)
+            for (let topic = 0; topic < plan.topics; topic++) perTopic[topicName(index, topic)] = each
+            return {
+              perTopic,
+              failed: 0,
+              expectedDeliveries: each * plan.topics * held[index]!.connections,
+              elapsedMs: plan.durationMs,
+            }
+          }),
+      ),
+    )
+    const expected =
+      plan.mode === 'embedded'
+        ? outcomes.reduce((sum, outcome) => sum + outcome.expectedDeliveries, 0)
+        : // the dispatcher holds no subscribers: owed = publishes of a topic x its subscribers on every frontend
+          Object.entries(outcomes[0]!.perTopic).reduce(
+            (sum, [topic, count]) =>
+              sum + count * held.reduce((s, stats) => s + (stats.topics[topic] ?? 0), 0),
+            0,
+          )
+    // drain: until every owed frame arrived, nothing arrived for 10 s, or 120 s: what is missing then is lost
+    let lastCount = -1
+    let quietSince = Date.now()
+    await waitUntil(
+      () => {
+        const got = fleet.dataFrames - framesBefore
+        if (got !== lastCount) {
+          lastCount = got
+          quietSince = Date.now()
+        }
+        return got >= expected || Date.now() - quietSince > 10_000
+      },
+      120_000,
+      200,
+    )
+    const elapsedSeconds = (Date.now() - publishStart) / 1000
+    clearInterval(ticker)
+    clearTimeout(warmup)
+    await fleet.settle()
+    // counts and latency from the same worker reports: both end with the drain window
+    const delivered = fleet.dataFrames - framesBefore
+    extra.listenOverflows = listenOverflows() - overflowsAtStart
+    const latencyMs = percentilesMs(fleet.histogram)
+    const published = outcomes.reduce(
+      (sum, o) => sum + Object.values(o.perTopic).reduce((a, b) => a + b, 0),
+      0,
+    )
+    const after = await Promise.all(servers.map((server) => server.stats().catch(() => held[0]!)))
+    const serverRssBytes = held.reduce((sum, s) => sum + s.rssBytes, 0)
+    const idleRss = idle.reduce((sum, s) => sum + s.rssBytes, 0)
+    const heldConnections = held.reduce((sum, s) => sum + s.connections, 0)
+    return {
+      kind: plan.kind,
+      connections: plan.connections,
+      connected: heldConnections,
+      published,
+      publishFailed: outcomes.reduce((sum, o) => sum + o.failed, 0),
+      expected,
+      delivered,
+      lost: Math.max(0, expected - delivered),
+      deliveriesPerSec: Math.round(delivered / elapsedSeconds),
+      publishesPerSec: Math.round(published / (Math.max(...outcomes.map((o) => o.elapsedMs)) / 1000)),
+      latencyMs,
+      connectSeconds,
+      serverRssBytes,
+      serverRssPerConnectionKiB:
+        heldConnections > 0
+          ? Math.round(((serverRssBytes - idleRss) / heldConnections / 1024) * 100) / 100
+          : 0,
+      serverHeapPerConnectionKiB:
+        heldConnections > 0
+          ? Math.round(
+              ((held.reduce((sum, s) => sum + s.heapUsedBytes, 0) -
+                idle.reduce((sum, s) => sum + s.heapUsedBytes, 0)) /
+                heldConnections /
+                1024) *
+                100,
+            ) / 100
+          : 0,
+      serverCpuMs: Math.round(after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0)),
+      loadCpuMs: Math.round(fleet.cpuMs),
+      loadErrors: fleet.errors + fleet.rejected,
+      frontendErrors: servers.flatMap((server) => server.errorLines).slice(0, 20),
+      timeline: fleet.samples.filter((sample) => sample.t * 1000 >= publishStart - connectStart - 2000),
+      extra,
+    }
+  } finally {
+    await fleet.close()
+    await Promise.all(servers.map((server) => server.close()))
+    await stop()
+    await sleep(200)
+  }
+}

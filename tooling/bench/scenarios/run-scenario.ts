@@ -1,0 +1,131 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { type MachineInfo, machineInfo } from '../lib/machine'
+import { progress } from '../lib/progress'
+import type { Scenario } from './catalog'
+import { type FanoutResult, runFanout } from './fanout'
+import type { RunOptions } from './options'
+
+/** Full runs write here; quick runs into `results/quick/` (never over a full result). */
+export const resultsDir = new URL('../results/', import.meta.url)
+
+/** What `results/<scenario>.json` holds. */
+export interface ScenarioResult extends Omit<FanoutResult, 'kind'> {
+  scenario: string
+  what: string
+  target: string
+  met: boolean
+  checks: Record<string, boolean>
+  /** How the publish reaches the frontends: embedded (in-process dispatcher per frontend) or cluster. */
+  mode: 'embedded' | 'cluster'
+  registry: 'memory' | 'redis'
+  quick: boolean
+  flushWindowMs: number
+  frontends: number
+  workers: number
+  ratePerSec: number
+  durationSec: number
+  command: string
+  ranAt: string
+  machine: MachineInfo
+  baselines: Record<string, Omit<FanoutResult, 'timeline'> & { checks: Record<string, boolean> }>
+  /** Baselines that did not finish, with why. */
+  baselineFailures: Record<string, string>
+  /** Likewire / baseline, per figure (> 1 is better for Likewire on throughput, < 1 on latency and memory). */
+  ratios: Record<
+    string,
+    { deliveriesPerSec: number; p99: number; rssPerConnection: number; serverCpuMs: number }
+  >
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : 0)
+
+export async function runScenario(
+  scenario: Scenario,
+  options: RunOptions,
+  command: string,
+): Promise<ScenarioResult> {
+  const plan = { ...scenario.plan(options), ...(options.frontends ? { frontends: options.frontends } : {}) }
+  progress(scenario.name, {
+    phase: 'likewire',
+    connections: plan.connections,
+    frontends: plan.frontends,
+    workers: plan.workers,
+  })
+  const likewire = await runFanout({ ...plan, kind: 'likewire', mode: scenario.mode, label: scenario.name })
+  const checks = scenario.judge(likewire)
+  const baselines: ScenarioResult['baselines'] = {}
+  const ratios: ScenarioResult['ratios'] = {}
+  const failures: Record<string, string> = {}
+  const { kind: _kind, ...figures } = likewire
+  const result: ScenarioResult = {
+    scenario: scenario.name,
+    what: scenario.what,
+    target: scenario.target,
+    met: Object.values(checks).every(Boolean),
+    checks,
+    mode: scenario.mode,
+    registry: scenario.mode === 'cluster' ? 'redis' : 'memory',
+    quick: options.quick,
+    flushWindowMs: plan.flushWindowMs,
+    frontends: plan.frontends,
+    workers: plan.workers,
+    ratePerSec: plan.ratePerSec,
+    durationSec: plan.durationMs / 1000,
+    command,
+    ranAt: new Date().toISOString(),
+    machine: machineInfo(),
+    ...figures,
+    baselines,
+    ratios,
+    baselineFailures: failures,
+  }
+  // written before the baselines run, and again after: a baseline that hangs never costs Likewire's figures
+  const save = () => {
+    if (!options.outDir) return
+    mkdirSync(options.outDir, { recursive: true })
+    // a run with a flush window is a variant: it never replaces the default run the report shows
+    const variant = plan.flushWindowMs > 0 ? `-flush${plan.flushWindowMs}` : ''
+    writeFileSync(
+      new URL(`${scenario.name}${variant}.json`, options.outDir),
+      `${JSON.stringify(result, null, 2)}\n`,
+    )
+  }
+  save()
+  if (options.baselines) {
+    for (const kind of scenario.baselines) {
+      progress(scenario.name, { phase: kind })
+      const run = await runFanout({
+        ...plan,
+        kind,
+        mode: 'embedded',
+        label: `${scenario.name}:${kind}`,
+        cpuProfDir: undefined,
+      }).catch((error: Error) => error)
+      if (run instanceof Error) {
+        // a baseline that falls over is a result too; it must not take Likewire's figures with it
+        failures[kind] = run.message
+        save()
+        continue
+      }
+      const { timeline: _timeline, ...baseline } = run
+      baselines[kind] = { ...baseline, checks: scenario.judge({ ...baseline, timeline: [] }) }
+      ratios[kind] = {
+        deliveriesPerSec: ratio(likewire.deliveriesPerSec, baseline.deliveriesPerSec),
+        p99: ratio(likewire.latencyMs.p99, baseline.latencyMs.p99),
+        rssPerConnection: ratio(likewire.serverRssPerConnectionKiB, baseline.serverRssPerConnectionKiB),
+        serverCpuMs: ratio(likewire.serverCpuMs, baseline.serverCpuMs),
+      }
+      save()
+    }
+  }
+  progress(scenario.name, {
+    met: String(result.met),
+    deliveriesPerSec: result.deliveriesPerSec,
+    lost: result.lost,
+    p50: result.latencyMs.p50,
+    p90: result.latencyMs.p90,
+    p99: result.latencyMs.p99,
+    max: result.latencyMs.max,
+  })
+  return result
+}

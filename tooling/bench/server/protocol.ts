@@ -1,0 +1,38 @@
+import type { PublishOutcome } from './publisher'
+
+/** IPC messages between the bench parent and a server-under-test process. */
+
+/** Embedded Likewire, the hono baseline, or one cluster role (Redis registry, HTTP transport). */
+export type ServerKind = 'likewire' | 'hono' | 'cluster-frontend' | 'cluster-dispatcher'
+
+export interface ServerSettings {
+  kind: ServerKind
+  /** Likewire's `flushWindowMs` (0 = flush once per tick). */
+  flushWindowMs: number
+  maxConnections: number
+  /** Cluster roles: the registry and the shared secret. */
+  redis?: string
+  secret?: string
+}
+
+export type ToServer =
+  /** Publishes `ratePerSec` events round robin over `topics` for `durationMs`, in `publishMany` batches every `tickMs`. */
+  | { type: 'publish'; topics: string[]; ratePerSec: number; durationMs: number; tickMs: number }
+  | { type: 'stats' }
+  | { type: 'close' }
+
+export type FromServer =
+  | { type: 'listening'; port: number }
+  | ({ type: 'published' } & PublishOutcome)
+  | ServerStats
+
+export interface ServerStats {
+  type: 'stats'
+  connections: number
+  rssBytes: number
+  heapUsedBytes: number
+  cpuUserMs: number
+  cpuSystemMs: number
+  /** Local subscribers per topic (Likewire kinds): what a cluster publish owes this node. */
+  topics: Record<string, number>
+}

@@ -1,0 +1,73 @@
+import type { ChildProcess } from 'node:child_process'
+import { nextMessage, spawnTs, stopChild } from '../lib/spawn'
+import type { ServerSettings, ServerStats } from './protocol'
+import type { PublishOutcome, PublishPlan } from './publisher'
+
+/** A server-under-test process seen from the parent. */
+export interface ServerHandle {
+  label: string
+  port: number
+  child: ChildProcess
+  /** stderr lines that look like errors (pino level >= 50, or uncaught). */
+  errorLines: string[]
+  publish(plan: PublishPlan): Promise<PublishOutcome>
+  stats(): Promise<ServerStats>
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  /** Write a V8 CPU profile per process into this folder. */
+  cpuProfDir?: string
+}
+
+export async function startServers(
+  count: number,
+  settings: ServerSettings,
+  options: StartOptions = {},
+): Promise<ServerHandle[]> {
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, async (_, index) => {
+      const label = `${settings.kind}${index}`
+      const errorLines: string[] = []
+      const nodeFlags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
+      const child = spawnTs('../server/server-process.ts', {
+        label,
+        nodeFlags,
+        env: { BENCH_SERVER: JSON.stringify(settings) },
+        onStderr: (line) => {
+          if (/"level":(5|6)\d|Error/.test(line)) errorLines.push(line)
+        },
+      })
+      const { port } = await nextMessage<{ port: number }>(child, (m) => m.type === 'listening')
+      return {
+        label,
+        port,
+        child,
+        errorLines,
+        async publish(plan) {
+          const answer = nextMessage<PublishOutcome>(
+            child,
+            (m) => m.type === 'published',
+            plan.durationMs + 30_000,
+          )
+          child.send({ type: 'publish', ...plan })
+          return answer
+        },
+        async stats() {
+          const answer = nextMessage<ServerStats>(child, (m) => m.type === 'stats')
+          child.send({ type: 'stats' })
+          return answer
+        },
+        close: () => stopChild(child, 5000),
+      } satisfies ServerHandle
+    }),
+  )
+  const failed = started.find((s) => s.status === 'rejected')
+  const handles = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+  if (failed) {
+    // one process failed to start: stop the others, so nothing is left behind
+    await Promise.all(handles.map((handle) => handle.close()))
+    throw failed.reason
+  }
+  return handles
+}
