@@ -42,7 +42,7 @@ export class Connection {
   start(preamble: Buffer): void {
     if (this.closed || !this.held) return
     this.held = false
-    this.sink.write(preamble)
+    this.sink.write([preamble], preamble.length)
     this.flush()
   }
 
@@ -50,16 +50,16 @@ export class Connection {
   flush(): void {
     const { pending } = this
     if (pending.length === 0 || this.closed || this.held) return
-    const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, this.pendingBytes)
+    const bytes = this.pendingBytes
     this.pending = []
     this.pendingBytes = 0
-    this.sink.write(chunk)
+    this.sink.write(pending, bytes)
   }
 
   /** Writes a frame now, bypassing the tick queue (connect preamble, shutdown hint). */
   writeNow(frame: Buffer): void {
     this.flush()
-    if (!this.closed && !this.held) this.sink.write(frame)
+    if (!this.closed && !this.held) this.sink.write([frame], frame.length)
   }
 
   /** Ends the stream cleanly (the client sees EOF) or drops it (slow consumer). */

@@ -14,7 +14,7 @@ function recordingSink() {
   const sink: ConnectionSink & { writes: Buffer[]; buffered: number; closed(): typeof closed } = {
     writes,
     buffered: 0,
-    write: (chunk) => writes.push(chunk),
+    write: (frames, bytes) => writes.push(Buffer.concat(frames as Buffer[], bytes)),
     bufferedBytes: () => sink.buffered,
     end: () => {
       closed = 'end'

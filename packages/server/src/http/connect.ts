@@ -62,6 +62,8 @@ export function connectHandler(core: Core, frontend: Frontend) {
       const headers = { ...SSE_HEADERS, ...cors }
       if (!outgoing.destroyed) {
         outgoing.writeHead(200, headers)
+        // the headers go out now: frames are written to the socket directly after them (nodeSink)
+        outgoing.flushHeaders()
         outgoing.socket?.setNoDelay(true)
         connection.start(frontend.preamble(connection))
         await core.viewers?.snapshot(connection, topics)

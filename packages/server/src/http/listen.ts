@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { createAdaptorServer } from '@hono/node-server'
 
 export interface Listening {
   server: Server
@@ -13,17 +13,17 @@ export interface Listening {
 /** Serves a Hono app on Node; resolves once listening, rejects with a clear error (port taken, ...). */
 export function listen(
   app: { fetch: (request: Request, env: any) => Response | Promise<Response> },
-  options: { port?: number; hostname?: string } = {},
+  options: {
+    port?: number
+    hostname?: string
+    /** Pending connections the kernel queues (capped by net.core.somaxconn). @default 4096 */
+    backlog?: number
+  } = {},
 ): Promise<Listening> {
   const hostname = options.hostname ?? '127.0.0.1'
   return new Promise((resolve, reject) => {
     // node-server's lightweight Response would rewrite headers of a stream the connect route already sent
-    const server = serve({
-      fetch: app.fetch,
-      port: options.port ?? 0,
-      hostname,
-      overrideGlobalObjects: false,
-    }) as Server
+    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
@@ -34,6 +34,8 @@ export function listen(
       )
     }
     server.once('error', onError)
+    // a reconnect storm brings thousands of SYNs at once: Node's default backlog (511) drops them
+    server.listen({ port: options.port ?? 0, host: hostname, backlog: options.backlog ?? 4096 })
     server.once('listening', () => {
       server.off('error', onError)
       const { port } = server.address() as AddressInfo

@@ -10,13 +10,15 @@ export interface HttpTransportOptions {
   /** Shared secret of the cluster, sent as `Authorization: Bearer <secret>`. */
   secret: string
   /**
-   * A delivery that takes longer fails (counted), so one slow node never holds the others.
-   * @default 2000
+   * A delivery that takes longer is counted as failed (the node may still deliver it: no retry, so no
+   * duplicate). Generous, because a node busy fanning out answers late without losing anything.
+   * @default 10000
    */
   timeoutMs?: number
   /**
-   * Most events waiting for one node while a request to it is in flight; past it they fail.
-   * @default 10000
+   * Most events waiting for one node while a request to it is in flight (they go in its next request);
+   * past it they fail, counted.
+   * @default 100000
    */
   maxQueuedEvents?: number
   /**
@@ -85,7 +87,7 @@ class NodeQueue {
   ) {}
 
   push(events: readonly EncodedEvent[]): Promise<void> {
-    if (this.queued + events.length > (this.options.maxQueuedEvents ?? 10_000)) {
+    if (this.queued + events.length > (this.options.maxQueuedEvents ?? 100_000)) {
       return Promise.reject(new Error(`Queue to node ${this.nodeId} is full`))
     }
     return new Promise((resolve, reject) => {
@@ -107,7 +109,7 @@ class NodeQueue {
           method: 'POST',
           headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
           body: encodeBatch(batch.flatMap((p) => p.events)),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         })
         await res.arrayBuffer()
         if (!res.ok) throw new Error(`Node ${this.nodeId} answered ${res.status}`)
