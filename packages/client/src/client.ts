@@ -12,11 +12,24 @@ export interface LikewireClient {
   /** The current connection state (a new frozen object on every change). */
   readonly state: ConnectionState
   /** Calls `callback` for each event on `topic`; returns the (idempotent) unsubscribe. */
-  subscribe<T = unknown>(topic: string, callback: (event: LikewireEvent<T>) => void): () => void
+  subscribe<T = unknown>(
+    topic: string,
+    callback: (event: LikewireEvent<T>) => void,
+    options?: SubscribeOptions,
+  ): () => void
   /** Calls `listener` with {oldState, newState} on every state change; returns its removal. */
   onStateChange(listener: StateListener): () => void
   /** Aborts the stream, clears timers and listeners; the client cannot be reopened. */
   close(): void
+}
+
+export interface SubscribeOptions {
+  /**
+   * Called each time the server acknowledges the subscription: from then on every event published to
+   * the topic reaches `callback`. Fires again after each reconnect.
+   * @default undefined
+   */
+  onSubscribed?: () => void
 }
 
 // topics beyond this many URL characters are sent by POST once connected, keeping the URL short
@@ -52,6 +65,7 @@ export function createClient(options: ClientOptions): LikewireClient {
     onConnectionLost(connectionId, reason) {
       if (store.state.connectionId === connectionId) dropAndRetry({ reason })
     },
+    onAcknowledged: (topics) => subscriptions.acknowledged(topics, onError),
     onError,
   })
 
@@ -208,7 +222,7 @@ export function createClient(options: ClientOptions): LikewireClient {
     get state() {
       return store.state
     },
-    subscribe<T>(topic: string, callback: (event: LikewireEvent<T>) => void) {
+    subscribe<T>(topic: string, callback: (event: LikewireEvent<T>) => void, options: SubscribeOptions = {}) {
       if (!isSubscribableTopic(topic)) {
         throw new TypeError(
           `likewire: invalid topic ${JSON.stringify(topic)}: use 1-200 of A-Za-z0-9 _ - : . @ / =`,
@@ -216,7 +230,10 @@ export function createClient(options: ClientOptions): LikewireClient {
       }
       if (typeof callback !== 'function') throw new TypeError('likewire: subscribe needs a callback')
       if (terminated) return () => {}
-      const remove = subscriptions.add(topic, callback as EventCallback, () => sync.schedule())
+      const { onSubscribed } = options
+      const remove = subscriptions.add(topic, callback as EventCallback, () => sync.schedule(), onSubscribed)
+      // a topic the stream already has: this callback is live at once
+      if (onSubscribed && sync.isAcknowledged(topic)) queueMicrotask(onSubscribed)
       if (!started) start()
       return remove
     },

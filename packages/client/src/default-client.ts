@@ -1,4 +1,4 @@
-import { createClient, type LikewireClient } from './client'
+import { createClient, type LikewireClient, type SubscribeOptions } from './client'
 import type { LikewireEvent } from './event'
 import type { ClientOptions } from './options'
 
@@ -16,9 +16,10 @@ export function configure(options: ClientOptions): LikewireClient {
 export function subscribe<T = unknown>(
   topic: string,
   callback: (event: LikewireEvent<T>) => void,
+  options?: SubscribeOptions,
 ): () => void {
   if (!defaultClient) throw new Error('likewire: call configure({ url }) before subscribe()')
-  return defaultClient.subscribe(topic, callback)
+  return defaultClient.subscribe(topic, callback, options)
 }
 
 /** The default client, or null before `configure`. */

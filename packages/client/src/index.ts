@@ -1,5 +1,5 @@
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff'
-export { createClient, type LikewireClient } from './client'
+export { createClient, type LikewireClient, type SubscribeOptions } from './client'
 export { type ConnectedInfo, ControlEvent } from './connection'
 export { configure, getDefaultClient, subscribe } from './default-client'
 export { LikewireError } from './errors'

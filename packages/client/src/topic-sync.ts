@@ -13,6 +13,8 @@ export interface TopicSyncDeps {
   post(baseUrl: string, path: string, body: unknown): Promise<HttpResponse>
   /** The server forgot this connection (404 unknown_connection), or the POST could not be made. */
   onConnectionLost(connectionId: string, reason: 'unknown_connection' | 'network_error' | 'http_error'): void
+  /** The server acknowledged these topics on the current stream. */
+  onAcknowledged(topics: string[]): void
   onError(error: unknown): void
 }
 
@@ -24,6 +26,8 @@ export class TopicSync {
   private target: SyncTarget | null = null
   // what the current stream has, or has been asked to have (connect URL and sent POSTs)
   private sent = new Set<string>()
+  // what the current stream has acknowledged: the connect URL's topics once connected, then 2xx subscribes
+  private acked = new Set<string>()
   private scheduled = false
   private disposed = false
 
@@ -33,16 +37,24 @@ export class TopicSync {
   beginConnect(topics: string[]): void {
     this.target = null
     this.sent = new Set(topics)
+    this.acked = new Set()
+  }
+
+  isAcknowledged(topic: string): boolean {
+    return this.acked.has(topic)
   }
 
   /** The stream is up: send whatever changed while it was connecting. */
   connected(target: SyncTarget): void {
     this.target = target
+    this.acked = new Set(this.sent)
+    if (this.acked.size > 0) this.deps.onAcknowledged([...this.acked])
     this.flush()
   }
 
   disconnected(): void {
     this.target = null
+    this.acked.clear()
   }
 
   dispose(): void {
@@ -68,7 +80,10 @@ export class TopicSync {
     const add = [...wanted].filter((t) => !this.sent.has(t))
     const remove = [...this.sent].filter((t) => !wanted.has(t))
     for (const t of add) this.sent.add(t)
-    for (const t of remove) this.sent.delete(t)
+    for (const t of remove) {
+      this.sent.delete(t)
+      this.acked.delete(t)
+    }
     if (add.length > 0) this.send(target, '/v1/subscribe', add)
     if (remove.length > 0) this.send(target, '/v1/unsubscribe', remove)
   }
@@ -77,7 +92,13 @@ export class TopicSync {
     const stale = () => this.target?.connectionId !== target.connectionId
     this.deps.post(target.baseUrl, path, { connectionId: target.connectionId, topics }).then(
       (response) => {
-        if (response.status >= 200 && response.status < 300) return
+        if (response.status >= 200 && response.status < 300) {
+          if (stale() || path !== '/v1/subscribe') return
+          const confirmed = topics.filter((t) => this.sent.has(t) && !this.acked.has(t))
+          for (const t of confirmed) this.acked.add(t)
+          if (confirmed.length > 0) this.deps.onAcknowledged(confirmed)
+          return
+        }
         const code = errorCode(response.body)
         if (stale()) return // answered for a stream we already replaced
         if (response.status === 404 && code === 'unknown_connection') {
