@@ -35,7 +35,7 @@ export interface DispatcherNodeOptions extends Pick<LikewireOptions, DispatcherL
   keyPrefix?: string
   /** How often expired frontend leases are pruned. @default 1000 */
   pruneIntervalMs?: number
-  /** Per-request timeout to a frontend node. @default 10000 */
+  /** Per-request timeout to a frontend node; keep it under publishers' timeout. @default 3000 */
   deliveryTimeoutMs?: number
   logger?: Logger
 }

@@ -1,6 +1,8 @@
 import { type Core, ownerOf, type SubscriptionPath } from '../core'
 import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
 import { createLikewire, type Likewire } from '../likewire'
+import { unavailable } from '../protocol/errors'
+import { HttpPeerForwarder } from '../transport/peer-forwarder'
 import { createMetrics } from '../metrics/metrics'
 import type { LikewireOptions } from '../options'
 import { RedisRegistry } from '../registry/redis-registry'
@@ -22,6 +24,8 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
   keyPrefix?: string
   /** Lease lifetime; a dead node is pruned after this. @default 5000 */
   leaseTtlMs?: number
+  /** Peer datacenters (name -> dispatcher URLs): this node's in-process publishes reach them too. */
+  peers?: Record<string, string[]>
 }
 
 export interface FrontendNode extends Likewire {
@@ -53,13 +57,18 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
       registry.node(lw.frontend.nodeId),
       registry.redis.scard(heldKey()),
     ])
-    return lease !== undefined && held === lw.frontend.localTopics().length
+    return lease !== undefined && (!lw.frontend.registryIdle || held === lw.frontend.localTopics().length)
   }
   const metrics = createMetrics({ defaultMetrics: options.processMetrics ?? true })
   // a subscribe for a connection another frontend holds goes to that frontend's internal route
   const routeToOwner = async (path: SubscriptionPath, body: Record<string, unknown>) => {
     const owner = ownerOf(body.connectionId)
-    const info = owner && owner !== lw.frontend.nodeId ? await registry.node(owner) : undefined
+    const info =
+      owner && owner !== lw.frontend.nodeId
+        ? await registry.node(owner).catch(() => {
+            throw unavailable('The registry is unavailable; retry later')
+          })
+        : undefined
     if (!info) return undefined
     const res = await fetch(`${info.url}/internal${path}`, {
       method: 'POST',
@@ -92,6 +101,9 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     },
   )
   const node = { nodeId: lw.frontend.nodeId, url: options.internalUrl }
+  if (options.peers && Object.keys(options.peers).length > 0) {
+    lw.dispatcher.peers = new HttpPeerForwarder({ peers: options.peers, secret: options.secret, metrics, logger: lw.core.logger })
+  }
 
   // renew the lease, and compare what Redis holds for this node with the local table: probe, not ping
   let ticking = false
@@ -101,7 +113,8 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     try {
       const lost = await registry.renewLease(node)
       const held = await registry.redis.scard(heldKey())
-      if (lost || held !== lw.frontend.localTopics().length) await lw.frontend.resync()
+      // counts differ for a moment while a subscribe is being recorded: compare only when nothing is pending
+      if (lost || (lw.frontend.registryIdle && held !== lw.frontend.localTopics().length)) await lw.frontend.resync()
       lastError = ''
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error)

@@ -38,16 +38,23 @@ export class Dispatcher {
     })
   }
 
-  /** Publishes events taken from a backend: delivered here and forwarded once to each peer datacenter. */
+  /**
+   * Publishes events taken from a backend: delivered here and forwarded once to each peer datacenter.
+   * Resolves once every subscribed frontend of this datacenter took its batch (or failed, counted):
+   * an answer means forwarded. Peers get it in the background, once the local lookup succeeded, so a
+   * 503 retried by the backend is never doubled in a peer datacenter.
+   */
   async publish(publishes: readonly ValidPublish[]): Promise<string[]> {
     const events = this.encode(publishes)
+    await this.dispatch(events, () => {
+      this.peers?.forward(events).catch(() => {})
+    })
     this.metrics.published.inc(events.length)
-    await Promise.all([this.dispatch(events), this.peers?.forward(events)])
     return events.map((event) => event.id)
   }
 
   /** Delivers already-encoded events in this datacenter only (a forwarded publish stops here). */
-  async dispatch(events: readonly EncodedEvent[]): Promise<void> {
+  async dispatch(events: readonly EncodedEvent[], onRouted?: () => void): Promise<void> {
     let routes: Map<string, string[]>
     try {
       routes = await this.registry.nodesFor([...new Set(events.map((event) => event.topic))])
@@ -66,7 +73,8 @@ export class Dispatcher {
         batch.push(event)
       }
     }
-    // one node failing never holds back or fails the others: it is counted and its lease will expire
+    onRouted?.()
+    // in parallel, each with its own timeout: one node failing never holds back the others; counted
     await Promise.all(
       [...perNode].map(([nodeId, batch]) =>
         this.transport.deliver(nodeId, batch).catch((error: unknown) => {

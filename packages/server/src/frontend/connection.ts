@@ -29,6 +29,7 @@ export class Connection {
 
   /** Queues a frame for this tick's flush; false when the connection is past its buffer bound. */
   enqueue(frame: Buffer, maxBufferedBytes: number): boolean {
+    if (this.closed) return true // nothing is kept for a stream that is gone
     this.pending.push(frame)
     this.pendingBytes += frame.length
     return this.pendingBytes + this.sink.bufferedBytes() <= maxBufferedBytes
@@ -69,6 +70,8 @@ export class Connection {
     this.closed = true
     this.pending = []
     this.pendingBytes = 0
+    // a stream never started has sent nothing: the connect route still answers it (503, 404...)
+    if (this.held) return
     if (mode === 'end') this.sink.end()
     else this.sink.destroy()
   }

@@ -44,7 +44,12 @@ export class Frontend implements DeliveryTarget {
     private readonly logger: Logger,
   ) {
     this.nodeId = config.nodeId
-    this.sync = new RegistrySync(registry, config.nodeId, (topic) => this.table.count(topic) > 0)
+    this.sync = new RegistrySync(
+      registry,
+      config.nodeId,
+      () => this.localTopics(),
+      (topic) => this.table.count(topic) > 0,
+    )
     this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatMs)
     this.heartbeatTimer.unref()
     metrics.sources.connections = () => this.connections.size
@@ -115,8 +120,15 @@ export class Frontend implements DeliveryTarget {
     return connection
   }
 
-  /** Adds subscriptions; resolves once the registry knows this node wants the new topics. */
+  /**
+   * Adds subscriptions; resolves once the registry knows this node wants every one of the topics, also
+   * when another connection's first subscribe of one is still being recorded.
+   */
   async subscribe(connection: Connection, topics: readonly string[]): Promise<void> {
+    // a connection can close while its subscribe awaited authorization
+    if (connection.closed || this.connections.get(connection.id) !== connection) {
+      throw new LikewireError(404, ErrorCode.unknownConnection, 'The connection closed')
+    }
     const fresh = topics.filter((topic) => !connection.topics.has(topic))
     if (connection.topics.size + fresh.length > this.config.maxSubscriptionsPerConnection) {
       throw new LikewireError(
@@ -132,10 +144,12 @@ export class Frontend implements DeliveryTarget {
       if (this.table.add(topic, connection)) firsts.push(topic)
       this.onCountChange(topic)
     }
-    if (firsts.length === 0) return
+    if (firsts.length > 0) void this.sync.touch(firsts).catch(() => {})
     try {
-      await this.sync.touch(firsts)
+      await this.sync.settled(topics)
     } catch (error) {
+      // not acknowledged: undo, so a retry records the topics again instead of finding them present
+      await this.unsubscribe(connection, fresh)
       this.logger.warn({ err: error }, 'registry unavailable while subscribing')
       throw unavailable('The registry is unavailable; the subscription is not acknowledged, retry later')
     }
@@ -235,6 +249,13 @@ export class Frontend implements DeliveryTarget {
 
   /** Re-records every local topic in the registry (after a registry restart or a lost lease). */
   async resync(): Promise<void> {
-    await this.registry.replaceTopics(this.nodeId, this.localTopics())
+    await this.sync.resync()
+    // the registry may have lost the viewer counts too: publish them again
+    for (const topic of this.table.topics()) this.onCountChange(topic)
+  }
+
+  /** True when no registry write is pending, so the registry should match the local table. */
+  get registryIdle(): boolean {
+    return this.sync.idle
   }
 }

@@ -3,9 +3,10 @@ import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { Core } from '../core'
+import type { Connection } from '../frontend/connection'
 import type { Frontend } from '../frontend/frontend'
 import { nodeSink, webStreamSink } from '../frontend/sink'
-import { ErrorCode, LikewireError } from '../protocol/errors'
+import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
 import { parseTopicList, splitTopicQuery } from '../protocol/topic'
 import { corsHeaders } from './cors'
 
@@ -42,6 +43,15 @@ export async function authorize(core: Core, identity: unknown, topics: readonly 
   }
 }
 
+/** Viewer counts for new meta subscribers; a registry hiccup here must not fail the stream or the request. */
+export async function sendSnapshot(core: Core, connection: Connection, topics: readonly string[]): Promise<void> {
+  try {
+    await core.viewers?.snapshot(connection, topics)
+  } catch (error) {
+    core.logger.warn({ err: error }, 'viewer count snapshot failed; the next count update will carry it')
+  }
+}
+
 /** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (DESIGN.md hot path). */
 export function connectHandler(core: Core, frontend: Frontend) {
   return async (c: Context<{ Bindings: HttpBindings }>) => {
@@ -59,21 +69,21 @@ export function connectHandler(core: Core, frontend: Frontend) {
     const outgoing = c.env?.outgoing as ServerResponse | undefined
     if (outgoing && typeof outgoing.writeHead === 'function') {
       const connection = await frontend.open(nodeSink(outgoing), identity, topics)
-      const headers = { ...SSE_HEADERS, ...cors }
-      if (!outgoing.destroyed) {
-        outgoing.writeHead(200, headers)
-        // the headers go out now: frames are written to the socket directly after them (nodeSink)
-        outgoing.flushHeaders()
-        outgoing.socket?.setNoDelay(true)
-        connection.start(frontend.preamble(connection))
-        await core.viewers?.snapshot(connection, topics)
-      }
+      if (outgoing.destroyed) return RESPONSE_ALREADY_SENT // the client left while we waited
+      if (connection.closed) throw unavailable('This node is shutting down; reconnect to another')
+      outgoing.writeHead(200, { ...SSE_HEADERS, ...cors })
+      // the headers go out now: frames are written to the socket directly after them (nodeSink)
+      outgoing.flushHeaders()
+      outgoing.socket?.setNoDelay(true)
+      connection.start(frontend.preamble(connection))
+      await sendSnapshot(core, connection, topics)
       return RESPONSE_ALREADY_SENT
     }
     const { sink, stream } = webStreamSink()
     const connection = await frontend.open(sink, identity, topics)
+    if (connection.closed) throw unavailable('This node is shutting down; reconnect to another')
     connection.start(frontend.preamble(connection))
-    await core.viewers?.snapshot(connection, topics)
+    await sendSnapshot(core, connection, topics)
     return c.body(stream, 200, { ...SSE_HEADERS, ...cors })
   }
 }

@@ -3,7 +3,7 @@ import type { Core, SubscriptionPath } from '../core'
 import type { Frontend } from '../frontend/frontend'
 import { parseTopicList } from '../protocol/topic'
 import { readJsonObject } from './body'
-import { authorize } from './connect'
+import { authorize, sendSnapshot } from './connect'
 
 /** A connection held by another node of the cluster: its owner answers (a load balancer need not be sticky). */
 async function routed(core: Core, frontend: Frontend, path: SubscriptionPath, body: Record<string, unknown>) {
@@ -21,7 +21,7 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
     const topics = parseTopicList(body.topics, core.options.maxSubscriptionsPerConnection)
     await authorize(core, connection.identity, topics)
     await frontend.subscribe(connection, topics)
-    await core.viewers?.snapshot(connection, topics)
+    await sendSnapshot(core, connection, topics)
     return c.json({ topics: [...connection.topics] })
   }
 }

@@ -11,7 +11,11 @@ export interface PublisherOptions {
    * @default dispatchers.length, at least 2
    */
   maxAttempts?: number
-  /** Per-request timeout. @default 3000 */
+  /**
+   * Per-request timeout; above dispatchers' frontend timeout (3 s), so a dispatcher answers before a retry
+   * elsewhere could deliver twice.
+   * @default 10000
+   */
   timeoutMs?: number
   /** Most events sent in one request. @default 500 */
   maxBatchSize?: number
@@ -62,7 +66,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           ...(options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}),
         },
         body: JSON.stringify({ events: batch.map(({ topic, data }) => ({ topic, data })) }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 3000),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       })
     } catch (error) {
       throw new Retryable(`${url}: ${error instanceof Error ? error.message : String(error)}`)

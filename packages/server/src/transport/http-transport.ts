@@ -11,8 +11,9 @@ export interface HttpTransportOptions {
   secret: string
   /**
    * A delivery that takes longer is counted as failed (the node may still deliver it: no retry, so no
-   * duplicate). Generous, because a node busy fanning out answers late without losing anything.
-   * @default 10000
+   * duplicate). Kept under the publisher's timeout, so a dispatcher always answers before a backend
+   * would retry elsewhere.
+   * @default 3000
    */
   timeoutMs?: number
   /**
@@ -109,7 +110,7 @@ class NodeQueue {
           method: 'POST',
           headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
           body: encodeBatch(batch.flatMap((p) => p.events)),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000),
         })
         await res.arrayBuffer()
         if (!res.ok) throw new Error(`Node ${this.nodeId} answered ${res.status}`)

@@ -9,7 +9,10 @@ export interface PeerForwarderOptions {
   peers: Record<string, string[]>
   /** Shared secret, the same in every datacenter. */
   secret: string
-  /** @default 2000 */
+  /**
+   * Per-request timeout; above a peer's own frontend timeout, so a slow peer is never retried into a duplicate.
+   * @default 10000
+   */
   timeoutMs?: number
   metrics: Metrics
   logger: Logger
@@ -45,7 +48,7 @@ export class HttpPeerForwarder implements PeerForwarder {
           method: 'POST',
           headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
           body,
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         })
         await res.arrayBuffer()
         if (res.ok) {

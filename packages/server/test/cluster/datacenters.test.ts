@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { describe, expect, it, vi } from 'vitest'
 import type { DispatcherNode } from '../../src/cluster/dispatcher-node'
+import { createPublisher } from '../../src/publisher/publisher'
 import { RedisRegistry } from '../../src/registry/redis-registry'
 import { metric, post } from '../helpers'
 import { cleanups, stream } from './cleanup'
@@ -52,7 +53,10 @@ describe('cluster: three datacenters', () => {
     expect(await metric(frontends[1]!.node, 'likewire_deliveries_received_total')).toBe(0)
     expect(await metric(frontends[2]!.node, 'likewire_deliveries_received_total')).toBe(1)
     const [d0, d1, d2] = dispatchers.map((x) => x.node) as [DispatcherNode, DispatcherNode, DispatcherNode]
-    expect(await metric(d0, 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(2)
+    // peers are forwarded in the background: their counters settle just after the delivery
+    await vi.waitFor(async () =>
+      expect(await metric(d0, 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(2),
+    )
     for (const peer of [d1, d2]) {
       expect(await metric(peer, 'likewire_peer_forwarded_events_total', '{direction="in"}')).toBe(1)
       expect(await metric(peer, 'likewire_peer_forwarded_events_total', '{direction="out"}')).toBe(0)
@@ -72,11 +76,51 @@ describe('cluster: three datacenters', () => {
     const res = await post(`${d.url}/v1/publish`, { topic: 't', data: 1 })
     expect(res.status).toBe(202)
     await vi.waitFor(() => expect(s.data()).toHaveLength(1))
-    expect(await metric(d.node, 'likewire_forward_failures_total', '{target="dc:dc2"}')).toBe(1)
+    await vi.waitFor(async () =>
+      expect(await metric(d.node, 'likewire_forward_failures_total', '{target="dc:dc2"}')).toBe(1),
+    )
   })
 })
 
 describe('cluster: a slow or failing frontend', () => {
+  it('a frontend that never answers: the dispatcher answers before the publisher would retry elsewhere, so nothing is delivered twice', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const fe = await frontendNode(redis.url)
+    const d1 = await dispatcherNode(redis.url)
+    const d2 = await dispatcherNode(redis.url)
+    cleanups.push(fe.close, d1.close, d2.close)
+    const silent = createServer(() => {}) // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          silent.closeAllConnections()
+          silent.close(() => resolve())
+        }),
+    )
+    const registry = new RedisRegistry({ url: redis.url })
+    cleanups.push(() => registry.close())
+    await registry.ready()
+    await registry.registerNode({
+      nodeId: 'silent',
+      url: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+    })
+    await registry.addTopics('silent', ['t'])
+    const s = await stream(`${fe.url}/v1/connect?topics=t`)
+
+    const publisher = createPublisher({ dispatchers: [d1.url, d2.url] }) // default timeouts
+    cleanups.push(() => publisher.close())
+    const { id } = await publisher.publish('t', 'once')
+    await vi.waitFor(() => expect(s.data().map((e) => e.id)).toEqual([id]))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(s.data()).toHaveLength(1)
+    const failures =
+      (await metric(d1.node, 'likewire_forward_failures_total', '{target="frontend"}')) +
+      (await metric(d2.node, 'likewire_forward_failures_total', '{target="frontend"}'))
+    expect(failures).toBe(1)
+  })
+
   it('does not hold back delivery to the other frontends; its failures are counted', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.stop())
