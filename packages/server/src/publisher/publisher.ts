@@ -19,6 +19,10 @@ export interface PublisherOptions {
   timeoutMs?: number
   /** Most events sent in one request. @default 500 */
   maxBatchSize?: number
+  /** Most bytes of event data in one request (keep it under the dispatchers' `maxRequestBytes`). @default 524288 */
+  maxBatchBytes?: number
+  /** Largest JSON `data` of one event, checked before sending (the server's `maxPayloadBytes`). @default 65536 */
+  maxPayloadBytes?: number
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch
 }
@@ -32,7 +36,8 @@ export interface Publisher {
 
 interface Queued {
   topic: string
-  data: unknown
+  /** The event's JSON, serialized once when published: one caller's bad data never fails a shared batch. */
+  json: string
   resolve: (value: { id: string }) => void
   reject: (error: unknown) => void
 }
@@ -50,6 +55,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const doFetch = options.fetch ?? globalThis.fetch
   const maxAttempts = options.maxAttempts ?? Math.max(2, options.dispatchers.length)
   const maxBatch = options.maxBatchSize ?? 500
+  const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024
+  const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024
   let next = 0
   let queue: Queued[] = []
   let scheduled = false
@@ -65,7 +72,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
           'Content-Type': 'application/json',
           ...(options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}),
         },
-        body: JSON.stringify({ events: batch.map(({ topic, data }) => ({ topic, data })) }),
+        body: `{"events":[${batch.map((item) => item.json).join(',')}]}`,
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       })
     } catch (error) {
@@ -108,25 +115,53 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   function flush(): void {
     scheduled = false
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch)
-      queue = queue.slice(maxBatch)
+    let batch: Queued[] = []
+    let bytes = 0
+    const sendBatch = () => {
       const sending = send(batch).finally(() => inFlight.delete(sending))
       inFlight.add(sending)
+      batch = []
+      bytes = 0
     }
+    for (const item of queue) {
+      if (batch.length > 0 && (batch.length >= maxBatch || bytes + item.json.length > maxBatchBytes)) sendBatch()
+      batch.push(item)
+      bytes += item.json.length
+    }
+    queue = []
+    if (batch.length > 0) sendBatch()
+  }
+
+  /** The event's JSON, or the error a dispatcher would answer for it. */
+  function serialize(topic: string, data: unknown): string {
+    assertPublishableTopic(topic)
+    let dataJson: string | undefined
+    try {
+      dataJson = JSON.stringify(data)
+    } catch (error) {
+      throw new LikewireError(400, ErrorCode.invalidRequest, `"data" is not serializable: ${String(error)}`)
+    }
+    if (dataJson === undefined) {
+      throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is required (null is allowed)')
+    }
+    if (Buffer.byteLength(dataJson) > maxPayloadBytes) {
+      throw new LikewireError(413, ErrorCode.payloadTooLarge, `Event data is larger than ${maxPayloadBytes} bytes`)
+    }
+    return `{"topic":${JSON.stringify(topic)},"data":${dataJson}}`
   }
 
   return {
     publish(topic, data) {
       if (closed) return Promise.reject(new Error('The publisher is closed'))
-      // checked here so one caller's bad topic never fails a batch shared with other callers
+      // checked here so one caller's bad event never fails a batch shared with other callers
+      let json: string
       try {
-        assertPublishableTopic(topic)
+        json = serialize(topic, data)
       } catch (error) {
         return Promise.reject(error)
       }
       return new Promise((resolve, reject) => {
-        queue.push({ topic, data, resolve, reject })
+        queue.push({ topic, json, resolve, reject })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)
