@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander'
 import { createFrontendNode } from '../cluster/frontend-node'
 import { listen } from '../http/listen'
-import { type ClusterFlags, clusterOptions, requireSecret } from './cluster-flags'
+import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
 import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
@@ -17,7 +17,13 @@ export function frontendCommand(program: Command): void {
         'URL dispatchers use to reach this node (default: http://<host>:<port>)',
       ).env('LIKEWIRE_PUBLIC_URL'),
     )
-    .action(async (flags: CommonFlags & ClusterFlags & { publicUrl?: string }) => {
+    .addOption(
+      new Option(
+        '--peers <list>',
+        'peer datacenters for in-process publishes: dc2=URL[|URL] (dispatcher URLs)',
+      ).env('LIKEWIRE_PEERS'),
+    )
+    .action(async (flags: CommonFlags & ClusterFlags & { publicUrl?: string; peers?: string }) => {
       const secret = requireSecret(flags)
       const port = intOption(flags.port, 'port')
       const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
@@ -26,6 +32,7 @@ export function frontendCommand(program: Command): void {
         secret,
         keyPrefix: flags.keyPrefix,
         internalUrl: (flags.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, ''),
+        peers: parsePeers(flags.peers),
         apiKey: flags.apiKey,
         heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
         logLevel: flags.logLevel,

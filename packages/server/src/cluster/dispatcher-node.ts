@@ -97,8 +97,8 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
   const prune = setInterval(async () => {
     try {
       for (const expired of await registry.expiredNodes()) {
-        await registry.removeNode(expired)
-        logger.info({ expired }, 'pruned frontend node with an expired lease')
+        if (await registry.pruneNode(expired))
+          logger.info({ expired }, 'pruned frontend node with an expired lease')
       }
     } catch {}
   }, options.pruneIntervalMs ?? 1000)

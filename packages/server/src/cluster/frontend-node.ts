@@ -1,13 +1,13 @@
 import { type Core, ownerOf, type SubscriptionPath } from '../core'
 import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
 import { createLikewire, type Likewire } from '../likewire'
-import { unavailable } from '../protocol/errors'
-import { HttpPeerForwarder } from '../transport/peer-forwarder'
 import { createMetrics } from '../metrics/metrics'
 import type { LikewireOptions } from '../options'
+import { unavailable } from '../protocol/errors'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
 import { InProcessTransport } from '../transport/in-process'
+import { HttpPeerForwarder } from '../transport/peer-forwarder'
 import { deliverHandler, internalOnly } from './internal-routes'
 
 export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport'> {
@@ -102,7 +102,12 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   )
   const node = { nodeId: lw.frontend.nodeId, url: options.internalUrl }
   if (options.peers && Object.keys(options.peers).length > 0) {
-    lw.dispatcher.peers = new HttpPeerForwarder({ peers: options.peers, secret: options.secret, metrics, logger: lw.core.logger })
+    lw.dispatcher.peers = new HttpPeerForwarder({
+      peers: options.peers,
+      secret: options.secret,
+      metrics,
+      logger: lw.core.logger,
+    })
   }
 
   // renew the lease, and compare what Redis holds for this node with the local table: probe, not ping
@@ -114,7 +119,8 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
       const lost = await registry.renewLease(node)
       const held = await registry.redis.scard(heldKey())
       // counts differ for a moment while a subscribe is being recorded: compare only when nothing is pending
-      if (lost || (lw.frontend.registryIdle && held !== lw.frontend.localTopics().length)) await lw.frontend.resync()
+      if (lost || (lw.frontend.registryIdle && held !== lw.frontend.localTopics().length))
+        await lw.frontend.resync()
       lastError = ''
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error)

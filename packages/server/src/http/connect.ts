@@ -44,7 +44,11 @@ export async function authorize(core: Core, identity: unknown, topics: readonly 
 }
 
 /** Viewer counts for new meta subscribers; a registry hiccup here must not fail the stream or the request. */
-export async function sendSnapshot(core: Core, connection: Connection, topics: readonly string[]): Promise<void> {
+export async function sendSnapshot(
+  core: Core,
+  connection: Connection,
+  topics: readonly string[],
+): Promise<void> {
   try {
     await core.viewers?.snapshot(connection, topics)
   } catch (error) {

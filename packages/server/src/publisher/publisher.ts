@@ -124,7 +124,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
       bytes = 0
     }
     for (const item of queue) {
-      if (batch.length > 0 && (batch.length >= maxBatch || bytes + item.json.length > maxBatchBytes)) sendBatch()
+      if (batch.length > 0 && (batch.length >= maxBatch || bytes + item.json.length > maxBatchBytes))
+        sendBatch()
       batch.push(item)
       bytes += item.json.length
     }
@@ -145,7 +146,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
       throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is required (null is allowed)')
     }
     if (Buffer.byteLength(dataJson) > maxPayloadBytes) {
-      throw new LikewireError(413, ErrorCode.payloadTooLarge, `Event data is larger than ${maxPayloadBytes} bytes`)
+      throw new LikewireError(
+        413,
+        ErrorCode.payloadTooLarge,
+        `Event data is larger than ${maxPayloadBytes} bytes`,
+      )
     }
     return `{"topic":${JSON.stringify(topic)},"data":${dataJson}}`
   }

@@ -19,6 +19,12 @@ export class MemoryRegistry implements Registry {
     }
   }
 
+  async pruneNode(nodeId: string): Promise<boolean> {
+    if (this.nodes.has(nodeId)) return false
+    await this.removeNode(nodeId)
+    return true
+  }
+
   async node(nodeId: string): Promise<NodeInfo | undefined> {
     return this.nodes.get(nodeId)
   }

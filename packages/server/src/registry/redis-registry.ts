@@ -102,6 +102,11 @@ export class RedisRegistry implements Registry {
     await multi.exec()
   }
 
+  /** One atomic step: a lease renewed between the expiry check and the removal keeps everything. */
+  async pruneNode(nodeId: string): Promise<boolean> {
+    return (await this.redis.eval(PRUNE_SCRIPT, 0, this.k, nodeId)) === 1
+  }
+
   async node(nodeId: string): Promise<NodeInfo | undefined> {
     const value = await this.redis.get(this.nodeKey(nodeId))
     return value ? (JSON.parse(value) as NodeInfo) : undefined
@@ -191,6 +196,18 @@ export class RedisRegistry implements Registry {
     this.redis.disconnect()
   }
 }
+
+// keys are derived in the script: fine on one Redis per datacenter (not Redis Cluster)
+const PRUNE_SCRIPT = `
+local p, id = ARGV[1], ARGV[2]
+if redis.call('EXISTS', p .. 'node:' .. id) == 1 then return 0 end
+for _, topic in ipairs(redis.call('SMEMBERS', p .. 'held:' .. id)) do
+  redis.call('SREM', p .. 'topic:' .. topic, id)
+  redis.call('HDEL', p .. 'viewers:' .. topic, id)
+end
+redis.call('DEL', p .. 'held:' .. id)
+redis.call('SREM', p .. 'nodes', id)
+return 1`
 
 function describe(redis: Redis): string {
   const { host, port } = redis.options

@@ -19,6 +19,8 @@ export interface Registry {
   registerNode(node: NodeInfo): Promise<void>
   /** Removes a node and every topic it held (clean shutdown). */
   removeNode(nodeId: string): Promise<void>
+  /** Removes a node whose lease expired, unless it came back meanwhile; true when it was removed. */
+  pruneNode(nodeId: string): Promise<boolean>
   /** Looks up a live node's info; undefined when its lease is gone. */
   node(nodeId: string): Promise<NodeInfo | undefined>
 

@@ -65,7 +65,8 @@ export class HttpTransport implements FrontendTransport {
     }
     if (!url) {
       this.queues.delete(nodeId)
-      await this.options.registry.removeNode(nodeId)
+      this.urls.delete(nodeId)
+      await this.options.registry.pruneNode(nodeId)
       throw new Error(`Node ${nodeId} has no lease: pruned`)
     }
     return url
