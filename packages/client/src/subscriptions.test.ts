@@ -79,6 +79,39 @@ describe('subscriptions', () => {
     client.close()
   })
 
+  it('keeps one round of POSTs in flight, so the server applies changes in the order they were made', async () => {
+    const { client, server } = await connectedClient()
+    let release = () => {}
+    server.setResponder(
+      (request) =>
+        new Promise((resolve) => {
+          release = () =>
+            resolve({ status: 200, body: { topics: (request.body as { topics: string[] }).topics } })
+        }),
+    )
+    const t = record(client, 't')
+    await settle()
+    expect(server.posts().map((r) => r.url.split('/v1')[1])).toEqual(['/subscribe'])
+    t.unsubscribe() // while the subscribe is in flight: nothing may overtake it
+    await settle()
+    record(client, 't') // and back: the server must end with t
+    await settle()
+    expect(server.posts()).toHaveLength(1)
+    release()
+    await settle()
+    // in order, the net change after the first round is none: the server keeps t, no more requests
+    expect(server.posts()).toHaveLength(1)
+    record(client, 'u')
+    await settle()
+    release()
+    await settle()
+    expect(server.posts().map((r) => r.body)).toEqual([
+      { connectionId: 'conn-1', topics: ['t'] },
+      { connectionId: 'conn-1', topics: ['u'] },
+    ])
+    client.close()
+  })
+
   it('a subscribe and unsubscribe in the same tick send nothing', async () => {
     const { client, server } = await connectedClient()
     record(client, 'flash').unsubscribe()

@@ -30,6 +30,10 @@ export class TopicSync {
   private acked = new Set<string>()
   private scheduled = false
   private disposed = false
+  // one round of POSTs in flight per stream, so the server applies changes in the order they were made
+  private flushing = false
+  private again = false
+  private epoch = 0
 
   constructor(private readonly deps: TopicSyncDeps) {}
 
@@ -38,6 +42,9 @@ export class TopicSync {
     this.target = null
     this.sent = new Set(topics)
     this.acked = new Set()
+    this.epoch++
+    this.flushing = false
+    this.again = false
   }
 
   isAcknowledged(topic: string): boolean {
@@ -76,21 +83,37 @@ export class TopicSync {
   private flush(): void {
     const target = this.target
     if (!target || this.disposed) return
+    if (this.flushing) {
+      this.again = true // sent when the round in flight settles
+      return
+    }
     const wanted = new Set(this.deps.wanted())
     const add = [...wanted].filter((t) => !this.sent.has(t))
     const remove = [...this.sent].filter((t) => !wanted.has(t))
+    if (add.length === 0 && remove.length === 0) return
     for (const t of add) this.sent.add(t)
     for (const t of remove) {
       this.sent.delete(t)
       this.acked.delete(t)
     }
-    if (add.length > 0) this.send(target, '/v1/subscribe', add)
-    if (remove.length > 0) this.send(target, '/v1/unsubscribe', remove)
+    const posts: Promise<void>[] = []
+    if (add.length > 0) posts.push(this.send(target, '/v1/subscribe', add))
+    if (remove.length > 0) posts.push(this.send(target, '/v1/unsubscribe', remove))
+    this.flushing = true
+    const epoch = this.epoch
+    void Promise.all(posts).then(() => {
+      if (epoch !== this.epoch) return // a new stream started meanwhile: it has its own rounds
+      this.flushing = false
+      if (this.again) {
+        this.again = false
+        this.flush()
+      }
+    })
   }
 
-  private send(target: SyncTarget, path: string, topics: string[]): void {
+  private send(target: SyncTarget, path: string, topics: string[]): Promise<void> {
     const stale = () => this.target?.connectionId !== target.connectionId
-    this.deps.post(target.baseUrl, path, { connectionId: target.connectionId, topics }).then(
+    return this.deps.post(target.baseUrl, path, { connectionId: target.connectionId, topics }).then(
       (response) => {
         if (response.status >= 200 && response.status < 300) {
           if (stale() || path !== '/v1/subscribe') return

@@ -42,7 +42,9 @@ export class FakeStream {
   }
 }
 
-export type Responder = (request: RecordedRequest) => { status: number; body?: unknown } | Error
+type Answer = { status: number; body?: unknown } | Error
+/** Answers a POST, at once or later (a promise), so a test can hold a request in flight. */
+export type Responder = (request: RecordedRequest) => Answer | Promise<Answer>
 
 /** A fake `fetch`: connect requests get FakeStreams (or a queued error status), POSTs a responder's answer. */
 export function createFakeFetch() {
@@ -70,7 +72,7 @@ export function createFakeFetch() {
     }
     requests.push(request)
     if (method === 'POST') {
-      const answer = state.respond(request)
+      const answer = await state.respond(request)
       if (answer instanceof Error) throw answer
       return new Response(JSON.stringify(answer.body ?? {}), { status: answer.status })
     }
