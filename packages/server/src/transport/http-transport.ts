@@ -72,6 +72,19 @@ export class HttpTransport implements FrontendTransport {
     return url
   }
 
+  /** Forgets nodes nothing was sent to for `idleMs` (nodes come and go; their entries should too). */
+  sweep(idleMs: number): void {
+    const before = Date.now() - idleMs
+    for (const [nodeId, queue] of this.queues) {
+      if (queue.idleSince < before) {
+        this.queues.delete(nodeId)
+        this.urls.delete(nodeId)
+      }
+    }
+    for (const [nodeId, cached] of this.urls)
+      if (!this.queues.has(nodeId) && cached.until < before) this.urls.delete(nodeId)
+  }
+
   async close(): Promise<void> {
     this.queues.clear()
   }
@@ -81,6 +94,8 @@ class NodeQueue {
   private pending: Pending[] = []
   private queued = 0
   private busy = false
+  /** When the queue last went empty; Infinity while it has work. */
+  idleSince = Date.now()
 
   constructor(
     private readonly nodeId: string,
@@ -92,6 +107,7 @@ class NodeQueue {
     if (this.queued + events.length > (this.options.maxQueuedEvents ?? 100_000)) {
       return Promise.reject(new Error(`Queue to node ${this.nodeId} is full`))
     }
+    this.idleSince = Number.POSITIVE_INFINITY
     return new Promise((resolve, reject) => {
       this.pending.push({ events, resolve, reject })
       this.queued += events.length
@@ -121,5 +137,6 @@ class NodeQueue {
       }
     }
     this.busy = false
+    this.idleSince = Date.now()
   }
 }
