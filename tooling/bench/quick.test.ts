@@ -20,7 +20,7 @@ describe('bench --quick', () => {
     expect(result.latencyMs.count).toBe(result.delivered)
   })
 
-  it('capacity: two frontends and the hono baseline count the same broadcast to all', async () => {
+  it('capacity: two frontends and both baselines (hono, socket.io + redis adapter) count the same broadcast to all', async () => {
     const result = await runScenario(scenario('capacity'), quick, 'test')
     expect(result.frontends).toBe(2)
     expect(result.connected).toBe(50)
@@ -31,5 +31,12 @@ describe('bench --quick', () => {
     expect(hono.connected).toBe(50)
     expect(hono.delivered).toBe(hono.expected)
     expect(hono.lost).toBe(0)
+    const socketio = result.baselines.socketio!
+    expect(result.baselineFailures).toEqual({})
+    expect(socketio.connected).toBe(50)
+    expect(socketio.expected).toBe(socketio.published * 25)
+    expect(socketio.delivered).toBe(socketio.expected)
+    expect(socketio.lost).toBe(0)
+    expect(socketio.loadErrors).toBe(0)
   })
 })

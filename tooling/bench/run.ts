@@ -23,7 +23,7 @@ const program = new Command('bench')
   .option('--frontends <n>', 'override the number of frontend processes', integer)
   .option('--duration <s>', 'override the publish duration in seconds', integer)
   .option('--flush-window <ms>', "Likewire's flushWindowMs (0 = once per tick)", integer, 0)
-  .option('--no-baselines', 'skip the baselines (hono streamSSE)')
+  .option('--no-baselines', 'skip the baselines (hono streamSSE, socket.io + redis adapter)')
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
   .action(async (name: string, flags) => {
     const chosen =

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { createHistogram, decodeHistogram, type Histogram } from '../lib/histogram'
 import { spawnTs, stopChild } from '../lib/spawn'
-import type { Target, ToWorker, WorkerStats } from './protocol'
+import type { ClientKind, Target, ToWorker, WorkerStats } from './protocol'
 
 /** One sample per second of the whole fleet: what the charts plot. */
 export interface Sample {
@@ -43,7 +43,13 @@ export class LoadFleet {
   }
 
   /** Spreads `count` connections over the workers (each stays under the fd cap). */
-  open(targets: Target[], count: number, localAddresses: string[], concurrency = 256): void {
+  open(
+    targets: Target[],
+    count: number,
+    localAddresses: string[],
+    client: ClientKind = 'sse',
+    concurrency = 256,
+  ): void {
     const per = Math.floor(count / this.size)
     this.workers.forEach((worker, index) => {
       const share = per + (index < count % this.size ? 1 : 0)
@@ -51,6 +57,7 @@ export class LoadFleet {
       const rotated = targets.map((_, i) => targets[(i + index) % targets.length]!)
       this.send(worker, {
         type: 'open',
+        client,
         targets: rotated,
         count: share,
         localAddresses,

@@ -5,12 +5,18 @@ export interface Target {
   port: number
   /** Request path with query, e.g. `/v1/connect?topics=live:1`. */
   path: string
+  /** Socket.IO clients: the room joined after connecting (SSE clients name their topics in `path`). */
+  topic?: string
 }
+
+/** Which client each connection runs: raw SSE over TCP, or raw Socket.IO over a `ws` WebSocket. */
+export type ClientKind = 'sse' | 'socketio'
 
 export type ToWorker =
   /** Opens `count` connections spread round robin over targets and local addresses. */
   | {
       type: 'open'
+      client: ClientKind
       targets: Target[]
       count: number
       localAddresses: string[]

@@ -137,7 +137,7 @@ function hexDigit(byte: number): number {
   return -1
 }
 
-function readInt(buf: Buffer, pos: number, end: number): number {
+export function readInt(buf: Buffer, pos: number, end: number): number {
   let value = 0
   let digits = 0
   for (; pos < end; pos++) {

@@ -2,16 +2,17 @@
  * One load-generator process: holds up to ~19K raw SSE connections (the per-process fd cap), counts
  * frames and records latency (client receipt - `ts`) into an HdrHistogram sent to the parent every second.
  */
-import type net from 'node:net'
 import { createHistogram, encodeHistogram } from '../lib/histogram'
-import type { Target, ToWorker, WorkerStats } from './protocol'
+import type { ClientKind, Target, ToWorker, WorkerStats } from './protocol'
+import { openSocketIo } from './socketio-client'
 import { SourcePorts } from './source-ports'
 import { openSse } from './sse-client'
 
 const histogram = createHistogram()
 const stats = { ready: 0, opened: 0, closed: 0, errors: 0, rejected: 0, dataFrames: 0, untimed: 0 }
 let firstError: string | undefined
-const sockets = new Set<net.Socket>()
+const sockets = new Set<{ destroy(): void }>()
+let client: ClientKind = 'sse'
 let reopenAfterClose = false
 let reopenJitterMs = 0
 let closing = false
@@ -28,7 +29,7 @@ function open(target: Target, done: () => void, attempt = 0): void {
       done()
     }
   }
-  const socket = openSse(target, ports?.next(), {
+  const socket = (client === 'socketio' ? openSocketIo : openSse)(target, ports?.next(), {
     onHead(status) {
       if (status !== 200) {
         stats.rejected++
@@ -75,6 +76,7 @@ function open(target: Target, done: () => void, attempt = 0): void {
 /** Opens connections with at most `concurrency` handshakes in flight, so listen backlogs never overflow. */
 function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
   const { targets, count, localAddresses, concurrency } = message
+  client = message.client
   if (localAddresses.length > 0) ports = new SourcePorts(localAddresses, message.worker, message.workers)
   let next = 0
   let inFlight = 0

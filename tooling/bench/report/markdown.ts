@@ -102,7 +102,6 @@ function baselineSection(results: ScenarioResult[]): string[] {
       rows.push(`| ${r.scenario} | ${name} | did not finish: ${why} | | | | | |`)
     }
   }
-  rows.push('| all | socket.io + redis adapter | not run: socket.io is not installed | | | | | |')
   return [
     '## Side by side with the baselines (same run, same load generator)',
     '',

@@ -8,7 +8,7 @@ export interface Scenario {
   what: string
   target: string
   /** Which baselines serve the same scenario. */
-  baselines: Array<'hono'>
+  baselines: Array<'hono' | 'socketio'>
   /** Scenarios through a dispatcher run in cluster mode (Redis registry); the baselines always run embedded. */
   mode: 'embedded' | 'cluster'
   plan(options: RunOptions): Omit<FanoutPlan, 'kind' | 'label' | 'mode'>
@@ -40,7 +40,7 @@ export const scenarios: Scenario[] = [
     mode: 'embedded',
     what: 'N idle connections over several frontend processes; a broadcast reaches all',
     target: '100,000 connections held; <= 8 KiB server RSS per connection; 100% receive',
-    baselines: ['hono'],
+    baselines: ['hono', 'socketio'],
     plan: (options) => {
       const base = common(options, { connections: 100_000, durationSec: 5 })
       return {
@@ -61,7 +61,7 @@ export const scenarios: Scenario[] = [
     mode: 'cluster',
     what: '10K viewers of one topic; 100 likes/s, 60 s',
     target: '>= 1,000,000 deliveries/s sustained, 0 lost, p99 <= 250 ms',
-    baselines: ['hono'],
+    baselines: ['hono', 'socketio'],
     plan: (options) => ({
       ...common(options, { connections: 10_000, durationSec: 60, minWorkers: 2 }),
       frontends: options.quick ? 1 : 2,

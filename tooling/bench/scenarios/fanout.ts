@@ -72,6 +72,19 @@ const topicNamer = (mode: FanoutPlan['mode']) => (frontend: number, topic: numbe
 /** Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process. */
 async function startCluster(plan: FanoutPlan) {
   const base = { kind: plan.kind, flushWindowMs: plan.flushWindowMs, maxConnections: 19_500 }
+  if (plan.mode === 'embedded' && plan.kind === 'socketio') {
+    // Socket.IO's cluster story is its redis adapter: every frontend on the bench's own Redis
+    const redis = await startRedis()
+    const servers = await startServers(
+      plan.frontends,
+      { ...base, redis: redis.url },
+      { cpuProfDir: plan.cpuProfDir },
+    ).catch(async (error) => {
+      await redis.stop()
+      throw error
+    })
+    return { servers, publishers: servers, stop: () => redis.stop() }
+  }
   if (plan.mode === 'embedded') {
     const servers = await startServers(plan.frontends, base, { cpuProfDir: plan.cpuProfDir })
     return { servers, publishers: servers, stop: async () => {} }
@@ -120,16 +133,21 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     const targets: Target[] = []
     for (let topic = 0; topic < plan.topics; topic++) {
       for (const [index, server] of servers.entries()) {
-        targets.push({
-          host: '127.0.0.1',
-          port: server.port,
-          path: `/v1/connect?topics=${topicName(index, topic)}`,
-        })
+        targets.push(
+          plan.kind === 'socketio'
+            ? {
+                host: '127.0.0.1',
+                port: server.port,
+                path: '/socket.io/?EIO=4&transport=websocket',
+                topic: topicName(index, topic),
+              }
+            : { host: '127.0.0.1', port: server.port, path: `/v1/connect?topics=${topicName(index, topic)}` },
+        )
       }
     }
     const connectStart = Date.now()
     const overflowsAtStart = listenOverflows()
-    fleet.open(targets, plan.connections, plan.localAddresses)
+    fleet.open(targets, plan.connections, plan.localAddresses, plan.kind === 'socketio' ? 'socketio' : 'sse')
     const allIn = await waitUntil(
       () => {
         progress(label, {

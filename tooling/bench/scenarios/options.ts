@@ -8,7 +8,7 @@ export interface RunOptions {
   /** Override of the scenario's publish duration, seconds. */
   durationSec?: number
   flushWindowMs: number
-  /** Also run the baselines side by side (hono streamSSE). */
+  /** Also run the baselines side by side (hono streamSSE, socket.io + redis adapter). */
   baselines: boolean
   /** Folder for V8 CPU profiles of the server processes. */
   cpuProfDir?: string

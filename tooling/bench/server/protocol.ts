@@ -2,15 +2,15 @@ import type { PublishOutcome } from './publisher'
 
 /** IPC messages between the bench parent and a server-under-test process. */
 
-/** Embedded Likewire, the hono baseline, or one cluster role (Redis registry, HTTP transport). */
-export type ServerKind = 'likewire' | 'hono' | 'cluster-frontend' | 'cluster-dispatcher'
+/** Embedded Likewire, a baseline (hono streamSSE, socket.io + redis adapter), or one cluster role (Redis registry, HTTP transport). */
+export type ServerKind = 'likewire' | 'hono' | 'socketio' | 'cluster-frontend' | 'cluster-dispatcher'
 
 export interface ServerSettings {
   kind: ServerKind
   /** Likewire's `flushWindowMs` (0 = flush once per tick). */
   flushWindowMs: number
   maxConnections: number
-  /** Cluster roles: the registry and the shared secret. */
+  /** Cluster roles: the registry and the shared secret; socketio: its redis adapter's Redis. */
   redis?: string
   secret?: string
 }

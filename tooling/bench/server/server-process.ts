@@ -2,8 +2,7 @@
  * One server under test, as its own process (embedded Likewire, a cluster role, or a baseline). The
  * parent drives it over IPC; publishes come from an in-process publisher here.
  */
-import type { Server } from 'node:http'
-import { serve } from '@hono/node-server'
+import { listen } from './likewire'
 import type { FromServer, ServerSettings, ToServer } from './protocol'
 import { startPublisher } from './publisher'
 import { freePort } from './redis'
@@ -14,8 +13,11 @@ const send = (message: FromServer) => process.send?.(message)
 
 const port = await freePort()
 const target = await createTarget(settings, port)
-const server = serve({ fetch: target.app.fetch, port, hostname: '127.0.0.1' }) as Server
-server.once('listening', () => send({ type: 'listening', port }))
+// Likewire's own `listen` for every kind (baselines too, so all get the same listen backlog, 4096, and the
+// same node-server options): a server the bench listened on itself would not be the server under test
+const { server } = await listen(target.app as Parameters<typeof listen>[0], { port, hostname: '127.0.0.1' })
+target.attach?.(server)
+send({ type: 'listening', port })
 
 process.on('message', async (message: ToServer) => {
   if (message.type === 'publish') {

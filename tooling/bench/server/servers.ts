@@ -35,7 +35,8 @@ export async function startServers(
         nodeFlags,
         env: { BENCH_SERVER: JSON.stringify(settings) },
         onStderr: (line) => {
-          if (/"level":(5|6)\d|Error/.test(line)) errorLines.push(line)
+          // pino lines count from level 50 (error); anything else printed with "Error" is a crash trace
+          if (line.startsWith('{') ? /"level":(5|6)\d/.test(line) : /Error/.test(line)) errorLines.push(line)
         },
       })
       const { port } = await nextMessage<{ port: number }>(child, (m) => m.type === 'listening')

@@ -1,5 +1,7 @@
+import type { Server } from 'node:http'
 import type { serve } from '@hono/node-server'
 import { createHonoSse } from '../baselines/hono-sse'
+import { createSocketIo } from '../baselines/socketio'
 import { createDispatcherNode, createFrontendNode, createLikewire, type Likewire } from './likewire'
 import type { ServerSettings } from './protocol'
 import type { PublishTarget } from './publisher'
@@ -7,6 +9,8 @@ import type { PublishTarget } from './publisher'
 /** What a server process serves and how the bench talks to it, whatever the kind. */
 export interface ServerUnderTest extends PublishTarget {
   app: { fetch: Parameters<typeof serve>[0]['fetch'] }
+  /** Servers that take over the HTTP server's upgrades (socket.io) hook in here once it exists. */
+  attach?(server: Server): void
   connections(): number
   topics(): Record<string, number>
   close(): Promise<void>
@@ -31,6 +35,11 @@ export async function createTarget(settings: ServerSettings, port: number): Prom
     case 'hono': {
       const hono = createHonoSse()
       return { ...hono, topics: () => ({}) }
+    }
+    case 'socketio': {
+      const io = createSocketIo(settings.redis!)
+      // every request that is not /socket.io/ falls through to a 404
+      return { ...io, app: { fetch: () => new Response(null, { status: 404 }) }, topics: () => ({}) }
     }
     case 'likewire':
       return fromLikewire(createLikewire(tuning))
