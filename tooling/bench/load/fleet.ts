@@ -73,7 +73,8 @@ export class LoadFleet {
   }
 
   private send(worker: ChildProcess, message: ToWorker): void {
-    worker.send(message)
+    // a worker that died is reported by its missing counts, never by a crash of the harness
+    if (worker.connected) worker.send(message, () => {})
   }
 
   private sum(key: keyof Omit<WorkerStats, 'type' | 'histogram' | 'firstError' | 'lastReadyAt'>): number {

@@ -40,6 +40,12 @@ export async function startServers(
         },
       })
       const { port } = await nextMessage<{ port: number }>(child, (m) => m.type === 'listening')
+      // a server that died (a baseline that gave up under load) is a result, not a crash of the harness
+      const send = (message: object) =>
+        new Promise<void>((resolve, reject) => {
+          if (!child.connected) return reject(new Error(`${label} has exited`))
+          child.send(message, (error) => (error ? reject(error) : resolve()))
+        })
       return {
         label,
         port,
@@ -51,12 +57,14 @@ export async function startServers(
             (m) => m.type === 'published',
             plan.durationMs + 30_000,
           )
-          child.send({ type: 'publish', ...plan })
+          answer.catch(() => {})
+          await send({ type: 'publish', ...plan })
           return answer
         },
         async stats() {
           const answer = nextMessage<ServerStats>(child, (m) => m.type === 'stats')
-          child.send({ type: 'stats' })
+          answer.catch(() => {})
+          await send({ type: 'stats' })
           return answer
         },
         close: () => stopChild(child, 5000),
