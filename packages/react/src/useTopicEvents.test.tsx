@@ -1,25 +1,23 @@
 import type { LikewireClient } from '@likewire/client'
-import { cleanup, renderHook, waitFor } from '@testing-library/react'
-import { type ReactNode, StrictMode } from 'react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type Harness, publishUntil, startLikewire, trackSubscriptions, uniqueTopic } from '../test/harness'
-import { LikewireProvider } from './LikewireProvider'
+import { renderHook, waitFor } from '@testing-library/react'
+import { StrictMode } from 'react'
+import { describe, expect, it, vi } from 'vitest'
+import {
+  type Harness,
+  providerFor,
+  publishUntil,
+  trackSubscriptions,
+  uniqueTopic,
+  withLiveServer,
+} from '../test/harness'
 import { useTopicEvents } from './useTopicEvents'
 
 let h: Harness
 let client: LikewireClient
-const wrapper = ({ children }: { children: ReactNode }) => (
-  <LikewireProvider client={client}>{children}</LikewireProvider>
-)
-
-beforeEach(async () => {
-  h = await startLikewire()
-  client = h.client()
-})
-
-afterEach(async () => {
-  cleanup()
-  await h.close()
+const wrapper = providerFor(() => client)
+withLiveServer((harness, c) => {
+  h = harness
+  client = c
 })
 
 describe('useTopicEvents', () => {

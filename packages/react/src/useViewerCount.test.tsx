@@ -1,26 +1,16 @@
 import type { LikewireClient } from '@likewire/client'
-import { cleanup, renderHook, waitFor } from '@testing-library/react'
-import type { ReactNode } from 'react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Harness, startLikewire, trackSubscriptions, uniqueTopic } from '../test/harness'
-import { LikewireProvider } from './LikewireProvider'
+import { renderHook, waitFor } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+import { type Harness, providerFor, trackSubscriptions, uniqueTopic, withLiveServer } from '../test/harness'
 import { useTopic } from './useTopic'
 import { useViewerCount } from './useViewerCount'
 
 let h: Harness
 let client: LikewireClient
-const wrapper = ({ children }: { children: ReactNode }) => (
-  <LikewireProvider client={client}>{children}</LikewireProvider>
-)
-
-beforeEach(async () => {
-  h = await startLikewire()
-  client = h.client()
-})
-
-afterEach(async () => {
-  cleanup()
-  await h.close()
+const wrapper = providerFor(() => client)
+withLiveServer((harness, c) => {
+  h = harness
+  client = c
 })
 
 /** A viewer of `topic` that also shows its viewer count, as the demo's live page does. */

@@ -2,7 +2,10 @@ import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import { createClient, type LikewireClient } from '@likewire/client'
 import { createLikewire } from '@likewire/server'
-import { vi } from 'vitest'
+import { cleanup } from '@testing-library/react'
+import { createElement, type ReactNode } from 'react'
+import { afterEach, beforeEach, vi } from 'vitest'
+import { LikewireProvider } from '../src/LikewireProvider'
 
 export type Likewire = ReturnType<typeof createLikewire>
 
@@ -82,3 +85,22 @@ export async function publishUntil(lw: Likewire, topic: string, data: unknown, c
 let topicCounter = 0
 /** A topic no other test uses. */
 export const uniqueTopic = (name: string) => `test:${name}:${Date.now()}:${++topicCounter}`
+
+/** Per test: a real server and a real client, handed to `use`; rendered trees and both closed after it. */
+export function withLiveServer(use: (harness: Harness, client: LikewireClient) => void): void {
+  let harness: Harness | undefined
+  beforeEach(async () => {
+    harness = await startLikewire()
+    use(harness, harness.client())
+  })
+  afterEach(async () => {
+    cleanup()
+    await harness?.close()
+  })
+}
+
+/** A `renderHook` wrapper providing the current test's client. */
+export function providerFor(client: () => LikewireClient) {
+  return ({ children }: { children: ReactNode }) =>
+    createElement(LikewireProvider, { client: client() }, children)
+}
