@@ -43,6 +43,7 @@ export function createClient(options: ClientOptions): LikewireClient {
   const subscriptions = new Subscriptions()
   const recent = new RecentIds(opts.dedupeSize)
   let baseMs = opts.backoff.baseMs
+  let lastHeartbeatMs: number | undefined // announced by the server; bounds the next connects too
   let urlIndex = 0
   let failures = 0 // consecutive failed attempts, reset by a stable connection
   let started = false
@@ -113,6 +114,7 @@ export function createClient(options: ClientOptions): LikewireClient {
             headers: { ...headers, Accept: 'text/event-stream' },
             timers,
             heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+            lastHeartbeatMs,
           },
           {
             onConnected: (info) => onConnected(info, baseUrl),
@@ -137,6 +139,7 @@ export function createClient(options: ClientOptions): LikewireClient {
   }
 
   function onConnected(info: ConnectedInfo, baseUrl: string): void {
+    lastHeartbeatMs = info.heartbeatMs
     timers.clearTimeout(stableTimer)
     stableTimer = timers.setTimeout(() => {
       failures = 0

@@ -42,6 +42,8 @@ export interface ConnectionOptions {
   timers: Timers
   /** Fixed watchdog timeout; undefined means 2.5 heartbeats as announced by the server. */
   heartbeatTimeoutMs: number | undefined
+  /** The heartbeat the server announced last time: it bounds a connect that never answers. */
+  lastHeartbeatMs?: number
 }
 
 /** One SSE stream: transport bytes -> eventsource-parser -> frames, guarded by a heartbeat watchdog. */
@@ -49,7 +51,8 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
   const { timers } = options
   let over = false
   let watchdog: unknown
-  let timeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_MS * HEARTBEAT_TIMEOUT_FACTOR
+  let timeoutMs =
+    options.heartbeatTimeoutMs ?? (options.lastHeartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_TIMEOUT_FACTOR
   let abortStream: (() => void) | undefined
 
   const stop = () => {

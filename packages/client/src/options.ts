@@ -56,8 +56,8 @@ export interface ClientOptions {
   onlineSource?: OnlineSource
   /**
    * No bytes for this long means the stream is dead: abort and reconnect.
-   * @default 2.5 x the `heartbeatMs` from the server's `likewire.connected` frame
-   * (2.5 x 15000 before that frame arrives)
+   * @default 2.5 x the `heartbeatMs` from the server's `likewire.connected` frame; a new connect is
+   * bounded by the heartbeat the server announced last (2.5 x 15000 before the first frame ever)
    */
   heartbeatTimeoutMs?: number
   /**

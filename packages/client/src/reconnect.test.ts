@@ -34,6 +34,21 @@ describe('reconnect', () => {
     client.close()
   })
 
+  it('a reconnect that never answers is bounded by the heartbeat the server announced before', async () => {
+    const { client, server } = await connectedClient() // the server announced heartbeatMs 1000
+    await vi.advanceTimersByTimeAsync(2500) // silent: the watchdog fires
+    expect(client.state.reason).toBe('heartbeat_timeout')
+    await vi.advanceTimersByTimeAsync(500) // backoff: random 0.5 x baseMs 1000
+    expect(server.connects()).toHaveLength(2)
+    const blackHoled = server.lastStream() // the network eats the request: no byte ever comes back
+    await vi.advanceTimersByTimeAsync(2499)
+    expect(blackHoled.aborted).toBe(false)
+    await vi.advanceTimersByTimeAsync(1) // 2.5 x 1000 ms, not 2.5 x the 15 s default
+    expect(blackHoled.aborted).toBe(true)
+    expect(client.state).toMatchObject({ status: 'reconnecting', reason: 'heartbeat_timeout', attempt: 2 })
+    client.close()
+  })
+
   it('an explicit heartbeatTimeoutMs overrides the server heartbeat', async () => {
     const { client } = await connectedClient({ heartbeatTimeoutMs: 10_000 })
     await vi.advanceTimersByTimeAsync(9_999)
