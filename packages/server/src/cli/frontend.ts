@@ -23,32 +23,45 @@ export function frontendCommand(program: Command): void {
         'peer datacenters for in-process publishes: dc2=URL[|URL] (dispatcher URLs)',
       ).env('LIKEWIRE_PEERS'),
     )
-    .action(async (flags: CommonFlags & ClusterFlags & { publicUrl?: string; peers?: string }) => {
-      const secret = requireSecret(flags)
-      const port = intOption(flags.port, 'port')
-      const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
-      const node = await createFrontendNode({
-        redis: flags.redis,
-        secret,
-        keyPrefix: flags.keyPrefix,
-        internalUrl: (flags.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, ''),
-        peers: parsePeers(flags.peers),
-        apiKey: flags.apiKey,
-        heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
-        logLevel: flags.logLevel,
-        cors: corsFlag(flags.corsOrigins),
-        ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
-      })
-      const listening = await listen(node.app, { port, hostname: flags.host }).catch(async (error) => {
-        await node.close()
-        throw error
-      })
-      console.log(
-        `likewire frontend ${node.frontend.nodeId} listening on ${listening.url} (redis ${flags.redis})`,
+    .addOption(
+      new Option(
+        '--lease-ttl-ms <ms>',
+        'lease lifetime: a dead node is pruned after it (raise it for frontends that stall under load)',
       )
-      onShutdown(async () => {
-        await node.close()
-        await listening.close()
-      })
-    })
+        .env('LIKEWIRE_LEASE_TTL_MS')
+        .default('5000'),
+    )
+    .action(
+      async (
+        flags: CommonFlags & ClusterFlags & { publicUrl?: string; peers?: string; leaseTtlMs: string },
+      ) => {
+        const secret = requireSecret(flags)
+        const port = intOption(flags.port, 'port')
+        const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
+        const node = await createFrontendNode({
+          redis: flags.redis,
+          secret,
+          keyPrefix: flags.keyPrefix,
+          internalUrl: (flags.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, ''),
+          peers: parsePeers(flags.peers),
+          leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
+          apiKey: flags.apiKey,
+          heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
+          logLevel: flags.logLevel,
+          cors: corsFlag(flags.corsOrigins),
+          ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
+        })
+        const listening = await listen(node.app, { port, hostname: flags.host }).catch(async (error) => {
+          await node.close()
+          throw error
+        })
+        console.log(
+          `likewire frontend ${node.frontend.nodeId} listening on ${listening.url} (redis ${flags.redis})`,
+        )
+        onShutdown(async () => {
+          await node.close()
+          await listening.close()
+        })
+      },
+    )
 }

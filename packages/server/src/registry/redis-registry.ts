@@ -36,6 +36,9 @@ export class RedisRegistry implements Registry {
   constructor(options: RedisRegistryOptions) {
     this.k = options.keyPrefix ?? 'likewire:'
     this.leaseTtlMs = options.leaseTtlMs ?? 5000
+    // renewed every third of it: shorter would flap on any pause of the event loop
+    if (!(this.leaseTtlMs >= 1000))
+      throw new RangeError(`leaseTtlMs must be at least 1000, got ${this.leaseTtlMs}`)
     this.redis = new Redis(options.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

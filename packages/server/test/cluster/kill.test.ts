@@ -91,5 +91,8 @@ describe('cluster: processes die', () => {
     await expect(spawnLikewire('dispatcher', ['--redis', 'redis://127.0.0.1:1'])).rejects.toThrow(
       /secret is required/,
     )
+    await expect(
+      spawnLikewire('frontend', ['--redis', 'redis://127.0.0.1:1', '--secret', 's', '--lease-ttl-ms', '10']),
+    ).rejects.toThrow(/leaseTtlMs must be at least 1000/)
   })
 })
