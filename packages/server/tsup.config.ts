@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url in the CommonJS build (the lease keeper resolves ioredis for its worker with it)
+  shims: true,
 })

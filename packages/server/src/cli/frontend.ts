@@ -31,9 +31,23 @@ export function frontendCommand(program: Command): void {
         .env('LIKEWIRE_LEASE_TTL_MS')
         .default('5000'),
     )
+    .addOption(
+      new Option(
+        '--max-stall-ms <ms>',
+        'an event loop stalled this long counts as hung: its lease is let go (the lease is renewed off the loop)',
+      )
+        .env('LIKEWIRE_MAX_STALL_MS')
+        .default('30000'),
+    )
     .action(
       async (
-        flags: CommonFlags & ClusterFlags & { publicUrl?: string; peers?: string; leaseTtlMs: string },
+        flags: CommonFlags &
+          ClusterFlags & {
+            publicUrl?: string
+            peers?: string
+            leaseTtlMs: string
+            maxStallMs: string
+          },
       ) => {
         const secret = requireSecret(flags)
         const port = intOption(flags.port, 'port')
@@ -45,6 +59,7 @@ export function frontendCommand(program: Command): void {
           internalUrl: (flags.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, ''),
           peers: parsePeers(flags.peers),
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
+          maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),
           apiKey: flags.apiKey,
           heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
           logLevel: flags.logLevel,

@@ -9,6 +9,7 @@ import { HttpTransport } from '../transport/http-transport'
 import { InProcessTransport } from '../transport/in-process'
 import { HttpPeerForwarder } from '../transport/peer-forwarder'
 import { deliverHandler, internalOnly } from './internal-routes'
+import { assertMaxStall, startLeaseKeeper } from './lease-keeper'
 
 export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport'> {
   /** Redis URL of this datacenter's registry. */
@@ -24,6 +25,12 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
   keyPrefix?: string
   /** Lease lifetime; a dead node is pruned after this. @default 5000 */
   leaseTtlMs?: number
+  /**
+   * The lease is renewed from a worker thread while the event loop keeps turning, so a loop busy under
+   * load is not pruned; one that has not turned for this long counts as hung and its lease is let go.
+   * @default 30000
+   */
+  maxStallMs?: number
   /** Peer datacenters (name -> dispatcher URLs): this node's in-process publishes reach them too. */
   peers?: Record<string, string[]>
 }
@@ -38,6 +45,8 @@ export interface FrontendNode extends Likewire {
  * registry lost it (Redis restarted empty, lease expired).
  */
 export async function createFrontendNode(options: FrontendNodeOptions): Promise<FrontendNode> {
+  const maxStallMs = options.maxStallMs ?? 30_000
+  assertMaxStall(maxStallMs)
   const registry = new RedisRegistry({
     url: options.redis,
     keyPrefix: options.keyPrefix,
@@ -132,6 +141,24 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   const timer = setInterval(tick, Math.max(100, Math.floor(registry.leaseTtlMs / 3)))
   timer.unref()
   registry.redis.on('ready', () => void tick())
+  // the tick above still renews too: if the worker fails, the node degrades to main-loop renewal only
+  const keeper = startLeaseKeeper({
+    redis: options.redis,
+    leaseKey: registry.keys.node(node.nodeId),
+    leaseValue: JSON.stringify(node),
+    nodesKey: registry.keys.nodes,
+    nodeId: node.nodeId,
+    ttlMs: registry.leaseTtlMs,
+    maxStallMs,
+    onLost: () => void lw.frontend.resync().catch(() => {}),
+    onError: (error) =>
+      lw.core.logger.warn({ err: error }, 'lease keeper thread failed; renewing from the main loop only'),
+  })
+  // bounded: a keeper that cannot connect leaves the main loop's renewal in charge, it does not block startup
+  await Promise.race([
+    keeper.ready.catch(() => {}),
+    new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+  ])
 
   lw.app.post('/internal/v1/deliver', deliverHandler(lw.frontend, options.secret, metrics))
   // the owner side answers for its own connections only: never routed again, so no loops
@@ -150,6 +177,8 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     registry,
     close: async () => {
       clearInterval(timer)
+      // stopped first: it must not re-create the lease that close() removes
+      await keeper.close()
       await close()
       await registry.close()
       await transport.close()

@@ -1,5 +1,5 @@
 import pino from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMetrics } from '../metrics/metrics'
 import type { EncodedEvent } from '../protocol/frames'
 import { MemoryRegistry } from '../registry/memory-registry'
@@ -89,6 +89,30 @@ describe('Frontend', () => {
       expect(sink.writes).toHaveLength(2) // preamble, then one coalesced write
       expect(sink.writes[1]!.toString().match(/^id: /gm)).toHaveLength(21)
     }
+  })
+
+  it('queues a run of one topic once per subscriber, keeping the order of a mixed batch', async () => {
+    const f = make()
+    const both = recordingSink()
+    const onlyA = recordingSink()
+    const c = await f.open(both, null, ['a', 'b'])
+    c.start(Buffer.from('\n'))
+    ;(await f.open(onlyA, null, ['a'])).start(Buffer.from('\n'))
+    const enqueue = vi.spyOn(c, 'enqueue')
+    f.deliver([event('a', 1), event('a', 2), event('a', 3), event('b', 4), event('a', 5), event('c', 6)])
+    await tick()
+    // runs a1-a3, b4, a5: three enqueues for the connection on both topics, not five
+    expect(enqueue).toHaveBeenCalledTimes(3)
+    const ids = (sink: typeof both) =>
+      [
+        ...sink.writes
+          .map(String)
+          .join('')
+          .matchAll(/^id: (\w+)/gm),
+      ].map((m) => m[1])
+    expect(ids(both)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5'])
+    expect(ids(onlyA)).toEqual(['e1', 'e2', 'e3', 'e5'])
+    expect(both.writes).toHaveLength(2) // preamble, then the whole batch in one write
   })
 
   it('drops a connection past its buffer bound and counts it, without touching the others', async () => {

@@ -167,23 +167,30 @@ export class Frontend implements DeliveryTarget {
     if (lasts.length > 0) await this.sync.touch(lasts).catch(() => {})
   }
 
-  /** Delivers events from a dispatcher: one lookup and one encoded frame per event, queued per connection. */
+  /**
+   * Delivers events from a dispatcher: one table lookup per run of same-topic events, whose frames are
+   * joined into one Buffer queued once per subscriber (a 100-event batch to 5K viewers is 5K enqueues,
+   * not 500K). Runs keep the batch's order, so a connection on several topics sees events as published.
+   */
   deliver(events: readonly EncodedEvent[]): void {
     let dropped: Connection[] | undefined
     const now = Date.now()
-    for (const event of events) {
-      const subscribers = this.table.get(event.topic)
+    for (let start = 0, end = 0; start < events.length; start = end) {
+      const topic = events[start]!.topic
+      end = start + 1
+      while (end < events.length && events[end]!.topic === topic) end++
+      const subscribers = this.table.get(topic)
       if (!subscribers) continue
-      const frame = dataFrame(event)
+      const frames = end - start === 1 ? dataFrame(events[start]!) : framesOf(events, start, end)
       for (const connection of subscribers) {
-        if (connection.enqueue(frame, this.config.maxBufferedBytes)) this.markDirty(connection)
+        if (connection.enqueue(frames, this.config.maxBufferedBytes)) this.markDirty(connection)
         else {
           dropped ??= []
           dropped.push(connection)
         }
       }
-      this.metrics.deliveries.inc(subscribers.size)
-      this.metrics.latency.observe(Math.max(0, now - event.ts) / 1000)
+      this.metrics.deliveries.inc(subscribers.size * (end - start))
+      for (let i = start; i < end; i++) this.metrics.latency.observe(Math.max(0, now - events[i]!.ts) / 1000)
     }
     if (dropped) for (const connection of dropped) this.remove(connection, 'slow_consumer')
   }
@@ -258,4 +265,10 @@ export class Frontend implements DeliveryTarget {
   get registryIdle(): boolean {
     return this.sync.idle
   }
+}
+
+function framesOf(events: readonly EncodedEvent[], start: number, end: number): Buffer {
+  const frames: Buffer[] = []
+  for (let i = start; i < end; i++) frames.push(dataFrame(events[i]!))
+  return Buffer.concat(frames)
 }

@@ -71,6 +71,11 @@ export class RedisRegistry implements Registry {
     })
   }
 
+  /** Key names a lease keeper thread writes directly. */
+  get keys() {
+    return { node: this.nodeKey, nodes: `${this.k}nodes` }
+  }
+
   private nodeKey = (nodeId: string) => `${this.k}node:${nodeId}`
   private topicKey = (topic: string) => `${this.k}topic:${topic}`
   private heldKey = (nodeId: string) => `${this.k}held:${nodeId}`
