@@ -22,6 +22,7 @@ const program = new Command('bench')
   .option('--connections <n>', 'override the connection count', integer)
   .option('--frontends <n>', 'override the number of frontend processes', integer)
   .option('--duration <s>', 'override the publish duration in seconds', integer)
+  .option('--rate <n>', 'override the publishes/s (e.g. above the target, to find the ceiling)', integer)
   .option('--flush-window <ms>', "Likewire's flushWindowMs (0 = once per tick)", integer, 0)
   .option('--no-baselines', 'skip the baselines (hono streamSSE, socket.io + redis adapter)')
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
@@ -40,6 +41,7 @@ const program = new Command('bench')
           connections: flags.connections,
           frontends: flags.frontends,
           durationSec: flags.duration,
+          ratePerSec: flags.rate,
           flushWindowMs: flags.flushWindow,
           baselines: flags.baselines,
           cpuProfDir: flags.cpuProf,

@@ -47,7 +47,7 @@ export const scenarios: Scenario[] = [
         ...base,
         frontends: options.quick ? 2 : Math.ceil(base.connections / 17_000),
         topics: 1,
-        ratePerSec: 1,
+        ratePerSec: options.ratePerSec ?? 1,
       }
     },
     judge: (r) => ({
@@ -66,7 +66,7 @@ export const scenarios: Scenario[] = [
       ...common(options, { connections: 10_000, durationSec: 60, minWorkers: 2 }),
       frontends: options.quick ? 1 : 2,
       topics: 1,
-      ratePerSec: 100,
+      ratePerSec: options.ratePerSec ?? 100,
     }),
     judge: (r) => ({
       '>= 1,000,000 deliveries/s': r.deliveriesPerSec >= 1_000_000,
@@ -84,7 +84,7 @@ export const scenarios: Scenario[] = [
       ...common(options, { connections: 10_000, durationSec: 30, minWorkers: 2 }),
       frontends: options.quick ? 1 : 2,
       topics: 1,
-      ratePerSec: 10,
+      ratePerSec: options.ratePerSec ?? 10,
     }),
     judge: (r) => ({
       'p90 <= 75 ms': r.latencyMs.p90 <= 75,
@@ -102,7 +102,7 @@ export const scenarios: Scenario[] = [
       ...common(options, { connections: 1_000, durationSec: 30 }),
       frontends: 1,
       topics: 1,
-      ratePerSec: 10,
+      ratePerSec: options.ratePerSec ?? 10,
     }),
     judge: (r) => ({
       'p50 <= 5 ms': r.latencyMs.p50 <= 5,
@@ -120,7 +120,7 @@ export const scenarios: Scenario[] = [
       ...common(options, { connections: 4_000, durationSec: 20 }),
       frontends: options.quick ? 2 : 4,
       topics: options.quick ? 10 : 1_000,
-      ratePerSec: options.quick ? 200 : 50_000,
+      ratePerSec: options.ratePerSec ?? (options.quick ? 200 : 50_000),
     }),
     judge: (r) => ({
       '>= 50,000 publishes/s': r.publishesPerSec >= 50_000,
@@ -139,7 +139,7 @@ export const scenarios: Scenario[] = [
       ...common(options, { connections: 20_000, durationSec: 3, minWorkers: 2 }),
       frontends: options.quick ? 1 : 2,
       topics: 1,
-      ratePerSec: 2,
+      ratePerSec: options.ratePerSec ?? 2,
       beforePublish: async ({ fleet, plan, extra }) => {
         const cutAt = Date.now()
         // clients come back after a random delay up to the server's `retry:` (2 s), as EventSource would

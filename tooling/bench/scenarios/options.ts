@@ -7,6 +7,8 @@ export interface RunOptions {
   frontends?: number
   /** Override of the scenario's publish duration, seconds. */
   durationSec?: number
+  /** Override of the scenario's publishes/s. */
+  ratePerSec?: number
   flushWindowMs: number
   /** Also run the baselines side by side (hono streamSSE, socket.io + redis adapter). */
   baselines: boolean
