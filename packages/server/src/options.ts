@@ -72,8 +72,10 @@ export interface LikewireOptions {
    */
   maxBufferedBytes?: number
   /**
-   * How long frames for one connection are gathered before one write. 0 flushes once per event-loop
-   * tick; a few ms trade latency for fewer writes under heavy fan-out.
+   * Least time between two flushes of this node's connections. Frames that arrive after a quiet spell
+   * are written in the same event-loop tick (no added latency); during a burst they wait at most this
+   * long, so each connection gets at most one write per window however many events arrive. 0 flushes
+   * once per tick.
    * @default 0
    */
   flushWindowMs?: number

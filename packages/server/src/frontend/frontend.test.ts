@@ -115,6 +115,33 @@ describe('Frontend', () => {
     expect(both.writes).toHaveLength(2) // preamble, then the whole batch in one write
   })
 
+  it('flushes at once after a quiet spell and at most once per flush window during a burst', async () => {
+    const f = make({ flushWindowMs: 100 })
+    const sink = recordingSink()
+    ;(await f.open(sink, null, ['t'])).start(Buffer.from('\n'))
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
+    try {
+      const written = () => sink.writes.slice(1).map((w) => (String(w).match(/^id: /gm) ?? []).length)
+      f.deliver([event('t', 1)])
+      await vi.advanceTimersByTimeAsync(0)
+      expect(written()).toEqual([1]) // quiet before: no added latency
+      for (let i = 2; i <= 5; i++) {
+        await vi.advanceTimersByTimeAsync(20)
+        f.deliver([event('t', i)])
+      }
+      await vi.advanceTimersByTimeAsync(0)
+      expect(written()).toEqual([1]) // 80 ms after the first flush: held
+      await vi.advanceTimersByTimeAsync(20)
+      expect(written()).toEqual([1, 4]) // one write for the burst, at the end of the window
+      await vi.advanceTimersByTimeAsync(500)
+      f.deliver([event('t', 6)])
+      await vi.advanceTimersByTimeAsync(0)
+      expect(written()).toEqual([1, 4, 1])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('drops a connection past its buffer bound and counts it, without touching the others', async () => {
     const f = make({ maxBufferedBytes: 2_000 })
     const slow = recordingSink()

@@ -31,6 +31,7 @@ export class Frontend implements DeliveryTarget {
   private readonly sync: RegistrySync
   private readonly dirty = new Set<Connection>()
   private flushScheduled = false
+  private lastFlushAt = Number.NEGATIVE_INFINITY
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
   private draining = false
   private subscriptionCount = 0
@@ -206,12 +207,15 @@ export class Frontend implements DeliveryTarget {
     this.dirty.add(connection)
     if (this.flushScheduled) return
     this.flushScheduled = true
-    if (this.config.flushWindowMs > 0) setTimeout(this.flush, this.config.flushWindowMs)
+    // leading edge: after a quiet spell frames leave this tick; during a burst, at most one flush per window
+    const wait = this.lastFlushAt + this.config.flushWindowMs - performance.now()
+    if (wait > 0) setTimeout(this.flush, wait)
     else setImmediate(this.flush)
   }
 
   private readonly flush = (): void => {
     this.flushScheduled = false
+    this.lastFlushAt = performance.now()
     for (const connection of this.dirty) connection.flush()
     this.dirty.clear()
   }
