@@ -15,7 +15,8 @@ export class Connection {
   closed = false
   /** Until start(), frames only queue: the response headers and preamble must go first. */
   private held = true
-  private pending: Buffer[] = []
+  /** Frames queued this tick; absent while none is (an idle stream then holds no empty array, 32 B). */
+  private pending: Buffer[] | undefined
   private pendingBytes = 0
 
   constructor(
@@ -30,13 +31,15 @@ export class Connection {
   /** Queues a frame for this tick's flush; false when the connection is past its buffer bound. */
   enqueue(frame: Buffer, maxBufferedBytes: number): boolean {
     if (this.closed) return true // nothing is kept for a stream that is gone
-    this.pending.push(frame)
+    // allocated on demand: most idle streams have nothing queued most of the time
+    if (this.pending === undefined) this.pending = [frame]
+    else this.pending.push(frame)
     this.pendingBytes += frame.length
     return this.pendingBytes + this.sink.bufferedBytes() <= maxBufferedBytes
   }
 
   get hasPending(): boolean {
-    return this.pending.length > 0
+    return this.pending !== undefined // only ever set with a frame in it
   }
 
   /** Writes the stream's first bytes, then whatever was queued while the subscription was recorded. */
@@ -50,9 +53,9 @@ export class Connection {
   /** Writes everything queued this tick as one write (coalescing is the cheapest syscall win). */
   flush(): void {
     const { pending } = this
-    if (pending.length === 0 || this.closed || this.held) return
+    if (pending === undefined || this.closed || this.held) return
     const bytes = this.pendingBytes
-    this.pending = []
+    this.pending = undefined // the next frame allocates a new queue, as the old `= []` did here
     this.pendingBytes = 0
     this.sink.write(pending, bytes)
   }
@@ -68,7 +71,7 @@ export class Connection {
     if (this.closed) return
     this.flush()
     this.closed = true
-    this.pending = []
+    this.pending = undefined // nothing is kept for a closed stream, not even an empty queue
     this.pendingBytes = 0
     // a stream never started has sent nothing: the connect route still answers it (503, 404...)
     if (this.held) return

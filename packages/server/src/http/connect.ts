@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http'
+import { IncomingMessage, type ServerResponse } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
@@ -56,6 +56,13 @@ export async function sendSnapshot(
   }
 }
 
+/** The request's Origin header, as c.req.header('origin') reads it (same joining of repeats, same trimming). */
+function requestOrigin(c: Context<{ Bindings: HttpBindings }>): string | undefined {
+  const incoming = c.env?.incoming
+  // read off Node's request: c.req.header() makes a Headers wrapper that node-server's close handler keeps for the stream's life (64 B each)
+  return incoming instanceof IncomingMessage ? incoming.headers.origin : c.req.header('origin')
+}
+
 /** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (DESIGN.md hot path). */
 export function connectHandler(core: Core, frontend: Frontend) {
   return async (c: Context<{ Bindings: HttpBindings }>) => {
@@ -68,8 +75,7 @@ export function connectHandler(core: Core, frontend: Frontend) {
       core.options.maxSubscriptionsPerConnection,
     )
     await authorize(core, identity, topics)
-    const cors =
-      core.options.cors === false ? {} : corsHeaders(core.options.cors ?? {}, c.req.header('origin'))
+    const cors = core.options.cors === false ? {} : corsHeaders(core.options.cors ?? {}, requestOrigin(c))
     const outgoing = c.env?.outgoing as ServerResponse | undefined
     if (outgoing && typeof outgoing.writeHead === 'function') {
       const connection = await frontend.open(nodeSink(outgoing), identity, topics)
