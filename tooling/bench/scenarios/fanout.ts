@@ -126,7 +126,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const { label } = plan
   const topicName = topicNamer(plan.mode)
   const { servers, publishers, stop } = await startCluster(plan)
-  const idle = await Promise.all(servers.map((server) => server.stats()))
+  const idle = await Promise.all(servers.map((server) => server.stats(true)))
   const fleet = new LoadFleet(plan.workers)
   const extra: Record<string, unknown> = {}
   try {
@@ -167,7 +167,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
         warning: `only ${fleet.ready} of ${plan.connections} connected`,
         firstError: fleet.firstError ?? '-',
       })
-    const held = await Promise.all(servers.map((server) => server.stats()))
+    const held = await Promise.all(servers.map((server) => server.stats(true)))
     await plan.beforePublish?.({ fleet, servers, plan, extra })
 
     await fleet.settle()

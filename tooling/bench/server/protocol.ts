@@ -18,7 +18,7 @@ export interface ServerSettings {
 export type ToServer =
   /** Publishes `ratePerSec` events round robin over `topics` for `durationMs`, in `publishMany` batches every `tickMs`. */
   | { type: 'publish'; topics: string[]; ratePerSec: number; durationMs: number; tickMs: number }
-  | { type: 'stats' }
+  | { type: 'stats'; collect: boolean }
   | { type: 'close' }
 
 export type FromServer =

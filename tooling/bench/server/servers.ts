@@ -11,7 +11,8 @@ export interface ServerHandle {
   /** stderr lines that look like errors (pino level >= 50, or uncaught). */
   errorLines: string[]
   publish(plan: PublishPlan): Promise<PublishOutcome>
-  stats(): Promise<ServerStats>
+  /** `collect`: run a full GC first, so memory is what the server retains, not the garbage of the connect burst. */
+  stats(collect?: boolean): Promise<ServerStats>
   close(): Promise<void>
 }
 
@@ -29,7 +30,11 @@ export async function startServers(
     Array.from({ length: count }, async (_, index) => {
       const label = `${settings.kind}${index}`
       const errorLines: string[] = []
-      const nodeFlags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
+      // --expose-gc: memory is read after a full collection (see stats), for Likewire and the baselines alike
+      const nodeFlags = [
+        '--expose-gc',
+        ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      ]
       const child = spawnTs('../server/server-process.ts', {
         label,
         nodeFlags,
@@ -61,10 +66,10 @@ export async function startServers(
           await send({ type: 'publish', ...plan })
           return answer
         },
-        async stats() {
+        async stats(collect = false) {
           const answer = nextMessage<ServerStats>(child, (m) => m.type === 'stats')
           answer.catch(() => {})
-          await send({ type: 'stats' })
+          await send({ type: 'stats', collect })
           return answer
         },
         close: () => stopChild(child, 5000),
