@@ -155,10 +155,17 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
       lw.core.logger.warn({ err: error }, 'lease keeper thread failed; renewing from the main loop only'),
   })
   // bounded: a keeper that cannot connect leaves the main loop's renewal in charge, it does not block startup
-  await Promise.race([
-    keeper.ready.catch(() => {}),
-    new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+  const keeperUp = await Promise.race([
+    keeper.ready.then(
+      () => true,
+      () => true, // its failure was logged by onError
+    ),
+    new Promise<boolean>((resolve) => setTimeout(resolve, 5000, false).unref()),
   ])
+  if (!keeperUp)
+    lw.core.logger.warn(
+      'lease keeper not connected to Redis after 5 s; the main loop renews the lease meanwhile',
+    )
 
   lw.app.post('/internal/v1/deliver', deliverHandler(lw.frontend, options.secret, metrics))
   // the owner side answers for its own connections only: never routed again, so no loops

@@ -38,10 +38,6 @@ export class Connection {
     return this.pendingBytes + this.sink.bufferedBytes() <= maxBufferedBytes
   }
 
-  get hasPending(): boolean {
-    return this.pending !== undefined // only ever set with a frame in it
-  }
-
   /** Writes the stream's first bytes, then whatever was queued while the subscription was recorded. */
   start(preamble: Buffer): void {
     if (this.closed || !this.held) return

@@ -142,6 +142,22 @@ describe('Frontend', () => {
     }
   })
 
+  it('never holds frames when the clock goes back (fake timers installed after a real flush)', async () => {
+    const f = make({ flushWindowMs: 0 })
+    const sink = recordingSink()
+    ;(await f.open(sink, null, ['t'])).start(Buffer.from('\n'))
+    f.deliver([event('t', 1)])
+    await tick()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
+    try {
+      f.deliver([event('t', 2)])
+      await vi.advanceTimersByTimeAsync(0)
+      expect(sink.writes.map(String).join('')).toContain('id: e2\n')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('drops a connection past its buffer bound and counts it, without touching the others', async () => {
     const f = make({ maxBufferedBytes: 2_000 })
     const slow = recordingSink()

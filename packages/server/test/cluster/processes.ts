@@ -81,6 +81,8 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 export interface LikewireProcess {
   url: string
   port: number
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string
   /** kill -9: no drain, no lease removal. */
   kill9(): Promise<void>
   stop(): Promise<void>
@@ -99,10 +101,17 @@ export async function spawnLikewire(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
+  let output = ''
+  const collect = (chunk: Buffer) => {
+    output += chunk
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
   await waitForLine(child, /listening on/, `likewire ${role}`)
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    output: () => output,
     kill9: () => kill(child, 'SIGKILL'),
     stop: () => kill(child, 'SIGTERM'),
   }
