@@ -9,6 +9,7 @@ import { nodeSink, webStreamSink } from '../frontend/sink'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
 import { parseTopicList, splitTopicQuery } from '../protocol/topic'
 import { corsHeaders } from './cors'
+import { releaseHttpParser } from './release-parser'
 
 const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -84,6 +85,7 @@ export function connectHandler(core: Core, frontend: Frontend) {
       outgoing.writeHead(200, { ...SSE_HEADERS, ...cors })
       // the headers go out now: frames are written to the socket directly after them (nodeSink)
       outgoing.flushHeaders()
+      releaseHttpParser(outgoing)
       outgoing.socket?.setNoDelay(true)
       connection.start(frontend.preamble(connection))
       await sendSnapshot(core, connection, topics)
