@@ -14,11 +14,12 @@ afterEach(async () => {
 function rawStream(
   port: number,
   topics = 't',
+  allowHalfOpen = false,
 ): Promise<{ socket: Socket; received: () => string; closed: () => boolean }> {
   return new Promise((resolve) => {
     let received = ''
     let closed = false
-    const socket = tcpConnect(port, '127.0.0.1', () => {
+    const socket = tcpConnect({ port, host: '127.0.0.1', allowHalfOpen }, () => {
       socket.write(
         `GET /v1/connect?topics=${topics} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`,
       )
@@ -85,5 +86,16 @@ describe("an SSE stream's HTTP parser is released once the stream starts (memory
     await vi.waitFor(() => expect(client.closed()).toBe(true))
     expect(elsewhere.closed()).toBe(false)
     await other.close()
+  })
+
+  it('server.close() closes a released socket whose stream ended, even if the client keeps it half-open', async () => {
+    const { server, accepted } = await serverWithSockets()
+    const client = await rawStream(server.listening.port, 't', true) // never closes its side by itself
+    await vi.waitFor(() => expect(client.received()).toContain('likewire.connected'))
+    server.lw.frontend.drain(0)
+    await vi.waitFor(() => expect(client.received()).toMatch(/0\r\n\r\n$/))
+    expect(accepted[0]!.destroyed).toBe(false) // half-open: the server's side waits for the client's
+    server.listening.server.closeIdleConnections() // what server.close() calls
+    expect(accepted[0]!.destroyed).toBe(true)
   })
 })

@@ -24,11 +24,13 @@ const released = new WeakMap<Server, Set<Socket>>()
  * upgraded socket. Otherwise the parser (native header slots, ~1.6 KB) stays attached for the stream's
  * whole life: the largest per-connection cost left (docs/benchmarks.md, capacity). The client sends
  * nothing more on such a socket, so anything it sends ends the stream. Only Node's known listener shape
- * is touched; on any other the socket is left as it is and false is returned.
+ * is touched; on any other the socket is left as it is and false is returned. Call it only after the
+ * request was handled (after an await): during Node's 'request' event the parser is still running.
  */
 export function releaseHttpParser(res: ServerResponse): boolean {
   const socket = res.socket as (Socket & { parser?: unknown; server?: Server }) | null
-  if (!freeParser || !socket?.parser || !socket.server) return false
+  // an HTTP/2 server taking HTTP/1.1 (allowHTTP1) has no closeAllConnections to extend: keep Node's state
+  if (!freeParser || !socket?.parser || typeof socket.server?.closeAllConnections !== 'function') return false
   const onData = socket.listeners('data').find((listener) => listener.name === 'bound socketOnData')
   const onEnd = socket.listeners('end').find((listener) => listener.name === 'bound socketOnEnd')
   if (!onData || !onEnd) return false
@@ -63,10 +65,17 @@ function track(server: Server, socket: Socket): void {
     sockets = set
     released.set(server, set)
     const closeAll = server.closeAllConnections
+    const closeIdle = server.closeIdleConnections
     // Node's list no longer holds these sockets: its closeAllConnections() must still reach them
     server.closeAllConnections = function closeAllConnections(this: Server) {
       closeAll.call(this)
       for (const releasedSocket of set) releasedSocket.destroy()
+    }
+    // ... and server.close() (which closes idle ones) those whose stream already ended
+    server.closeIdleConnections = function closeIdleConnections(this: Server) {
+      closeIdle.call(this)
+      for (const releasedSocket of set)
+        if (!(releasedSocket as { _httpMessage?: unknown })._httpMessage) releasedSocket.destroy()
     }
   }
   sockets.add(socket)
