@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const MAIN = fileURLToPath(new URL('../dist/server/main.js', import.meta.url))
-const READY = /Likewire demo: (http:\/\/\S+)/
+const READY = /likewire demo: (http:\/\/\S+)/
 
 /** The built demo server as a child process: started on a free port, stoppable, restartable on the same port. */
 export class DemoServer {

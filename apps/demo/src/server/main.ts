@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createDemoApp } from './app.js'
+import { readDemoEnv } from './env.js'
 import { createRealtime } from './realtime.js'
 import { createRedisStore } from './redis-store.js'
 import { createMemoryStore, type VideoStore } from './store.js'
@@ -12,15 +13,16 @@ import { defaultVideos } from './videos.js'
  * comments kept in Redis, and this process a cluster frontend node: LIKEWIRE_SECRET, DISPATCHER_URLS,
  * PUBLIC_URL, LIKEWIRE_API_KEY; see realtime.ts), CROWD_LIKES_PER_SECOND, CROWD_DURATION_MS.
  */
-const host = process.env.HOST
-const redisUrl = process.env.REDIS_URL
+const config = (() => {
+  try {
+    return readDemoEnv(process.env)
+  } catch (error) {
+    return fail(error)
+  }
+})()
+const { host, redisUrl } = config
 
-const realtime = await createRealtime(process.env, { port: Number(process.env.PORT ?? 3000), host }).catch(
-  (error: unknown) => {
-    console.error(`Likewire demo: ${error instanceof Error ? error.message : String(error)}`)
-    process.exit(1)
-  },
-)
+const realtime = await createRealtime(config.realtime, { port: config.port, host }).catch(fail)
 const store: VideoStore = redisUrl
   ? createRedisStore(redisUrl)
   : createMemoryStore({ seedLikes: { red: 1204, green: 389, blue: 2710 } })
@@ -31,10 +33,7 @@ const demo = createDemoApp({
   publisher: realtime.publisher,
   realtime: realtime.app,
   webRoot: fileURLToPath(new URL('../web', import.meta.url)),
-  crowd: {
-    likesPerSecond: numberEnv('CROWD_LIKES_PER_SECOND'),
-    durationMs: numberEnv('CROWD_DURATION_MS'),
-  },
+  crowd: config.crowd,
 })
 
 // overrideGlobalObjects: false keeps Likewire's "response already sent" marker intact through Hono's
@@ -43,8 +42,8 @@ const server = serve(
   { fetch: demo.app.fetch, port: realtime.port, hostname: host, overrideGlobalObjects: false },
   (info) => {
     const shown = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host
-    if (realtime.mode === 'cluster') console.log(`Likewire demo: ${realtime.describe}`)
-    console.log(`Likewire demo: http://${shown}:${info.port}`)
+    if (realtime.mode === 'cluster') console.log(`likewire demo: ${realtime.describe}`)
+    console.log(`likewire demo: http://${shown}:${info.port}`)
   },
 )
 
@@ -53,8 +52,10 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   const reason =
     error.code === 'EADDRINUSE'
       ? `port ${realtime.port} is already in use; try PORT=3001 npm start`
-      : error.message
-  console.error(`Likewire demo: ${reason}`)
+      : error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL'
+        ? `cannot listen on HOST=${host}: ${error.message}`
+        : error.message
+  console.error(`likewire demo: ${reason}`)
   process.exit(1)
 })
 
@@ -62,7 +63,7 @@ let closing = false
 async function shutdown(signal: string) {
   if (closing) process.exit(1) // a second Ctrl-C means now
   closing = true
-  console.log(`Likewire demo: ${signal}, closing`)
+  console.log(`likewire demo: ${signal}, closing`)
   setTimeout(() => process.exit(1), 5_000).unref()
   demo.close()
   // Likewire first: it sends every stream a reconnect hint, so viewers come back by themselves.
@@ -77,7 +78,8 @@ async function shutdown(signal: string) {
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
-function numberEnv(name: string): number | undefined {
-  const value = process.env[name]
-  return value === undefined || value === '' ? undefined : Number(value)
+/** A start that cannot go on: one line for a person, no stack, exit 1. */
+function fail(error: unknown): never {
+  console.error(`likewire demo: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
 }

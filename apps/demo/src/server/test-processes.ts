@@ -104,7 +104,7 @@ export async function startDispatcher(redis: string, secret: string): Promise<Sp
 export async function startDemo(env: Record<string, string>): Promise<Spawned> {
   if (!existsSync(DEMO_MAIN)) throw new Error(`${DEMO_MAIN} is missing: run \`npm run build\` in apps/demo`)
   const port = await freePort()
-  return start('demo server', process.execPath, [DEMO_MAIN], /Likewire demo: http:\/\//, port, {
+  return start('demo server', process.execPath, [DEMO_MAIN], /likewire demo: http:\/\//, port, {
     ...withoutClusterEnv(process.env),
     HOST: '127.0.0.1',
     PORT: String(port),

@@ -1,0 +1,78 @@
+import type { RealtimeEnv } from './realtime.js'
+
+/** What the demo reads from its environment, checked: see the README's Environment table. */
+export interface DemoEnv {
+  port: number
+  host: string | undefined
+  redisUrl: string | undefined
+  realtime: RealtimeEnv
+  crowd: { likesPerSecond?: number; durationMs?: number }
+}
+
+/** A malformed variable: main.ts prints its message as one line and exits 1. */
+export class EnvError extends Error {}
+
+/** Reads and checks the demo's environment; throws an EnvError naming the first bad variable. */
+export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
+  // an empty variable counts as unset, as `PORT= npm start` means "the default" to a shell user
+  const get = (name: string) => (env[name] === '' ? undefined : env[name])
+  const redisUrl = get('REDIS_URL')
+  if (redisUrl !== undefined) url('REDIS_URL', redisUrl, ['redis:', 'rediss:'])
+  const publicUrl = get('PUBLIC_URL')
+  if (publicUrl !== undefined) url('PUBLIC_URL', publicUrl, ['http:', 'https:'])
+  const dispatcherUrls = get('DISPATCHER_URLS')
+  for (const item of (dispatcherUrls ?? '').split(',').map((s) => s.trim())) {
+    if (item) url('DISPATCHER_URLS', item, ['http:', 'https:'])
+  }
+  const likesPerSecond = number('CROWD_LIKES_PER_SECOND', get('CROWD_LIKES_PER_SECOND'), { integer: false })
+  const durationMs = number('CROWD_DURATION_MS', get('CROWD_DURATION_MS'), { integer: true })
+  return {
+    port: port(get('PORT')),
+    host: get('HOST'),
+    redisUrl,
+    realtime: {
+      REDIS_URL: redisUrl,
+      LIKEWIRE_SECRET: get('LIKEWIRE_SECRET'),
+      LIKEWIRE_API_KEY: get('LIKEWIRE_API_KEY'),
+      DISPATCHER_URLS: dispatcherUrls,
+      PUBLIC_URL: publicUrl,
+    },
+    crowd: {
+      ...(likesPerSecond === undefined ? {} : { likesPerSecond }),
+      ...(durationMs === undefined ? {} : { durationMs }),
+    },
+  }
+}
+
+function port(value: string | undefined): number {
+  if (value === undefined) return 3000
+  const parsed = Number(value)
+  if (!/^\d+$/.test(value.trim()) || parsed > 65_535) {
+    throw new EnvError(`PORT must be a whole number from 0 to 65535 (0 picks a free one), not ${show(value)}`)
+  }
+  return parsed
+}
+
+function number(name: string, value: string | undefined, { integer }: { integer: boolean }) {
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  const ok = value.trim() !== '' && Number.isFinite(parsed) && parsed > 0
+  if (!ok || (integer && !Number.isInteger(parsed))) {
+    throw new EnvError(`${name} must be a ${integer ? 'whole ' : ''}number above 0, not ${show(value)}`)
+  }
+  return parsed
+}
+
+function url(name: string, value: string, protocols: string[]): void {
+  const expected = protocols.map((p) => `${p}//`).join(' or ')
+  if (!URL.canParse(value))
+    throw new EnvError(`${name} must be a URL starting with ${expected}, not ${show(value)}`)
+  // only the protocol is shown back: the rest of a URL may hold a password
+  const { protocol } = new URL(value)
+  if (!protocols.includes(protocol)) {
+    throw new EnvError(`${name} must be a URL starting with ${expected}, not one starting with ${protocol}`)
+  }
+}
+
+/** The bad value quoted, cut short: a pasted secret or a long mistake stays readable on one line. */
+const show = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
