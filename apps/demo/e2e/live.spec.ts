@@ -1,9 +1,13 @@
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from '@playwright/test'
 import { DemoServer } from './demo-server'
 import { closePage, formatCount, openVideo, readCount } from './pages'
 
-const SCREENSHOT = fileURLToPath(new URL('../screenshot.png', import.meta.url))
+/** The README's image: committed, refreshed only by `npm run screenshot` (scripts/screenshot.mjs). */
+const README_IMAGE = fileURLToPath(new URL('../screenshot.png', import.meta.url))
 
 let server: DemoServer
 
@@ -150,7 +154,10 @@ test('the crowd switch makes a burst of likes, all counted', async ({ browser })
   for (const page of [a, b]) await closePage(page)
 })
 
-test('screenshot of the page', async ({ browser }) => {
+test('screenshot of the page (into test-results/, never over the committed image)', async ({
+  browser,
+}, testInfo) => {
+  const committed = readFileSync(README_IMAGE)
   const viewer = await openVideo(browser, server.url, 'red')
   const page = await openVideo(browser, server.url, 'red')
   const say = async (author: string, text: string) => {
@@ -165,7 +172,12 @@ test('screenshot of the page', async ({ browser }) => {
   await say('Sam', 'Red video for the win ❤️')
   await page.getByTestId('crowd-switch').click()
   await expect(page.getByTestId('floating-heart').nth(8)).toBeAttached()
-  await page.screenshot({ path: SCREENSHOT })
+  // test-results/screenshot.png: Playwright's git-ignored output folder, where `npm run screenshot` copies from
+  const shot = join(testInfo.project.outputDir, 'screenshot.png')
+  await page.screenshot({ path: shot })
+  // a test must not dirty the tree: the shot is git-ignored and the README's image is untouched
+  expect(spawnSync('git', ['check-ignore', '--quiet', shot]).status).toBe(0)
+  expect(readFileSync(README_IMAGE).equals(committed)).toBe(true)
   await page.getByTestId('crowd-switch').click()
   await expect(page.getByTestId('crowd-switch')).toHaveAttribute('aria-checked', 'false')
   for (const p of [viewer, page]) await closePage(p)
