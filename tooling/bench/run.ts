@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
 import { scenarios } from './scenarios/catalog'
-import { resultsDir, runScenario } from './scenarios/run-scenario'
+import { fromRoot, resultsDir, runScenario } from './scenarios/run-scenario'
 
 const integer = (value: string) => {
   const parsed = Number(value)
@@ -18,7 +18,11 @@ const program = new Command('bench')
     '<scenario>',
     `one of ${names.join(', ')}, all, or report (regenerate docs/benchmarks.md from results/)`,
   )
-  .option('--quick', 'tiny run (50 connections, 2 s): checks the harness, not the speed', false)
+  .option(
+    '--quick',
+    'smoke run (50 connections, 2 s): checks the harness, not the speed; never judged, written to results/quick/',
+    false,
+  )
   .option('--connections <n>', 'override the connection count', integer)
   .option('--frontends <n>', 'override the number of frontend processes', integer)
   .option('--duration <s>', 'override the publish duration in seconds', integer)
@@ -32,6 +36,7 @@ const program = new Command('bench')
     if (name !== 'report' && chosen.length === 0)
       program.error(`unknown scenario ${name}; use ${names.join(', ')}, all or report`)
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`
+    // a smoke run never writes over the committed results or docs/benchmarks.md: results/quick/ is git-ignored
     const outDir = flags.quick ? new URL('quick/', resultsDir) : resultsDir
     for (const scenario of chosen) {
       await runScenario(
@@ -51,8 +56,10 @@ const program = new Command('bench')
       )
     }
     if (name === 'all' || name === 'report') {
-      const file = writeReport(flags.quick ? outDir : resultsDir)
-      process.stderr.write(`wrote ${file}\n`)
+      const file = flags.quick
+        ? writeReport(outDir, new URL('benchmarks.md', outDir))
+        : writeReport(resultsDir)
+      process.stderr.write(`wrote ${fromRoot(file)}\n`)
     }
   })
 

@@ -1,9 +1,9 @@
-/** One progress line per tick on stderr, so stdout stays clean for piping. */
-export function progress(scenario: string, fields: Record<string, string | number>): void {
+/** One progress line per tick on stderr, so stdout stays clean for piping; `note` goes before the fields. */
+export function progress(scenario: string, fields: Record<string, string | number>, note?: string): void {
   const parts = Object.entries(fields).map(
     ([key, value]) => `${key}=${typeof value === 'number' ? Math.round(value * 100) / 100 : value}`,
   )
-  process.stderr.write(`[${scenario}] ${parts.join(' ')}\n`)
+  process.stderr.write(`[${scenario}] ${note ? `${note}: ` : ''}${parts.join(' ')}\n`)
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

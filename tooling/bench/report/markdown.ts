@@ -3,7 +3,7 @@ import type { ScenarioResult } from '../scenarios/run-scenario'
 const n = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : String(value)
 const ms = (value: number) => `${Math.round(value * 10) / 10}`
-const mark = (met: boolean) => (met ? 'met' : '**missed**')
+const mark = (met: boolean | null) => (met === null ? 'smoke run, not judged' : met ? 'met' : '**missed**')
 
 /** docs/benchmarks.md from the results: table, charts, machine, reproduce command, and the notes in each result. */
 export function renderMarkdown(results: ScenarioResult[], chartDir: string): string {
@@ -25,7 +25,7 @@ export function renderMarkdown(results: ScenarioResult[], chartDir: string): str
     'npm run bench -- all            # every scenario, then this page',
     'npm run bench -- light-latency  # one scenario; writes tooling/bench/results/light-latency.json',
     'npm run bench -- report         # regenerate this page from tooling/bench/results/*.json',
-    'npm run bench -- capacity --quick   # tiny smoke run (50 connections, 2 s)',
+    'npm run bench -- capacity --quick   # smoke run (50 connections, 2 s): not judged, writes results/quick/',
     '```',
     '',
     '## Machine',
@@ -63,7 +63,9 @@ export function renderMarkdown(results: ScenarioResult[], chartDir: string): str
       '',
       `${r.what}. Target: ${r.target}. Ran ${r.ranAt} with \`${r.command}\`.`,
       '',
-      ...Object.entries(r.checks).map(([check, met]) => `- ${check}: ${met ? 'met' : '**missed**'}`),
+      ...(r.met === null
+        ? ['- smoke run (`--quick`): not judged against the targets']
+        : Object.entries(r.checks).map(([check, met]) => `- ${check}: ${met ? 'met' : '**missed**'}`)),
       '',
       `${n(r.connected)} connections held on ${r.frontends} frontend process(es), ${r.workers} load-generator process(es);`,
       `${n(r.published)} publishes (${n(r.publishesPerSec)}/s), ${n(r.delivered)} of ${n(r.expected)} deliveries received;`,

@@ -1,14 +1,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import { renderMarkdown } from './markdown'
 import { barChart, lineChart } from './svg'
 
-const docsFile = new URL('../../../docs/benchmarks.md', import.meta.url)
+/** The committed report of the full runs. */
+export const docsFile = new URL('../../../docs/benchmarks.md', import.meta.url)
 
-/** Reads every `<scenario>.json` in `dir`, writes its SVG charts beside it, and regenerates docs/benchmarks.md. */
-export function writeReport(dir: URL): string {
+/** Reads every `<scenario>.json` in `dir`, writes its SVG charts beside it, and the page `out` (docs/benchmarks.md). */
+export function writeReport(dir: URL, out: URL = docsFile): URL {
   const results: ScenarioResult[] = []
   for (const scenario of scenarios) {
     const file = new URL(`${scenario.name}.json`, dir)
@@ -45,8 +47,8 @@ export function writeReport(dir: URL): string {
   const notes = existsSync(notesFile)
     ? readFileSync(notesFile, 'utf8').trim()
     : 'No analysis written yet (results/notes.md).'
-  writeFileSync(docsFile, renderMarkdown(results, relativeFromDocs(dir)).replace('<!-- LIMITS -->', notes))
-  return fileURLToPath(docsFile)
+  writeFileSync(out, renderMarkdown(results, chartDir(out, dir)).replace('<!-- LIMITS -->', notes))
+  return out
 }
 
 const percentiles = (latency: ScenarioResult['latencyMs']) => [
@@ -56,7 +58,8 @@ const percentiles = (latency: ScenarioResult['latencyMs']) => [
   latency.max,
 ]
 
-function relativeFromDocs(dir: URL): string {
-  const root = fileURLToPath(new URL('../../../', import.meta.url))
-  return `../${fileURLToPath(dir).slice(root.length)}`
+/** The charts' folder as the page links it: relative to the page's own folder. */
+function chartDir(page: URL, dir: URL): string {
+  const path = relative(dirname(fileURLToPath(page)), fileURLToPath(dir))
+  return path ? `${path}/` : './'
 }
