@@ -1,5 +1,6 @@
+import { openStream, post } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { openStream, post, type Running, startLikewire } from './helpers'
+import { type Running, startLikewire } from './helpers'
 
 let server: Running
 afterEach(async () => {

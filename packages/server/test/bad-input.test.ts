@@ -1,6 +1,7 @@
 import { connect as tcpConnect } from 'node:net'
+import { openStream, post, type Stream } from '@likewire/testkit'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { openStream, post, type Running, type Stream, startLikewire } from './helpers'
+import { type Running, startLikewire } from './helpers'
 
 let server: Running
 let live: Stream

@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { openStream, post, spawnLikewire } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { cleanups } from './cluster/cleanup'
-import { spawnLikewire } from './cluster/processes'
-import { openStream, post } from './helpers'
 
 const hasCurl = spawnSync('curl', ['--version']).status === 0
 

@@ -1,6 +1,7 @@
+import { openStream, type Stream } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createPublisher } from '../src/publisher/publisher'
-import { openStream, type Running, type Stream, startLikewire } from './helpers'
+import { type Running, startLikewire } from './helpers'
 
 let server: Running
 let stream: Stream | undefined

@@ -1,6 +1,7 @@
+import { openStream, post, type Stream } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemoryRegistry } from '../src/registry/memory-registry'
-import { metric, openStream, post, type Running, type Stream, startLikewire } from './helpers'
+import { metric, type Running, startLikewire } from './helpers'
 
 /** The real in-memory registry, with its writes slowed or failing on demand. */
 class SlowRegistry extends MemoryRegistry {

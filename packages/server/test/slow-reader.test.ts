@@ -1,6 +1,7 @@
 import { type Socket, connect as tcpConnect } from 'node:net'
+import { openStream, type Stream } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { metric, openStream, type Running, type Stream, startLikewire } from './helpers'
+import { metric, type Running, startLikewire } from './helpers'
 
 let server: Running
 const sockets: Socket[] = []

@@ -1,5 +1,6 @@
+import { openStream, type Stream } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { openStream, type Running, type Stream, startLikewire } from './helpers'
+import { type Running, startLikewire } from './helpers'
 
 let server: Running
 const streams: Stream[] = []

@@ -1,5 +1,5 @@
+import { openStream, type Stream } from '@likewire/testkit'
 import { afterEach, vi } from 'vitest'
-import { openStream, type Stream } from '../helpers'
 
 /** Everything a test started, stopped after it in reverse order. */
 export const cleanups: Array<() => Promise<void> | void> = []

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { freePort, post, startRedis } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import type { DispatcherNode } from '../../src/cluster/dispatcher-node'
 import { createPublisher } from '../../src/publisher/publisher'
 import { RedisRegistry } from '../../src/registry/redis-registry'
-import { metric, post } from '../helpers'
+import { metric } from '../helpers'
 import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode } from './nodes'
-import { freePort, startRedis } from './processes'
 
 describe('cluster: three datacenters', () => {
   it('a publish in dc1 reaches dc3 once, not dc2 where nobody listens, and is never forwarded twice', async () => {

@@ -1,8 +1,8 @@
+import { post, type RedisProcess, startRedis } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
-import { metric, post } from '../helpers'
+import { metric } from '../helpers'
 import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode } from './nodes'
-import { type RedisProcess, startRedis } from './processes'
 
 describe('cluster: two frontends, two dispatchers', () => {
   let redis: RedisProcess

@@ -1,11 +1,10 @@
+import { type LikewireProcess, post, type RedisProcess, spawnLikewire, startRedis } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { createClient, type LikewireClient } from '../../../client/src/index'
 import { createPublisher } from '../../src/publisher/publisher'
 import { RedisRegistry } from '../../src/registry/redis-registry'
-import { post } from '../helpers'
 import { cleanups } from './cleanup'
 import { SECRET } from './nodes'
-import { type LikewireProcess, type RedisProcess, spawnLikewire, startRedis } from './processes'
 
 async function cluster(frontends: number, dispatchers: number) {
   const redis: RedisProcess = await startRedis()

@@ -1,9 +1,8 @@
+import { post, startRedis } from '@likewire/testkit'
 import { Redis } from 'ioredis'
 import { describe, expect, it, vi } from 'vitest'
-import { post } from '../helpers'
 import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode } from './nodes'
-import { startRedis } from './processes'
 
 /** Holds this thread (the frontend's event loop) the way a huge synchronous fan-out or a long GC would. */
 function blockEventLoop(ms: number): void {

@@ -1,3 +1,4 @@
+import { freePort } from '@likewire/testkit'
 import { createDispatcherNode, type DispatcherNodeOptions } from '../../src/cluster/dispatcher-node'
 import {
   createFrontendNode,
@@ -5,7 +6,6 @@ import {
   type FrontendNodeOptions,
 } from '../../src/cluster/frontend-node'
 import { type Listening, listen } from '../../src/http/listen'
-import { freePort } from './processes'
 
 export const SECRET = 'test-secret'
 

@@ -1,7 +1,7 @@
+import { startRedis } from '@likewire/testkit'
 import { describe, expect, it } from 'vitest'
 import { RedisRegistry } from '../../src/registry/redis-registry'
 import { cleanups } from './cleanup'
-import { startRedis } from './processes'
 
 describe('RedisRegistry', () => {
   it('prunes a node only while its lease is gone: a lease renewed in between keeps everything', async () => {
