@@ -1,34 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { type LikewireProcess, spawnLikewire } from '@likewire/testkit'
 import { expect, test } from '@playwright/test'
 
 // `likewire standalone`, read by the browser's own EventSource from another origin (CORS included)
-const cli = fileURLToPath(new URL('../../../packages/server/dist/cli.js', import.meta.url))
-
-let likewire: ChildProcess
+let likewire: LikewireProcess
 let likewireUrl: string
 let page0: Server
 let pageUrl: string
 
 test.beforeAll(async () => {
-  likewire = spawn(
-    process.execPath,
-    [cli, 'standalone', '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  likewireUrl = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    likewire.stdout?.on('data', (chunk) => {
-      out += chunk
-      const match = /listening on (http:\/\/\S+)/.exec(out)
-      if (match) resolve(match[1]!)
-    })
-    likewire.once('exit', (code) => reject(new Error(`likewire exited (${code}): ${out}`)))
-  })
+  likewire = await spawnLikewire('standalone')
+  likewireUrl = likewire.url
   // a page on another origin than the stream
   page0 = createServer((_req, res) =>
     res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>app</title>'),
@@ -38,7 +21,7 @@ test.beforeAll(async () => {
 })
 
 test.afterAll(async () => {
-  likewire?.kill('SIGTERM')
+  await likewire?.stop()
   await new Promise<void>((resolve) => (page0 ? page0.close(() => resolve()) : resolve()))
 })
 

@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { createClient, type LikewireClient, type LikewireEvent, viewersTopic } from '@likewire/client'
+import { type LikewireProcess, type RedisProcess, spawnLikewire, startRedis } from '@likewire/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { CrowdState, LikeEvent, VideoState } from '../shared/api.js'
-import { type Spawned, startDemo, startDispatcher, startRedis } from './test-processes.js'
+import { type DemoProcess, startDemo } from './test-processes.js'
 
 // Cluster mode for real: a redis-server, a `likewire dispatcher`, and two built demo processes in that
 // Redis. A publishes through the dispatcher (DISPATCHER_URLS); B through its own frontend node.
-let redis: Spawned
-let dispatcher: Spawned
-let a: Spawned
-let b: Spawned
+let redis: RedisProcess
+let dispatcher: LikewireProcess
+let a: DemoProcess
+let b: DemoProcess
 const clients: LikewireClient[] = []
 /** Polls are about what arrives, not how fast: a generous bound only so a failure ends. */
 const eventually = { timeout: 10_000 }
@@ -17,7 +18,7 @@ const eventually = { timeout: 10_000 }
 beforeAll(async () => {
   redis = await startRedis()
   const secret = randomBytes(16).toString('hex')
-  dispatcher = await startDispatcher(redis.url, secret)
+  dispatcher = await spawnLikewire('dispatcher', ['--redis', redis.url, '--secret', secret])
   const cluster = { REDIS_URL: redis.url, LIKEWIRE_SECRET: secret, CROWD_LIKES_PER_SECOND: '100' }
   ;[a, b] = await Promise.all([
     startDemo({ ...cluster, DISPATCHER_URLS: dispatcher.url }),
@@ -33,7 +34,7 @@ afterAll(async () => {
 }, 30_000)
 
 /** A subscriber on one demo process; resolves once its subscription counts (so a publish reaches it). */
-async function subscriber(demo: Spawned, topic: string) {
+async function subscriber(demo: DemoProcess, topic: string) {
   const client = createClient({ url: `${demo.url}/realtime` })
   clients.push(client)
   const events: LikewireEvent[] = []
@@ -48,13 +49,13 @@ async function subscriber(demo: Spawned, topic: string) {
   return { events, data: () => events.map((event) => event.data), viewers: () => viewers }
 }
 
-const post = (demo: Spawned, path: string, body?: unknown) =>
+const post = (demo: DemoProcess, path: string, body?: unknown) =>
   fetch(`${demo.url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
-const state = async (demo: Spawned, videoId: string) =>
+const state = async (demo: DemoProcess, videoId: string) =>
   (await (await fetch(`${demo.url}/api/videos/${videoId}`)).json()) as VideoState
 
 it('both demo processes say they are cluster frontend nodes', () => {

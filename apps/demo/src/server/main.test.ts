@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { beforeAll, expect, it } from 'vitest'
+import { DEMO_MAIN, withoutClusterEnv } from './test-processes.js'
 
 // The built server as `npm start` runs it: a bad environment is one readable line and exit code 1.
-const DEMO_MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url))
 
 beforeAll(() => {
   if (!existsSync(DEMO_MAIN)) throw new Error(`${DEMO_MAIN} is missing: run \`npm run build\` in apps/demo`)
@@ -12,9 +11,8 @@ beforeAll(() => {
 
 /** Runs the demo with `env` and returns how it ended; a demo that starts anyway is killed by the timeout. */
 function runDemo(env: Record<string, string>) {
-  const { REDIS_URL, LIKEWIRE_SECRET, DISPATCHER_URLS, PUBLIC_URL, ...ours } = process.env
   return spawnSync(process.execPath, [DEMO_MAIN], {
-    env: { ...ours, HOST: '127.0.0.1', ...env },
+    env: { ...withoutClusterEnv(process.env), HOST: '127.0.0.1', ...env },
     encoding: 'utf8',
     timeout: 15_000,
   })
