@@ -1,43 +1,19 @@
 // `npm run cluster`: a local Likewire cluster to try out: its own redis-server per datacenter on a free
 // port, 2 frontends and 2 dispatchers per datacenter, wired as peers. `--check` publishes through it
 // once, end to end, and exits.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { freePort, type LikewireRole, spawnLikewire, startRedis } from '@likewire/testkit'
 import { Command } from 'commander'
 
-const cli = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url))
-const children: ChildProcess[] = []
+/** Everything started, stopped on Ctrl-C, after --check, or on a failure. */
+const running: Array<{ stop(): Promise<void> }> = []
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
+async function stopAll(): Promise<void> {
+  await Promise.all(running.splice(0).map((started) => started.stop()))
 }
 
-/** Spawns a process and resolves once its output says it is ready. */
-function start(command: string, args: string[], ready: RegExp, name: string): Promise<void> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk
-      if (ready.test(output)) resolve()
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}):\n${output}`)))
-  })
-}
-
-function stopAll(): void {
-  for (const child of children) child.kill('SIGTERM')
+/** A `likewire <role>` on a port chosen beforehand: peers must know a dispatcher's URL before it starts. */
+async function likewire(role: LikewireRole, port: number, args: string[]): Promise<void> {
+  running.push(await spawnLikewire(role, args, { port }))
 }
 
 async function main(): Promise<void> {
@@ -53,62 +29,34 @@ async function main(): Promise<void> {
   const layout = await Promise.all(
     dcs.map(async (dc) => ({
       dc,
-      redisPort: await freePort(),
+      redis: '',
       frontends: [await freePort(), await freePort()],
       dispatchers: [await freePort(), await freePort()],
     })),
   )
   const url = (port: number) => `http://127.0.0.1:${port}`
-  for (const { dc, redisPort, frontends, dispatchers } of layout) {
-    await start(
-      'redis-server',
-      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      /Ready to accept connections/,
-      `redis ${dc}`,
-    )
-    const redis = [
-      '--redis',
-      `redis://127.0.0.1:${redisPort}`,
-      '--secret',
-      flags.secret,
-      '--host',
-      '127.0.0.1',
-    ]
+  for (const entry of layout) {
+    const { dc, frontends, dispatchers } = entry
+    const redis = await startRedis()
+    running.push(redis)
+    entry.redis = redis.url
+    const cluster = ['--redis', redis.url, '--secret', flags.secret]
     const peers = layout
       .filter((other) => other.dc !== dc)
       .map((other) => `${other.dc}=${other.dispatchers.map(url).join('|')}`)
       .join(',')
     await Promise.all([
       ...frontends.map((port, i) =>
-        start(
-          process.execPath,
-          [cli, 'frontend', ...redis, '--port', String(port), '--node-id', `${dc}-frontend-${i + 1}`],
-          /listening on/,
-          'frontend',
-        ),
+        likewire('frontend', port, [...cluster, '--node-id', `${dc}-frontend-${i + 1}`]),
       ),
       ...dispatchers.map((port) =>
-        start(
-          process.execPath,
-          [
-            cli,
-            'dispatcher',
-            ...redis,
-            '--port',
-            String(port),
-            '--dc',
-            dc,
-            ...(peers ? ['--peers', peers] : []),
-          ],
-          /listening on/,
-          'dispatcher',
-        ),
+        likewire('dispatcher', port, [...cluster, '--dc', dc, ...(peers ? ['--peers', peers] : [])]),
       ),
     ])
   }
 
-  for (const { dc, redisPort, frontends, dispatchers } of layout) {
-    console.log(`${dc}: redis://127.0.0.1:${redisPort}`)
+  for (const { dc, redis, frontends, dispatchers } of layout) {
+    console.log(`${dc}: ${redis}`)
     console.log(`  frontends:   ${frontends.map(url).join('  ')}`)
     console.log(`  dispatchers: ${dispatchers.map(url).join('  ')}`)
   }
@@ -121,12 +69,13 @@ async function main(): Promise<void> {
 
   if (flags.check) {
     await check(url(last.frontends[1]!), url(first.dispatchers[0]!))
-    stopAll()
+    await stopAll()
     return
   }
   console.log('\nCtrl-C stops the cluster.')
-  process.on('SIGINT', stopAll)
-  process.on('SIGTERM', stopAll)
+  const stop = () => void stopAll().then(() => process.exit(0))
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
 }
 
 /** One publish end to end: a stream on the last datacenter's frontend gets what the first one's dispatcher took. */
@@ -150,8 +99,8 @@ async function check(frontend: string, dispatcher: string): Promise<void> {
   console.log(`\ncheck: published ${ids[0]} at ${dispatcher}, received at ${frontend}: ok`)
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(`cluster: ${error instanceof Error ? error.message : String(error)}`)
-  stopAll()
+  await stopAll()
   process.exit(1)
 })

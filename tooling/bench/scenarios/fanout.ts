@@ -1,10 +1,10 @@
+import { startRedis } from '@likewire/testkit'
 import { type Percentiles, percentilesMs } from '../lib/histogram'
 import { listenOverflows } from '../lib/netstat'
 import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
 import type { Target } from '../load/protocol'
 import type { ServerKind } from '../server/protocol'
-import { startRedis } from '../server/redis'
 import { type ServerHandle, startServers } from '../server/servers'
 
 /** One fan-out run: frontends, viewers spread over them, likes published on every frontend, counted back. */

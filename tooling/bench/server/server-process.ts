@@ -2,10 +2,11 @@
  * One server under test, as its own process (embedded Likewire, a cluster role, or a baseline). The
  * parent drives it over IPC; publishes come from an in-process publisher here.
  */
+
+import { freePort } from '@likewire/testkit'
 import { listen } from './likewire'
 import type { FromServer, ServerSettings, ToServer } from './protocol'
 import { startPublisher } from './publisher'
-import { freePort } from './redis'
 import { createTarget } from './targets'
 
 const settings = JSON.parse(process.env.BENCH_SERVER ?? '{}') as ServerSettings
