@@ -101,7 +101,6 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
           logger.info({ expired }, 'pruned frontend node with an expired lease')
       }
     } catch {}
-    transport.sweep(60_000)
   }, options.pruneIntervalMs ?? 1000)
   prune.unref()
 
