@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:http'
 import pino from 'pino'
 import type { Core, HealthReport } from './core'
 import { Dispatcher } from './dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from './dispatcher/publish-input'
 import { Frontend } from './frontend/frontend'
 import { createApp, type LikewireApp } from './http/app'
+import { attachServer, type ServerLimits } from './http/server'
 import { createMetrics, type Metrics } from './metrics/metrics'
 import { defaultOptions, type LikewireOptions } from './options'
 import { ViewerCounts } from './presence/viewer-counts'
@@ -25,6 +27,12 @@ export interface Likewire {
   metrics: Core['metrics']['registry']
   /** This node's health, as served at `/healthz`. */
   health(): Promise<HealthReport>
+  /**
+   * Opts a Node server of your own (serving `lw.app`) into what `listen()` gives its servers: header and
+   * body timeouts, refused sockets counted in `/metrics`, and the per-stream memory saving of the SSE
+   * parser release. Servers made by `listen()` and the CLI have it already.
+   */
+  attach(server: Server, limits?: ServerLimits): void
   /** Graceful close: clients get a jittered reconnect hint, streams end, timers stop. */
   close(): Promise<void>
   /** The frontend node, dispatcher and registry inside, for embedding and cluster roles. */
@@ -115,6 +123,7 @@ export function createLikewire(
     },
     metrics: metrics.registry,
     health: () => core.health(),
+    attach: (server, limits) => attachServer(server, limits, metrics),
     close() {
       closed ??= (async () => {
         frontend.drain(opts.drainJitterMs)

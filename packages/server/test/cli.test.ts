@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { openStream, post, spawnLikewire } from '@likewire/testkit'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { freePort, openStream, post, spawnLikewire } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { cleanups } from './cluster/cleanup'
 
+const packageVersion = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 const hasCurl = spawnSync('curl', ['--version']).status === 0
 
 describe('likewire standalone (the CLI a new user runs)', () => {
@@ -48,7 +51,58 @@ describe('likewire standalone (the CLI a new user runs)', () => {
       /--heartbeat-ms must be/,
     )
     await expect(spawnLikewire('standalone', ['--heartbeat-ms', '0'])).rejects.toThrow(
-      /heartbeatMs must be at least 100/,
+      /likewire: --heartbeat-ms must be at least 100, got 0/,
     )
+    await expect(spawnLikewire('standalone', ['--headers-timeout-ms', '0'])).rejects.toThrow(
+      /likewire: --headers-timeout-ms must be at least 1/,
+    )
+  })
+})
+
+describe('npx likewire, as the README says, from the repository root after npm ci', () => {
+  const root = fileURLToPath(new URL('../../..', import.meta.url))
+  const npx = (args: string[]) =>
+    spawn('npx', ['--no-install', 'likewire', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+
+  it('prints its version', async () => {
+    const child = npx(['--version'])
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      out += chunk
+    })
+    const code = await new Promise((resolve) => child.once('exit', resolve))
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: packageVersion })
+  })
+
+  it('starts standalone and serves a stream', async () => {
+    const port = await freePort()
+    const child = npx(['standalone', '--port', String(port), '--host', '127.0.0.1'])
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve()
+          child.once('exit', () => resolve())
+          child.kill('SIGTERM')
+        }),
+    )
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      out += chunk
+    })
+    await vi.waitFor(() => expect(out).toContain(`listening on http://127.0.0.1:${port}`), {
+      timeout: 15_000,
+    })
+    const url = `http://127.0.0.1:${port}`
+    const stream = await openStream(`${url}/v1/connect?topics=live:42:likes`)
+    cleanups.push(() => stream.close())
+    await vi.waitFor(() => stream.connectionId())
+    const res = await post(`${url}/v1/publish`, { topic: 'live:42:likes', data: { user: 'ann' } })
+    await vi.waitFor(() => expect(stream.data().map((e) => e.id)).toEqual(res.body.ids))
   })
 })

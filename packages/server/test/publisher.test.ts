@@ -43,6 +43,19 @@ describe('createPublisher', () => {
     await publisher.close()
   })
 
+  it('counts a batch in UTF-8 bytes, so non-ASCII events never push a request past the limit', async () => {
+    server = await startLikewire({ maxRequestBytes: 200_000 })
+    stream = await openStream(`${server.url}/v1/connect?topics=t`, {}, { retain: false })
+    await vi.waitFor(() => stream!.connectionId())
+    // 16,000 characters, 48,000 bytes each: a batch cut by characters would be 3x the server's limit
+    const publisher = createPublisher({ dispatchers: [server.url], maxBatchBytes: 190_000 })
+    const data = '\u4e16'.repeat(16_000)
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => publisher.publish('t', data)))
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill('fulfilled'))
+    await vi.waitFor(() => expect(stream!.dataCount).toBe(10))
+    await publisher.close()
+  })
+
   it("does not retry a 4xx: the caller's error is final", async () => {
     server = await startLikewire({ apiKey: 'right' })
     let requests = 0

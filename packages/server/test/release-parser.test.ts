@@ -99,3 +99,29 @@ describe("an SSE stream's HTTP parser is released once the stream starts (memory
     expect(accepted[0]!.destroyed).toBe(true)
   })
 })
+
+describe('Node internals stay on servers Likewire created or was handed', () => {
+  it("a user's own server keeps Node's parser until the user opts in with lw.attach(server)", async () => {
+    const { createAdaptorServer } = await import('@hono/node-server')
+    const { createLikewire } = await import('../src/likewire')
+    for (const optIn of [false, true]) {
+      const lw = createLikewire({ logLevel: 'silent', processMetrics: false })
+      const own = createAdaptorServer({
+        fetch: lw.app.fetch,
+        overrideGlobalObjects: false,
+      }) as import('node:http').Server
+      if (optIn) lw.attach(own)
+      const accepted: Array<Socket & { parser?: unknown }> = []
+      own.on('connection', (socket) => accepted.push(socket))
+      await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve))
+      const client = await rawStream((own.address() as import('node:net').AddressInfo).port)
+      await vi.waitFor(() => expect(client.received()).toContain('likewire.connected'))
+      const { id } = await lw.publish('t', 'x')
+      await vi.waitFor(() => expect(client.received()).toContain(`id: ${id}`))
+      expect({ optIn, released: accepted[0]!.parser === null }).toEqual({ optIn, released: optIn })
+      await lw.close()
+      own.closeAllConnections()
+      await new Promise((resolve) => own.close(resolve))
+    }
+  })
+})

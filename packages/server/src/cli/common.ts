@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander'
+import type { ListenOptions } from '../http/listen'
+import { defaultServerLimits } from '../http/server'
 
 export interface CommonFlags {
   port: string
@@ -8,6 +10,8 @@ export interface CommonFlags {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   corsOrigins?: string
   nodeId?: string
+  headersTimeoutMs: string
+  requestTimeoutMs: string
 }
 
 /** Flags every serving role shares; each also reads an environment variable. */
@@ -19,7 +23,7 @@ export function commonOptions(command: Command): Command {
       new Option('--api-key <key>', 'require Bearer <key> on POST /v1/publish').env('LIKEWIRE_API_KEY'),
     )
     .addOption(
-      new Option('--heartbeat-ms <ms>', 'heartbeat interval on every stream')
+      new Option('--heartbeat-ms <ms>', 'heartbeat interval on every stream (at least 100)')
         .env('LIKEWIRE_HEARTBEAT_MS')
         .default('15000'),
     )
@@ -30,11 +34,37 @@ export function commonOptions(command: Command): Command {
         .default('info'),
     )
     .addOption(
-      new Option('--cors-origins <list>', 'comma-separated origins allowed from browsers (default: any)').env(
-        'LIKEWIRE_CORS_ORIGINS',
-      ),
+      new Option(
+        '--cors-origins <list>',
+        "origins allowed from browsers: a comma list, or '*' for any (the default)",
+      ).env('LIKEWIRE_CORS_ORIGINS'),
     )
     .addOption(new Option('--node-id <id>', 'this node id (default: random)').env('LIKEWIRE_NODE_ID'))
+    .addOption(
+      new Option('--headers-timeout-ms <ms>', 'time a client has to send its request headers (408 after)')
+        .env('LIKEWIRE_HEADERS_TIMEOUT_MS')
+        .default(String(defaultServerLimits.headersTimeoutMs)),
+    )
+    .addOption(
+      new Option('--request-timeout-ms <ms>', 'time a client has to send its whole request, body included')
+        .env('LIKEWIRE_REQUEST_TIMEOUT_MS')
+        .default(String(defaultServerLimits.requestTimeoutMs)),
+    )
+}
+
+/** The listen() options every serving role takes from its flags. */
+export function listenFlags(flags: CommonFlags): ListenOptions {
+  return {
+    port: intOption(flags.port, 'port', { max: 65_535 }),
+    hostname: flags.host,
+    headersTimeoutMs: intOption(flags.headersTimeoutMs, 'headers-timeout-ms', { min: 1 }),
+    requestTimeoutMs: intOption(flags.requestTimeoutMs, 'request-timeout-ms', { min: 1 }),
+  }
+}
+
+/** `--heartbeat-ms`, checked here so the message names the flag. */
+export function heartbeatFlag(flags: CommonFlags): number {
+  return intOption(flags.heartbeatMs, 'heartbeat-ms', { min: 100 })
 }
 
 /** `--cors-origins`: `*` or a comma list. */
@@ -44,10 +74,16 @@ export function corsFlag(value: string | undefined): { origins: string[] | '*' }
 }
 
 /** Parses an integer flag, failing with the flag's name instead of a stack trace. */
-export function intOption(value: string, name: string): number {
+export function intOption(
+  value: string,
+  name: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0)
     throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`)
+  if (n < min) throw new Error(`--${name} must be at least ${min}, got ${n}`)
+  if (n > max) throw new Error(`--${name} must be at most ${max}, got ${n}`)
   return n
 }
 

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { createDispatcherNode } from '../cluster/dispatcher-node'
 import { listen } from '../http/listen'
 import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
-import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
+import { type CommonFlags, commonOptions, corsFlag, listenFlags, onShutdown } from './common'
 
 /** `likewire dispatcher`: stateless; takes publishes and forwards them to subscribed frontends. */
 export function dispatcherCommand(program: Command): void {
@@ -19,6 +19,7 @@ export function dispatcherCommand(program: Command): void {
     )
     .action(async (flags: CommonFlags & ClusterFlags & { dc: string; peers?: string }) => {
       const secret = requireSecret(flags)
+      const listenOptions = listenFlags(flags)
       const peers = parsePeers(flags.peers)
       const node = await createDispatcherNode({
         redis: flags.redis,
@@ -31,10 +32,7 @@ export function dispatcherCommand(program: Command): void {
         cors: corsFlag(flags.corsOrigins),
         ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
       })
-      const listening = await listen(node.app, {
-        port: intOption(flags.port, 'port'),
-        hostname: flags.host,
-      }).catch(async (error) => {
+      const listening = await listen(node, listenOptions).catch(async (error) => {
         await node.close()
         throw error
       })

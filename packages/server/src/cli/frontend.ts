@@ -2,7 +2,15 @@ import { type Command, Option } from 'commander'
 import { createFrontendNode } from '../cluster/frontend-node'
 import { listen } from '../http/listen'
 import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
-import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
+import {
+  type CommonFlags,
+  commonOptions,
+  corsFlag,
+  heartbeatFlag,
+  intOption,
+  listenFlags,
+  onShutdown,
+} from './common'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
@@ -50,7 +58,8 @@ export function frontendCommand(program: Command): void {
           },
       ) => {
         const secret = requireSecret(flags)
-        const port = intOption(flags.port, 'port')
+        const listenOptions = listenFlags(flags)
+        const port = listenOptions.port!
         const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
         const node = await createFrontendNode({
           redis: flags.redis,
@@ -61,12 +70,12 @@ export function frontendCommand(program: Command): void {
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
           maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),
           apiKey: flags.apiKey,
-          heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
+          heartbeatMs: heartbeatFlag(flags),
           logLevel: flags.logLevel,
           cors: corsFlag(flags.corsOrigins),
           ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
         })
-        const listening = await listen(node.app, { port, hostname: flags.host }).catch(async (error) => {
+        const listening = await listen(node, listenOptions).catch(async (error) => {
           await node.close()
           throw error
         })

@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { version } from '../../package.json'
 import { dispatcherCommand } from './dispatcher'
 import { frontendCommand } from './frontend'
 import { standaloneCommand } from './standalone'
@@ -7,6 +8,7 @@ import { standaloneCommand } from './standalone'
 export function createProgram(): Command {
   const program = new Command('likewire')
     .description('Likewire: real-time topic publish/subscribe over Server-Sent Events')
+    .version(version, '-v, --version')
     .showHelpAfterError()
   standaloneCommand(program)
   frontendCommand(program)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { listen } from '../http/listen'
 import { createLikewire } from '../likewire'
-import { type CommonFlags, commonOptions, corsFlag, intOption, onShutdown } from './common'
+import { type CommonFlags, commonOptions, corsFlag, heartbeatFlag, listenFlags, onShutdown } from './common'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
@@ -12,12 +12,15 @@ export function standaloneCommand(program: Command): void {
   ).action(async (flags: CommonFlags) => {
     const lw = createLikewire({
       apiKey: flags.apiKey,
-      heartbeatMs: intOption(flags.heartbeatMs, 'heartbeat-ms'),
+      heartbeatMs: heartbeatFlag(flags),
       logLevel: flags.logLevel,
       cors: corsFlag(flags.corsOrigins),
       ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
     })
-    const listening = await listen(lw.app, { port: intOption(flags.port, 'port'), hostname: flags.host })
+    const listening = await listen(lw, listenFlags(flags)).catch(async (error) => {
+      await lw.close()
+      throw error
+    })
     console.log(`likewire standalone listening on ${listening.url}`)
     console.log(`  stream:  curl -N '${listening.url}/v1/connect?topics=demo'`)
     console.log(

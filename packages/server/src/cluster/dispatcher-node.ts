@@ -1,8 +1,10 @@
+import type { Server } from 'node:http'
 import pino, { type Logger } from 'pino'
 import type { Core } from '../core'
 import { Dispatcher } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { createApp, type LikewireApp } from '../http/app'
+import { attachServer, type ServerLimits } from '../http/server'
 import { randomNodeId } from '../likewire'
 import { createMetrics } from '../metrics/metrics'
 import { defaultOptions, type LikewireOptions } from '../options'
@@ -46,6 +48,8 @@ export interface DispatcherNode {
   registry: RedisRegistry
   metrics: Core['metrics']['registry']
   publishMany(events: readonly PublishInput[]): Promise<{ ids: string[] }>
+  /** As `Likewire.attach`: timeouts and refusal counts on a Node server of your own. */
+  attach(server: Server, limits?: ServerLimits): void
   close(): Promise<void>
 }
 
@@ -101,7 +105,6 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
           logger.info({ expired }, 'pruned frontend node with an expired lease')
       }
     } catch {}
-    transport.sweep(60_000)
   }, options.pruneIntervalMs ?? 1000)
   prune.unref()
 
@@ -115,6 +118,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
         ids: await dispatcher.publish(events.map((event) => validatePublish(event, opts.maxPayloadBytes))),
       }
     },
+    attach: (server, limits) => attachServer(server, limits, metrics),
     async close() {
       clearInterval(prune)
       await transport.close()

@@ -1,4 +1,5 @@
 import { ErrorCode, LikewireError } from '../protocol/errors'
+import { stringifyData } from '../protocol/json'
 import { assertPublishableTopic } from '../protocol/topic'
 
 /** One event as a backend publishes it. */
@@ -13,17 +14,17 @@ export interface ValidPublish {
   dataJson: string
 }
 
-/** Validates one event; the data's JSON is measured here so it is serialized once per publish. */
+/**
+ * The one check of a published event, shared by the dispatcher (HTTP and in-process publishes) and
+ * createPublisher (before it sends): the data's JSON is made and measured here, once per publish.
+ */
 export function validatePublish(input: unknown, maxPayloadBytes: number): ValidPublish {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new LikewireError(400, ErrorCode.invalidRequest, 'An event is an object {"topic", "data"}')
   }
   const { topic, data } = input as Record<string, unknown>
   assertPublishableTopic(topic)
-  if (data === undefined) {
-    throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is required (null is allowed)')
-  }
-  const dataJson = JSON.stringify(data)
+  const dataJson = stringifyData(data)
   if (Buffer.byteLength(dataJson) > maxPayloadBytes) {
     throw new LikewireError(
       413,

@@ -13,12 +13,13 @@ export type LikewireApp = Hono<{ Bindings: HttpBindings }>
 /** The protocol v1 routes of one node: frontend routes when it holds connections, publish when it dispatches. */
 export function createApp(core: Core): LikewireApp {
   const app: LikewireApp = new Hono<{ Bindings: HttpBindings }>()
+  const errors = { cors: core.options.cors, metrics: core.metrics }
   const methodNotAllowed = (allowed: string) => (c: Context) => {
     c.header('Allow', allowed)
     return errorResponse(
       c,
       new LikewireError(405, ErrorCode.methodNotAllowed, `Use ${allowed} on this route`),
-      core.metrics,
+      errors,
     )
   }
 
@@ -57,12 +58,12 @@ export function createApp(core: Core): LikewireApp {
     errorResponse(
       c,
       new LikewireError(404, ErrorCode.notFound, `No route ${c.req.method} ${c.req.path}`),
-      core.metrics,
+      errors,
     ),
   )
   app.onError((error, c) => {
     const known = toLikewireError(error, core.logger)
-    if (known) return errorResponse(c, known, core.metrics)
+    if (known) return errorResponse(c, known, errors)
     return c.json({ error: { code: 'internal_error', message: 'Internal error' } }, 500)
   })
   return app

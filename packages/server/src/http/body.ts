@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { ErrorCode, LikewireError } from '../protocol/errors'
+import { parseJson } from '../protocol/json'
 
 const tooLarge = (maxBytes: number) =>
   new LikewireError(413, ErrorCode.payloadTooLarge, `The request body is larger than ${maxBytes} bytes`)
@@ -17,7 +18,14 @@ export async function readBody(c: Context, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    let chunk: ReadableStreamReadResult<Uint8Array>
+    try {
+      chunk = await reader.read()
+    } catch {
+      // the client hung up mid-body: its error, classified here where the body is read
+      throw new LikewireError(400, ErrorCode.invalidRequest, 'The request body could not be read')
+    }
+    const { done, value } = chunk
     if (done) break
     size += value.byteLength
     if (size > maxBytes) {
@@ -29,14 +37,9 @@ export async function readBody(c: Context, maxBytes: number): Promise<string> {
   return Buffer.concat(chunks, size).toString('utf8')
 }
 
-/** Reads a JSON body, answering 400 `invalid_json` for anything that does not parse. */
+/** Reads a JSON body: 400 `invalid_json` for anything that does not parse, `json_too_deep` past the nesting limit. */
 export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
-  const text = await readBody(c, maxBytes)
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new LikewireError(400, ErrorCode.invalidJson, 'The request body is not valid JSON')
-  }
+  return parseJson(await readBody(c, maxBytes))
 }
 
 /** Reads a JSON object body. */

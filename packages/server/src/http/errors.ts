@@ -2,10 +2,27 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics/metrics'
+import type { CorsOptions } from '../options'
 import { ErrorCode, LikewireError } from '../protocol/errors'
+import { corsHeaders } from './cors'
 
-export function errorResponse(c: Context, error: LikewireError, metrics: Metrics): Response {
-  metrics.errors.inc({ code: error.code })
+/** How error answers are dressed: CORS (so a browser page can read them) and the metric they count in. */
+export interface ErrorContext {
+  cors: CorsOptions | false | undefined
+  metrics: Metrics
+}
+
+/**
+ * The JSON error answer. It carries the route's CORS headers, the stream's too (whose success path writes
+ * its own), so a page sees 401 or 503 instead of "Failed to fetch"; a 401 names the scheme it wants.
+ */
+export function errorResponse(c: Context, error: LikewireError, context: ErrorContext): Response {
+  context.metrics.errors.inc({ code: error.code })
+  if (context.cors !== false && c.req.path.includes('/v1/')) {
+    for (const [name, value] of Object.entries(corsHeaders(context.cors ?? {}, c.req.header('origin'))))
+      c.header(name, value)
+  }
+  if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="likewire"')
   return c.json(error.toJSON(), error.status)
 }
 
@@ -17,13 +34,6 @@ export function toLikewireError(error: unknown, logger: Logger): LikewireError |
   }
   if (error instanceof HTTPException && error.status < 500) {
     return new LikewireError(400, ErrorCode.invalidRequest, error.message || 'Bad request')
-  }
-  // a client that hangs up mid-body makes the body read fail: it is the client's error, not ours
-  if (
-    error instanceof Error &&
-    /aborted|terminated|body|ECONNRESET/i.test(`${error.name} ${error.message}`)
-  ) {
-    return new LikewireError(400, ErrorCode.invalidRequest, 'The request body could not be read')
   }
   logger.error({ err: error }, 'unexpected error in a route')
   return undefined

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
+import { attachServer, CONNECTIONS_CHECKING_INTERVAL_MS, type ServerLimits } from './server'
 
 export interface Listening {
   server: Server
@@ -10,20 +11,35 @@ export interface Listening {
   close(): Promise<void>
 }
 
-/** Serves a Hono app on Node; resolves once listening, rejects with a clear error (port taken, ...). */
-export function listen(
-  app: { fetch: (request: Request, env: any) => Response | Promise<Response> },
-  options: {
-    port?: number
-    hostname?: string
-    /** Pending connections the kernel queues (capped by net.core.somaxconn). @default 4096 */
-    backlog?: number
-  } = {},
-): Promise<Listening> {
+type FetchApp = { fetch: (request: Request, env: never) => Response | Promise<Response> }
+
+/** What listen() serves: a Likewire (or cluster node), whose metrics then count refused sockets, or any Hono app. */
+export type Servable = FetchApp | { app: FetchApp; attach(server: Server, limits?: ServerLimits): void }
+
+export interface ListenOptions extends ServerLimits {
+  /** @default 0 (a free port) */
+  port?: number
+  /** @default '127.0.0.1' */
+  hostname?: string
+  /** Pending connections the kernel queues (capped by net.core.somaxconn). @default 4096 */
+  backlog?: number
+}
+
+/** Serves a Likewire (or a Hono app) on Node; resolves once listening, rejects with a clear error (port taken, ...). */
+export function listen(target: Servable, options: ListenOptions = {}): Promise<Listening> {
   const hostname = options.hostname ?? '127.0.0.1'
+  const app = 'app' in target ? target.app : target
   return new Promise((resolve, reject) => {
-    // node-server's lightweight Response would rewrite headers of a stream the connect route already sent
-    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server
+    const server = createAdaptorServer({
+      fetch: app.fetch as (request: Request) => Response | Promise<Response>,
+      // node-server's lightweight Response would rewrite headers of a stream the connect route already sent
+      overrideGlobalObjects: false,
+      // Node checks the header and body timeouts this often: its 30 s default holds a slow socket ~3x too long
+      serverOptions: { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+    }) as Server
+    // a server Likewire creates gets its limits, and its SSE streams the parser release
+    if ('attach' in target) target.attach(server, options)
+    else attachServer(server, options)
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'

@@ -6,11 +6,16 @@ import { parsePublishBody } from '../dispatcher/publish-input'
 import { ErrorCode, LikewireError } from '../protocol/errors'
 import { readJson } from './body'
 
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110). */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^bearer +(\S+) *$/i)
+  return match?.[1]
+}
+
 /** Constant-time check of `Authorization: Bearer <key>`. */
 export function assertBearer(c: Context, key: string | undefined, what: string): void {
   if (key === undefined) return
-  const header = c.req.header('authorization') ?? ''
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+  const given = Buffer.from(bearerToken(c.req.header('authorization')) ?? '')
   const expected = Buffer.from(key)
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new LikewireError(

@@ -1,6 +1,7 @@
 import type { Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
+import { isAttached } from './server'
 
 type FreeParser = (parser: unknown, req: unknown, socket: unknown) => void
 
@@ -23,12 +24,15 @@ const released = new WeakMap<Server, Set<Socket>>()
  * Frees Node's HTTP parser of a socket whose response is an endless SSE stream, as Node does for an
  * upgraded socket. Otherwise the parser (native header slots, ~1.6 KB) stays attached for the stream's
  * whole life: the largest per-connection cost left (docs/benchmarks.md, capacity). The client sends
- * nothing more on such a socket, so anything it sends ends the stream. Only Node's known listener shape
- * is touched; on any other the socket is left as it is and false is returned. Call it only after the
+ * nothing more on such a socket, so anything it sends ends the stream. Only servers Likewire created or was
+ * handed (`listen()`, `lw.attach(server)`) and Node's known listener shape are touched; on any other the
+ * socket is left as it is and false is returned. Call it only after the
  * request was handled (after an await): during Node's 'request' event the parser is still running.
  */
 export function releaseHttpParser(res: ServerResponse): boolean {
   const socket = res.socket as (Socket & { parser?: unknown; server?: Server }) | null
+  // Node internals stay on servers Likewire created or was handed (listen(), lw.attach(server))
+  if (!isAttached(socket?.server)) return false
   // an HTTP/2 server taking HTTP/1.1 (allowHTTP1) has no closeAllConnections to extend: keep Node's state
   if (!freeParser || !socket?.parser || typeof socket.server?.closeAllConnections !== 'function') return false
   const onData = socket.listeners('data').find((listener) => listener.name === 'bound socketOnData')

@@ -78,6 +78,12 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    refused: new Counter({
+      name: 'likewire_http_refused_total',
+      help: 'Sockets answered and closed before a request was read: timeout (headers or body too slow, or nothing sent) or bad_request (unparsable)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     errors: new Counter({
       name: 'likewire_http_errors_total',
       help: 'Error answers, by stable code',

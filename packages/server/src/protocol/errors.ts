@@ -1,6 +1,7 @@
 /** Stable error codes of protocol v1: clients branch on these, never on messages. */
 export const ErrorCode = {
   invalidJson: 'invalid_json',
+  jsonTooDeep: 'json_too_deep',
   invalidRequest: 'invalid_request',
   invalidTopic: 'invalid_topic',
   payloadTooLarge: 'payload_too_large',
@@ -37,6 +38,17 @@ export class LikewireError extends Error {
 }
 
 export const invalidTopic = (topic: unknown, why: string) =>
-  new LikewireError(400, ErrorCode.invalidTopic, `Invalid topic ${JSON.stringify(topic)}: ${why}`)
+  new LikewireError(400, ErrorCode.invalidTopic, `Invalid topic ${describeValue(topic)}: ${why}`)
+
+/** Names a value in a message without serializing it whole: it may be huge or nested past any stack. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string')
+    return value.length > 80
+      ? `${JSON.stringify(value.slice(0, 80))}... (${value.length} chars)`
+      : JSON.stringify(value)
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
 
 export const unavailable = (message: string) => new LikewireError(503, ErrorCode.unavailable, message)

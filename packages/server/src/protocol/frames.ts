@@ -1,3 +1,6 @@
+import { ErrorCode, LikewireError } from './errors'
+import { isSubscribableTopic } from './topic'
+
 /** SSE frames of protocol v1, encoded once into Buffers so the hot path only copies bytes. */
 
 export interface PublishedEvent {
@@ -16,16 +19,38 @@ export interface EncodedEvent {
   json: string
 }
 
-export function encodeEvent(event: PublishedEvent): EncodedEvent {
-  const json = JSON.stringify({ topic: event.topic, id: event.id, ts: event.ts, data: event.data })
-  return { topic: event.topic, id: event.id, ts: event.ts, json }
+/** Event ids: what dispatchers generate, and nothing that could end an SSE line or field. */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,128}$/
+
+/**
+ * Refuses an event that could forge SSE framing: an id or a JSON line holding CR or LF would let its
+ * sender write fields (`event:`, `id:`) into every subscriber's stream. Checked wherever frames are built,
+ * whoever built the event.
+ */
+export function assertFrameSafe(event: EncodedEvent): void {
+  if (
+    typeof event.id !== 'string' ||
+    !EVENT_ID_PATTERN.test(event.id) ||
+    typeof event.topic !== 'string' ||
+    !isSubscribableTopic(event.topic) ||
+    typeof event.json !== 'string' ||
+    event.json.includes('\n') ||
+    event.json.includes('\r')
+  ) {
+    throw new LikewireError(
+      400,
+      ErrorCode.invalidRequest,
+      'Not a deliverable event: bad id, topic or JSON line',
+    )
+  }
 }
 
-// JSON.stringify never emits raw CR/LF, and ids are generated here, so a data frame is one `data:` line
 export function dataFrame(event: EncodedEvent): Buffer {
+  assertFrameSafe(event)
   return Buffer.from(`id: ${event.id}\ndata: ${event.json}\n\n`)
 }
 
+// control types are our constants and JSON.stringify never emits a raw CR or LF
 export function controlFrame(type: string, payload: unknown): Buffer {
   return Buffer.from(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`)
 }

@@ -31,6 +31,12 @@ export function assertSubscribableTopic(topic: unknown): asserts topic is string
   assertPublishableTopic(topic)
 }
 
+/** True for a topic a client may subscribe to (the same rule as assertSubscribableTopic, without throwing). */
+export function isSubscribableTopic(topic: string): boolean {
+  const viewed = viewedTopic(topic)
+  return TOPIC_PATTERN.test(viewed ?? topic)
+}
+
 /** Splits the connect query's comma list (`?topics=a,b`). */
 export function splitTopicQuery(query: string | undefined): string[] {
   return query ? query.split(',') : []

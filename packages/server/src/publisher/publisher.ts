@@ -1,5 +1,5 @@
+import { validatePublish } from '../dispatcher/publish-input'
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { assertPublishableTopic } from '../protocol/topic'
 
 export interface PublisherOptions {
   /** Base URLs of dispatchers (or standalone nodes); a failed one is skipped for the next. */
@@ -38,6 +38,8 @@ interface Queued {
   topic: string
   /** The event's JSON, serialized once when published: one caller's bad data never fails a shared batch. */
   json: string
+  /** Its size in UTF-8 bytes, what the dispatcher's body limit counts. */
+  bytes: number
   resolve: (value: { id: string }) => void
   reject: (error: unknown) => void
 }
@@ -124,34 +126,17 @@ export function createPublisher(options: PublisherOptions): Publisher {
       bytes = 0
     }
     for (const item of queue) {
-      if (batch.length > 0 && (batch.length >= maxBatch || bytes + item.json.length > maxBatchBytes))
-        sendBatch()
+      if (batch.length > 0 && (batch.length >= maxBatch || bytes + item.bytes > maxBatchBytes)) sendBatch()
       batch.push(item)
-      bytes += item.json.length
+      bytes += item.bytes
     }
     queue = []
     if (batch.length > 0) sendBatch()
   }
 
-  /** The event's JSON, or the error a dispatcher would answer for it. */
+  /** The event's JSON, or the error a dispatcher would answer for it (the dispatcher's own check). */
   function serialize(topic: string, data: unknown): string {
-    assertPublishableTopic(topic)
-    let dataJson: string | undefined
-    try {
-      dataJson = JSON.stringify(data)
-    } catch (error) {
-      throw new LikewireError(400, ErrorCode.invalidRequest, `"data" is not serializable: ${String(error)}`)
-    }
-    if (dataJson === undefined) {
-      throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is required (null is allowed)')
-    }
-    if (Buffer.byteLength(dataJson) > maxPayloadBytes) {
-      throw new LikewireError(
-        413,
-        ErrorCode.payloadTooLarge,
-        `Event data is larger than ${maxPayloadBytes} bytes`,
-      )
-    }
+    const { dataJson } = validatePublish({ topic, data }, maxPayloadBytes)
     return `{"topic":${JSON.stringify(topic)},"data":${dataJson}}`
   }
 
@@ -166,7 +151,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
         return Promise.reject(error)
       }
       return new Promise((resolve, reject) => {
-        queue.push({ topic, json, resolve, reject })
+        queue.push({ topic, json, bytes: Buffer.byteLength(json), resolve, reject })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)

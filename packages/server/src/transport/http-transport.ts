@@ -23,6 +23,17 @@ export interface HttpTransportOptions {
    */
   maxQueuedEvents?: number
   /**
+   * A node nothing was sent to for this long is forgotten (its queue and cached URL).
+   * @default 60000
+   */
+  idleMs?: number
+  /**
+   * Largest body of one request to a node: a backlog is cut into several requests (in order) so it never
+   * meets the receiver's body limit (64 MiB), which would fail every publish waiting in it.
+   * @default 8388608 (8 MiB)
+   */
+  maxRequestBytes?: number
+  /**
    * How long a node's URL is remembered before its lease is read again.
    * @default 1000
    */
@@ -30,7 +41,7 @@ export interface HttpTransportOptions {
   logger?: Logger
 }
 
-interface Pending {
+export interface Pending {
   events: readonly EncodedEvent[]
   resolve: () => void
   reject: (error: unknown) => void
@@ -44,7 +55,19 @@ export class HttpTransport implements FrontendTransport {
   private readonly queues = new Map<string, NodeQueue>()
   private readonly urls = new Map<string, { url: string | undefined; until: number }>()
 
-  constructor(private readonly options: HttpTransportOptions) {}
+  private readonly sweeper: ReturnType<typeof setInterval>
+
+  constructor(private readonly options: HttpTransportOptions) {
+    const idleMs = options.idleMs ?? 60_000
+    // nodes come and go: every holder of a transport (dispatcher or frontend) forgets the gone ones
+    this.sweeper = setInterval(() => this.sweep(idleMs), Math.max(1000, idleMs / 2))
+    this.sweeper.unref()
+  }
+
+  /** Nodes this transport keeps a queue or a cached URL for (bounded by the sweep). */
+  get nodeCount(): number {
+    return new Set([...this.queues.keys(), ...this.urls.keys()]).size
+  }
 
   deliver(nodeId: string, events: readonly EncodedEvent[]): Promise<void> {
     let queue = this.queues.get(nodeId)
@@ -73,7 +96,7 @@ export class HttpTransport implements FrontendTransport {
   }
 
   /** Forgets nodes nothing was sent to for `idleMs` (nodes come and go; their entries should too). */
-  sweep(idleMs: number): void {
+  private sweep(idleMs: number): void {
     const before = Date.now() - idleMs
     for (const [nodeId, queue] of this.queues) {
       if (queue.idleSince < before) {
@@ -86,7 +109,9 @@ export class HttpTransport implements FrontendTransport {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper)
     this.queues.clear()
+    this.urls.clear()
   }
 }
 
@@ -121,22 +146,62 @@ class NodeQueue {
       const batch = this.pending
       this.pending = []
       this.queued = 0
+      const failed = new Map<Pending, unknown>()
       try {
         const url = await this.url(this.nodeId)
-        const res = await fetch(`${url}/internal/v1/deliver`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
-          body: encodeBatch(batch.flatMap((p) => p.events)),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000),
-        })
-        await res.arrayBuffer()
-        if (!res.ok) throw new Error(`Node ${this.nodeId} answered ${res.status}`)
-        for (const p of batch) p.resolve()
+        for (const request of cutByBytes(batch, this.options.maxRequestBytes ?? 8 * 1024 * 1024)) {
+          try {
+            await this.post(url, request.events)
+          } catch (error) {
+            for (const owner of request.owners) failed.set(owner, error)
+          }
+        }
       } catch (error) {
-        for (const p of batch) p.reject(error)
+        for (const p of batch) failed.set(p, error)
+      }
+      // a publish is done once every request carrying one of its events was taken
+      for (const p of batch) {
+        if (failed.has(p)) p.reject(failed.get(p))
+        else p.resolve()
       }
     }
     this.busy = false
     this.idleSince = Date.now()
   }
+
+  private async post(url: string, events: readonly EncodedEvent[]): Promise<void> {
+    const res = await fetch(`${url}/internal/v1/deliver`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
+      body: encodeBatch(events),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000),
+    })
+    await res.arrayBuffer()
+    if (!res.ok) throw new Error(`Node ${this.nodeId} answered ${res.status}`)
+  }
+}
+
+/** Cuts queued deliveries into request bodies of at most maxBytes (one event larger than that goes alone). */
+export function cutByBytes(
+  batch: readonly Pending[],
+  maxBytes: number,
+): Array<{ events: EncodedEvent[]; owners: Set<Pending> }> {
+  const requests: Array<{ events: EncodedEvent[]; owners: Set<Pending> }> = []
+  let current = { events: [] as EncodedEvent[], owners: new Set<Pending>() }
+  let bytes = 0
+  for (const p of batch) {
+    for (const event of p.events) {
+      const size = Buffer.byteLength(event.json) + 1 // its line and the newline after it
+      if (current.events.length > 0 && bytes + size > maxBytes) {
+        requests.push(current)
+        current = { events: [], owners: new Set() }
+        bytes = 0
+      }
+      current.events.push(event)
+      current.owners.add(p)
+      bytes += size
+    }
+  }
+  if (current.events.length > 0) requests.push(current)
+  return requests
 }

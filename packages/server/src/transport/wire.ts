@@ -1,32 +1,33 @@
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import type { EncodedEvent } from '../protocol/frames'
+import { assertFrameSafe, type EncodedEvent } from '../protocol/frames'
 
 /** Internal batches are NDJSON: one event's JSON per line, exactly the bytes clients will get. */
 export function encodeBatch(events: readonly EncodedEvent[]): string {
   return events.map((event) => event.json).join('\n')
 }
 
-/** Reads an internal batch back without re-serializing: each line is kept verbatim as the event's JSON. */
+const notAnEvent = () => new LikewireError(400, ErrorCode.invalidRequest, 'A batch line is not an event')
+
+/**
+ * Reads an internal batch back without re-serializing: each line is kept verbatim as the event's JSON,
+ * so each is checked as strictly as a frame writer must (an escaped newline in an id would forge fields).
+ */
 export function decodeBatch(body: string): EncodedEvent[] {
   const events: EncodedEvent[] = []
   for (const line of body.split('\n')) {
     if (line === '') continue
-    let parsed: { topic?: unknown; id?: unknown; ts?: unknown }
+    let parsed: unknown
     try {
       parsed = JSON.parse(line)
     } catch {
       throw new LikewireError(400, ErrorCode.invalidJson, 'A batch line is not valid JSON')
     }
-    // a raw CR would end an SSE line early: only JSON.stringify output (which never has one) is accepted
-    if (
-      typeof parsed.topic !== 'string' ||
-      typeof parsed.id !== 'string' ||
-      typeof parsed.ts !== 'number' ||
-      line.includes('\r')
-    ) {
-      throw new LikewireError(400, ErrorCode.invalidRequest, 'A batch line is not an event')
-    }
-    events.push({ topic: parsed.topic, id: parsed.id, ts: parsed.ts, json: line })
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notAnEvent()
+    const { topic, id, ts } = parsed as Record<string, unknown>
+    if (typeof topic !== 'string' || typeof id !== 'string' || typeof ts !== 'number') throw notAnEvent()
+    const event = { topic, id, ts, json: line }
+    assertFrameSafe(event)
+    events.push(event)
   }
   return events
 }

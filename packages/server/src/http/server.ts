@@ -1,0 +1,63 @@
+import type { Server } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Metrics } from '../metrics/metrics'
+
+/** Limits Likewire sets on the Node servers it serves from, against slow and idle sockets. */
+export interface ServerLimits {
+  /**
+   * Time a client has to send its request headers, from the moment it connects; a socket that trickles
+   * them or sends nothing at all is answered 408 and closed. Counted in `likewire_http_refused_total`.
+   * @default 10000
+   */
+  headersTimeoutMs?: number
+  /**
+   * Time a client has to send its whole request, body included (a publish of up to `maxRequestBytes`).
+   * An SSE stream is not affected: its request is complete once its headers are in.
+   * @default 30000
+   */
+  requestTimeoutMs?: number
+}
+
+export const defaultServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const
+
+/** How often Node checks sockets against those limits on servers listen() creates (its default is 30 s). */
+export const CONNECTIONS_CHECKING_INTERVAL_MS = 1000
+
+/** Servers whose sockets Likewire may take over (the SSE parser release): those it created or was handed. */
+const attached = new WeakSet<object>()
+
+export function isAttached(server: unknown): boolean {
+  return typeof server === 'object' && server !== null && attached.has(server)
+}
+
+/**
+ * Applies Likewire's settings to a Node HTTP server: tight header and body timeouts (a user's own server
+ * gets them from `lw.attach(server)`; its check interval stays the one it was created with), refusals
+ * counted, and the release of each SSE stream's HTTP parser (docs/benchmarks.md, capacity).
+ */
+export function attachServer(server: Server, limits: ServerLimits = {}, metrics?: Metrics): void {
+  if (attached.has(server)) return
+  attached.add(server)
+  const headersTimeout = limits.headersTimeoutMs ?? defaultServerLimits.headersTimeoutMs
+  const requestTimeout = limits.requestTimeoutMs ?? defaultServerLimits.requestTimeoutMs
+  if (!(headersTimeout > 0 && requestTimeout >= headersTimeout))
+    throw new RangeError(
+      `headersTimeoutMs (${headersTimeout}) must be positive and at most requestTimeoutMs (${requestTimeout})`,
+    )
+  server.headersTimeout = headersTimeout
+  server.requestTimeout = requestTimeout
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    metrics?.refused.inc({ reason: timeout ? 'timeout' : 'bad_request' })
+    // what Node answers when nobody listens to clientError, plus the count above
+    if (socket.writable && socket.bytesWritten === 0) {
+      const status = timeout
+        ? '408 Request Timeout'
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request'
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    }
+    socket.destroy()
+  })
+}

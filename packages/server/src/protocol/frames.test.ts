@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { controlFrame, dataFrame, type EncodedEvent, retryFrame } from './frames'
+
+const event = (over: Partial<EncodedEvent> = {}): EncodedEvent => ({
+  topic: 't',
+  id: 'abc1',
+  ts: 1,
+  json: '{"topic":"t","id":"abc1","ts":1,"data":null}',
+  ...over,
+})
+
+describe('SSE frames', () => {
+  it('writes a data event as id + one data line, the default event type', () => {
+    expect(dataFrame(event()).toString()).toBe(
+      'id: abc1\ndata: {"topic":"t","id":"abc1","ts":1,"data":null}\n\n',
+    )
+  })
+
+  it.each([
+    ['an id with LF', { id: 'a\nevent: x' }],
+    ['an id with CR', { id: 'a\r' }],
+    ['an empty id', { id: '' }],
+    ['a topic with LF', { topic: 't\nx' }],
+    ['JSON with LF', { json: '{"a":1}\nevent: forged' }],
+    ['JSON with CR', { json: '{"a":1}\r' }],
+  ])('refuses %s instead of writing it', (_name, over) => {
+    expect(() => dataFrame(event(over))).toThrow(expect.objectContaining({ code: 'invalid_request' }))
+  })
+
+  it('writes control and retry frames', () => {
+    expect(controlFrame('likewire.heartbeat', { t: 1 }).toString()).toBe(
+      'event: likewire.heartbeat\ndata: {"t":1}\n\n',
+    )
+    expect(retryFrame(-5).toString()).toBe('retry: 0\n\n')
+    expect(retryFrame(1234.6).toString()).toBe('retry: 1235\n\n')
+  })
+})

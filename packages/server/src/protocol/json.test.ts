@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { assertJsonDepth, MAX_JSON_DEPTH, parseJson, stringifyData } from './json'
+
+const nested = (depth: number) => `${'['.repeat(depth)}0${']'.repeat(depth)}`
+
+describe('JSON input limits', () => {
+  it(`accepts ${MAX_JSON_DEPTH} levels of nesting and refuses one more`, () => {
+    expect(() => parseJson(nested(MAX_JSON_DEPTH))).not.toThrow()
+    expect(() => parseJson(nested(MAX_JSON_DEPTH + 1))).toThrow(
+      expect.objectContaining({ status: 400, code: 'json_too_deep' }),
+    )
+  })
+
+  it('walks 100,000 levels without overflowing the stack', () => {
+    expect(() => parseJson(nested(100_000))).toThrow(expect.objectContaining({ code: 'json_too_deep' }))
+    expect(() => parseJson(`{"a":${'{"b":'.repeat(100_000)}1${'}'.repeat(100_001)}`)).toThrow(
+      expect.objectContaining({ code: 'json_too_deep' }),
+    )
+  })
+
+  it('counts depth through objects and arrays alike, not width', () => {
+    expect(() => assertJsonDepth({ a: Array.from({ length: 10_000 }, () => ({ b: [1] })) })).not.toThrow()
+  })
+
+  it('answers invalid_json for text that does not parse', () => {
+    expect(() => parseJson('{')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_json' }))
+  })
+
+  it('serializes in-process data or refuses it with a code: undefined, BigInt, cycles, depth', () => {
+    expect(stringifyData({ a: [1, 'x'] })).toBe('{"a":[1,"x"]}')
+    expect(stringifyData(null)).toBe('null')
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    for (const bad of [undefined, 1n, cycle, () => 1])
+      expect(() => stringifyData(bad)).toThrow(expect.objectContaining({ code: 'invalid_request' }))
+    let deep: unknown = 0
+    for (let i = 0; i < 1000; i++) deep = { d: deep }
+    expect(() => stringifyData(deep)).toThrow(expect.objectContaining({ code: 'json_too_deep' }))
+  })
+})
