@@ -1,4 +1,6 @@
+import { connect } from 'node:net'
 import { expect, it } from 'vitest'
+import { freePort } from './ports'
 import { spawnProcess } from './processes'
 
 const node = (script: string): [string, string[]] => [process.execPath, ['-e', script]]
@@ -26,9 +28,16 @@ it('a process that exits before its ready line fails the start with everything i
 })
 
 it('a ready line that never comes fails the start, and the process is killed', async () => {
-  const [cmd, args] = node(`console.log('pid', process.pid); setInterval(() => {}, 1000)`)
+  const port = await freePort()
+  const [cmd, args] = node(`require('node:net').createServer().listen(${port}, '127.0.0.1')`)
   const start = spawnProcess(cmd, args, { name: 'silent', ready: /listening/, readyTimeoutMs: 300 })
-  await expect(start).rejects.toThrow(/silent did not print \/listening\/ within 300 ms:\npid \d+/)
+  await expect(start).rejects.toThrow(/^silent did not print \/listening\/ within 300 ms:/)
+  // the start awaited its exit: nothing holds the port any more
+  await expect(
+    new Promise((resolve, reject) =>
+      connect(port, '127.0.0.1', () => resolve('connected')).on('error', reject),
+    ),
+  ).rejects.toThrow(/ECONNREFUSED/)
 })
 
 it('stop() escalates to SIGKILL when the process ignores SIGTERM', async () => {
