@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff'
+import { backoffDelay, MIN_RETRY_BASE_MS } from './backoff'
 import { type ConnectedInfo, type ConnectionDown, openConnection } from './connection'
 import { RecentIds } from './dedupe'
 import type { EventCallback, LikewireEvent } from './event'
@@ -120,7 +120,8 @@ export function createClient(options: ClientOptions): LikewireClient {
             onConnected: (info) => onConnected(info, baseUrl),
             onEvent: deliver,
             onRetry: (ms) => {
-              baseMs = ms // the server's retry: replaces our base delay
+              // the preamble's retry: is the server's base delay; a floor keeps `retry: 0` from a hot loop
+              baseMs = Math.max(MIN_RETRY_BASE_MS, ms)
             },
             onError,
             onDown: (down) => {
@@ -169,9 +170,11 @@ export function createClient(options: ClientOptions): LikewireClient {
     }
     let delay: number
     if (down.reason === StateReason.serverShutdown) {
-      delay = down.delayMs ?? 0 // a planned drain is not a failure
+      delay = down.delayMs ?? 0 // a planned drain is not a failure; its hint delays this reconnect only
     } else {
       delay = backoffDelay(failures, { baseMs, maxMs: opts.backoff.maxMs }, opts.random)
+      // a server hint on a failed stream may lengthen this one delay, never shorten the backoff
+      if (down.delayMs !== undefined) delay = Math.max(delay, Math.min(down.delayMs, opts.backoff.maxMs))
       failures++
     }
     urlIndex++ // the next attempt goes to the next frontend, if several were given

@@ -1,4 +1,4 @@
-export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff'
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, MIN_RETRY_BASE_MS } from './backoff'
 export { createClient, type LikewireClient, type SubscribeOptions } from './client'
 export { type ConnectedInfo, ControlEvent } from './connection'
 export { configure, getDefaultClient, subscribe } from './default-client'
