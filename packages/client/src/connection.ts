@@ -32,6 +32,8 @@ export interface ConnectionHandlers {
   /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
   onRetry(ms: number): void
   onError(error: unknown): void
+  /** The transport holds more than its bound of response text: the stream should be replaced. */
+  onResponseLimit?(): void
   /** Called at most once, and never after `abort()`. */
   onDown(down: ConnectionDown): void
 }
@@ -126,6 +128,9 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
       if (over) return
       armWatchdog()
       parser.feed(text)
+    },
+    onResponseLimit() {
+      if (!over) handlers.onResponseLimit?.()
     },
     onEnd(error) {
       down(

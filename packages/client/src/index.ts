@@ -24,4 +24,4 @@ export {
 export { isSubscribableTopic, TOPIC_PATTERN, VIEWERS_SUFFIX, viewersTopic } from './topic'
 export type { FetchLike } from './transport/fetch'
 export type { HttpResponse, StreamHandlers, Transport, TransportName } from './transport/transport'
-export type { XhrConstructor, XhrLike } from './transport/xhr'
+export { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, type XhrLike } from './transport/xhr'

@@ -2,7 +2,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff'
 import { type OnlineSource, windowOnlineSource } from './online'
 import { type FetchLike, fetchTransport } from './transport/fetch'
 import type { Transport, TransportName } from './transport/transport'
-import { type XhrConstructor, xhrTransport } from './transport/xhr'
+import { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, xhrTransport } from './transport/xhr'
 
 /** Timer functions, injectable so tests and unusual runtimes can swap them. */
 export interface Timers {
@@ -44,6 +44,14 @@ export interface ClientOptions {
    * @default globalThis.XMLHttpRequest, looked up when the client is created
    */
   XMLHttpRequest?: XhrConstructor
+  /**
+   * The `xhr` transport keeps the whole stream in `responseText`, so past this many characters the
+   * client replaces the stream: it opens a new one with the same topics and aborts the old one only
+   * once the new one has every topic (events seen on both are deduplicated by id). `Infinity` never
+   * replaces it. The `fetch` transport keeps nothing and ignores this.
+   * @default 4194304 (4 MiB of characters)
+   */
+  xhrMaxResponseChars?: number
   /**
    * Timer functions.
    * @default globalThis.setTimeout / clearTimeout, looked up on each call
@@ -137,7 +145,9 @@ function resolveTransport(options: ClientOptions): Transport {
     return fetchTransport(fetchFn)
   }
   if (!Xhr) throw new TypeError("likewire: transport 'xhr' needs XMLHttpRequest; pass options.XMLHttpRequest")
-  return xhrTransport(Xhr)
+  const maxResponseChars = options.xhrMaxResponseChars ?? DEFAULT_XHR_MAX_RESPONSE_CHARS
+  if (!(maxResponseChars > 0)) throw new TypeError('likewire: options.xhrMaxResponseChars must be > 0')
+  return xhrTransport(Xhr, { maxResponseChars })
 }
 
 function pickTransport(options: ClientOptions, fetchFn?: FetchLike, Xhr?: XhrConstructor): TransportName {
