@@ -29,7 +29,7 @@ export interface SubscribeOptions {
    * the topic reaches `callback`. Fires again after each reconnect.
    * @default undefined
    */
-  onSubscribed?: () => void
+  onSubscribed?: (() => void) | undefined
 }
 
 // topics beyond this many URL characters are sent by POST once connected, keeping the URL short

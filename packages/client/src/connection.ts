@@ -46,7 +46,7 @@ export interface ConnectionOptions {
   /** Fixed watchdog timeout; undefined means 2.5 heartbeats as announced by the server. */
   heartbeatTimeoutMs: number | undefined
   /** The heartbeat the server announced last time: it bounds a connect that never answers. */
-  lastHeartbeatMs?: number
+  lastHeartbeatMs?: number | undefined
 }
 
 /** One SSE stream: transport bytes -> eventsource-parser -> frames, guarded by a heartbeat watchdog. */

@@ -77,6 +77,18 @@ describe('reconnect', () => {
     t.client.close()
   })
 
+  it('an option given as undefined keeps its default (exactOptionalPropertyTypes callers)', async () => {
+    const t = setup({
+      random: () => 1,
+      backoff: { baseMs: undefined, maxMs: 5000, stableAfterMs: undefined },
+    })
+    t.server.connectStatuses.push(503)
+    record(t.client, 'a')
+    await settle()
+    expect(t.client.state.nextRetryAt! - Date.now()).toBe(1000) // DEFAULT_BACKOFF.baseMs, not NaN
+    t.client.close()
+  })
+
   it('resets the attempt count once a connection stayed up stableAfterMs', async () => {
     const t = setup({ random: () => 1, backoff: { baseMs: 100, stableAfterMs: 5000 } })
     t.server.connectStatuses.push(503, 503)
