@@ -221,6 +221,25 @@ describe('xhr stream replacement past xhrMaxResponseChars', () => {
     client.close()
   })
 
+  it('a topic the old stream had not acknowledged yet gets its onSubscribed from the new one, once', async () => {
+    const { xhr, client, first, hold, release } = await setupBounded()
+    first.push(events('likes', 1, 6))
+    await settle()
+    const second = xhr.connects()[1]!
+    hold('x1') // the old stream's subscribe POST stays in flight
+    const acks: string[] = []
+    client.subscribe('comments', () => {}, { onSubscribed: () => acks.push(client.state.connectionId!) })
+    second.respond(200)
+    second.push(frame.connected('x2')) // `comments` goes to x2 by POST, answered at once
+    await settle()
+    expect(first.aborted).toBe(true)
+    expect(acks).toEqual(['x2'])
+    release('x1') // the old stream's late answer counts for nothing
+    await settle()
+    expect(acks).toEqual(['x2'])
+    client.close()
+  })
+
   it('a replacement that fails leaves the live stream alone and is tried again', async () => {
     const { xhr, client, received, statuses, first } = await setupBounded()
     first.push(events('likes', 1, 6))
