@@ -225,12 +225,16 @@ describe('xhr stream replacement past xhrMaxResponseChars', () => {
     const { xhr, client, first, hold, release } = await setupBounded()
     first.push(events('likes', 1, 6))
     await settle()
-    const second = xhr.connects()[1]!
-    hold('x1') // the old stream's subscribe POST stays in flight
+    const second = xhr.connects()[1]! // its connect URL has `likes` only
+    client.subscribe('extra', () => {})
+    await settle() // acknowledged on the old stream: the new one must have it before taking over
+    hold('x1') // the old stream's next subscribe POST stays in flight
     const acks: string[] = []
     client.subscribe('comments', () => {}, { onSubscribed: () => acks.push(client.state.connectionId!) })
+    await settle()
+    expect(acks).toEqual([])
     second.respond(200)
-    second.push(frame.connected('x2')) // `comments` goes to x2 by POST, answered at once
+    second.push(frame.connected('x2')) // `extra` and `comments` go to x2 in one POST, answered at once
     await settle()
     expect(first.aborted).toBe(true)
     expect(acks).toEqual(['x2'])
