@@ -1,7 +1,8 @@
 /** Exponential backoff settings: the delay doubles per failed attempt, up to a cap. */
 export interface BackoffOptions {
   /**
-   * Delay scale of the first retry; the server's `retry:` field replaces it.
+   * Delay scale of the first retry. The `retry:` the server sends before `likewire.connected` replaces
+   * it, raised to at least `MIN_RETRY_BASE_MS` (100); a later `retry:` never changes it.
    * @default 1000
    */
   baseMs: number
@@ -16,6 +17,9 @@ export interface BackoffOptions {
    */
   stableAfterMs: number
 }
+
+/** The lowest base delay a server's `retry:` can set, so a `retry: 0` never makes retries immediate. */
+export const MIN_RETRY_BASE_MS = 100
 
 export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
   baseMs: 1000,

@@ -20,7 +20,7 @@ export interface ConnectedInfo {
 /** Why a stream is over, and for a drain hint how long to wait. */
 export interface ConnectionDown {
   reason: StateReason
-  /** Server-requested delay (`likewire.reconnect`). */
+  /** Server-requested delay of the next reconnect: `likewire.reconnect`'s, or a `retry:` sent after connect. */
   delayMs?: number
   status?: number
   error?: unknown
@@ -29,8 +29,11 @@ export interface ConnectionDown {
 export interface ConnectionHandlers {
   onConnected(info: ConnectedInfo): void
   onEvent(event: LikewireEvent): void
+  /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
   onRetry(ms: number): void
   onError(error: unknown): void
+  /** The transport holds more than its bound of response text: the stream should be replaced. */
+  onResponseLimit?(): void
   /** Called at most once, and never after `abort()`. */
   onDown(down: ConnectionDown): void
 }
@@ -43,7 +46,7 @@ export interface ConnectionOptions {
   /** Fixed watchdog timeout; undefined means 2.5 heartbeats as announced by the server. */
   heartbeatTimeoutMs: number | undefined
   /** The heartbeat the server announced last time: it bounds a connect that never answers. */
-  lastHeartbeatMs?: number
+  lastHeartbeatMs?: number | undefined
 }
 
 /** One SSE stream: transport bytes -> eventsource-parser -> frames, guarded by a heartbeat watchdog. */
@@ -54,6 +57,8 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
   let timeoutMs =
     options.heartbeatTimeoutMs ?? (options.lastHeartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_TIMEOUT_FACTOR
   let abortStream: (() => void) | undefined
+  let connected = false
+  let hintMs: number | undefined // a `retry:` after the preamble: a hint for this stream's next reconnect only
 
   const stop = () => {
     over = true
@@ -63,7 +68,7 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
   const down = (info: ConnectionDown) => {
     if (over) return
     stop()
-    handlers.onDown(info)
+    handlers.onDown(info.delayMs === undefined && hintMs !== undefined ? { ...info, delayMs: hintMs } : info)
   }
   const armWatchdog = () => {
     timers.clearTimeout(watchdog)
@@ -72,7 +77,11 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
 
   // a fresh parser per stream: a partial event left by a dead stream is never delivered
   const parser = createParser({
-    onRetry: (ms) => handlers.onRetry(ms),
+    onRetry(ms) {
+      if (over) return
+      if (connected) hintMs = ms
+      else handlers.onRetry(ms)
+    },
     onEvent(message) {
       if (over) return // the rest of a chunk after a reconnect hint
       if (message.event === undefined || message.event === 'message') {
@@ -88,6 +97,7 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
         const heartbeatMs = typeof info.heartbeatMs === 'number' ? info.heartbeatMs : DEFAULT_HEARTBEAT_MS
         if (options.heartbeatTimeoutMs === undefined) timeoutMs = heartbeatMs * HEARTBEAT_TIMEOUT_FACTOR
         armWatchdog()
+        connected = true
         handlers.onConnected({
           connectionId: info.connectionId,
           nodeId: String(info.nodeId ?? ''),
@@ -95,7 +105,7 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
         })
       } else if (message.event === ControlEvent.reconnect) {
         const hint = parseJson(message.data) as { delayMs?: unknown } | null
-        const delayMs = typeof hint?.delayMs === 'number' && hint.delayMs >= 0 ? hint.delayMs : 0
+        const delayMs = typeof hint?.delayMs === 'number' && hint.delayMs >= 0 ? hint.delayMs : (hintMs ?? 0)
         down({ reason: StateReason.serverShutdown, delayMs })
       }
       // heartbeats (and unknown control types) only prove liveness, which any chunk already did
@@ -118,6 +128,9 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
       if (over) return
       armWatchdog()
       parser.feed(text)
+    },
+    onResponseLimit() {
+      if (!over) handlers.onResponseLimit?.()
     },
     onEnd(error) {
       down(

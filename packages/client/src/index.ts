@@ -1,4 +1,4 @@
-export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff'
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, MIN_RETRY_BASE_MS } from './backoff'
 export { createClient, type LikewireClient, type SubscribeOptions } from './client'
 export { type ConnectedInfo, ControlEvent } from './connection'
 export { configure, getDefaultClient, subscribe } from './default-client'
@@ -24,4 +24,4 @@ export {
 export { isSubscribableTopic, TOPIC_PATTERN, VIEWERS_SUFFIX, viewersTopic } from './topic'
 export type { FetchLike } from './transport/fetch'
 export type { HttpResponse, StreamHandlers, Transport, TransportName } from './transport/transport'
-export type { XhrConstructor, XhrLike } from './transport/xhr'
+export { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, type XhrLike } from './transport/xhr'

@@ -2,7 +2,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff'
 import { type OnlineSource, windowOnlineSource } from './online'
 import { type FetchLike, fetchTransport } from './transport/fetch'
 import type { Transport, TransportName } from './transport/transport'
-import { type XhrConstructor, xhrTransport } from './transport/xhr'
+import { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, xhrTransport } from './transport/xhr'
 
 /** Timer functions, injectable so tests and unusual runtimes can swap them. */
 export interface Timers {
@@ -22,64 +22,72 @@ export interface ClientOptions {
    * Headers sent on every request (connect and POSTs), e.g. `Authorization`.
    * @default {}
    */
-  headers?: HeadersInput
+  headers?: HeadersInput | undefined
   /**
    * Called before every request (connect and POSTs); its headers override `headers`. May be async,
    * so a token can be refreshed.
    * @default undefined
    */
-  getHeaders?: () => HeadersInput | Promise<HeadersInput>
+  getHeaders?: (() => HeadersInput | Promise<HeadersInput>) | undefined
   /**
    * How the stream is read.
    * @default 'fetch' when fetch with a streaming body exists, else 'xhr' (React Native)
    */
-  transport?: TransportName
+  transport?: TransportName | undefined
   /**
    * The fetch to use.
    * @default globalThis.fetch, looked up when the client is created
    */
-  fetch?: FetchLike
+  fetch?: FetchLike | undefined
   /**
    * The XMLHttpRequest class to use.
    * @default globalThis.XMLHttpRequest, looked up when the client is created
    */
-  XMLHttpRequest?: XhrConstructor
+  XMLHttpRequest?: XhrConstructor | undefined
+  /**
+   * The `xhr` transport keeps the whole stream in `responseText`, so past this many characters the
+   * client replaces the stream: it opens a new one with the same topics and aborts the old one only
+   * once the new one has every topic (events seen on both are deduplicated by id). `Infinity` never
+   * replaces it. The `fetch` transport keeps nothing and ignores this.
+   * @default 4194304 (4 MiB of characters)
+   */
+  xhrMaxResponseChars?: number | undefined
   /**
    * Timer functions.
    * @default globalThis.setTimeout / clearTimeout, looked up on each call
    */
-  timers?: Timers
+  timers?: Timers | undefined
   /**
    * Network availability: offline stops the stream, online reconnects at once.
    * @default window online/offline events where `window.addEventListener` exists, else always online
    */
-  onlineSource?: OnlineSource
+  onlineSource?: OnlineSource | undefined
   /**
    * No bytes for this long means the stream is dead: abort and reconnect.
    * @default 2.5 x the `heartbeatMs` from the server's `likewire.connected` frame; a new connect is
    * bounded by the heartbeat the server announced last (2.5 x 15000 before the first frame ever)
    */
-  heartbeatTimeoutMs?: number
+  heartbeatTimeoutMs?: number | undefined
   /**
    * Reconnect backoff: full jitter, doubling per attempt, capped.
    * @default { baseMs: 1000, maxMs: 30000, stableAfterMs: 10000 }
    */
-  backoff?: Partial<BackoffOptions>
+  backoff?: { [K in keyof BackoffOptions]?: BackoffOptions[K] | undefined } | undefined
   /**
    * Source of randomness for the backoff jitter, in [0, 1).
    * @default Math.random
    */
-  random?: () => number
+  random?: (() => number) | undefined
   /**
    * How many recent event ids are remembered to drop re-delivered events.
    * @default 1000
    */
-  dedupeSize?: number
+  dedupeSize?: number | undefined
   /**
    * Receives errors the client cannot throw: a callback that threw, a failed subscribe POST, a bad frame.
    * @default console.error
    */
-  onError?: (error: unknown) => void
+  onError?: ((error: unknown) => void) | undefined
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000
@@ -114,10 +122,17 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     timers: options.timers ?? globalTimers,
     onlineSource: options.onlineSource ?? windowOnlineSource(),
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
-    backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+    backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff ?? {}) },
     random: options.random ?? Math.random,
     dedupeSize: options.dedupeSize ?? DEFAULT_DEDUPE_SIZE,
     onError: options.onError ?? ((error) => console.error('[likewire]', error)),
+  }
+}
+
+/** Drops keys whose value is undefined, so `{ baseMs: undefined }` keeps the default. */
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>
   }
 }
 
@@ -137,7 +152,9 @@ function resolveTransport(options: ClientOptions): Transport {
     return fetchTransport(fetchFn)
   }
   if (!Xhr) throw new TypeError("likewire: transport 'xhr' needs XMLHttpRequest; pass options.XMLHttpRequest")
-  return xhrTransport(Xhr)
+  const maxResponseChars = options.xhrMaxResponseChars ?? DEFAULT_XHR_MAX_RESPONSE_CHARS
+  if (!(maxResponseChars > 0)) throw new TypeError('likewire: options.xhrMaxResponseChars must be > 0')
+  return xhrTransport(Xhr, { maxResponseChars })
 }
 
 function pickTransport(options: ClientOptions, fetchFn?: FetchLike, Xhr?: XhrConstructor): TransportName {

@@ -1,5 +1,6 @@
 // Reconnect behaviour in time: heartbeat watchdog, backoff, auth stops, offline, drain hints, state events.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MIN_RETRY_BASE_MS } from './backoff'
 import { frame, record, settle, setup, urlTopics, useFakeTime } from './testing/harness'
 
 beforeEach(useFakeTime)
@@ -73,6 +74,18 @@ describe('reconnect', () => {
     }
     expect(delays).toEqual([100, 200, 400, 500, 500])
     expect(t.server.connects()).toHaveLength(6)
+    t.client.close()
+  })
+
+  it('an option given as undefined keeps its default (exactOptionalPropertyTypes callers)', async () => {
+    const t = setup({
+      random: () => 1,
+      backoff: { baseMs: undefined, maxMs: 5000, stableAfterMs: undefined },
+    })
+    t.server.connectStatuses.push(503)
+    record(t.client, 'a')
+    await settle()
+    expect(t.client.state.nextRetryAt! - Date.now()).toBe(1000) // DEFAULT_BACKOFF.baseMs, not NaN
     t.client.close()
   })
 
@@ -250,6 +263,71 @@ describe('reconnect', () => {
     record(client, 'after-close')
     await settle()
     expect(server.connects()).toHaveLength(1)
+  })
+})
+
+describe('retry: frames', () => {
+  /** Connects with `preamble` as the stream's start, then has every later connect answered `503`. */
+  async function connectedThen503(preamble: string, options = {}) {
+    const t = setup({ random: () => 1, backoff: { baseMs: 1000 }, ...options })
+    record(t.client, 'a')
+    await settle()
+    t.server.lastStream().push(`${preamble}${frame.connected('c1', 60_000)}`)
+    await settle()
+    expect(t.client.state.status).toBe('connected')
+    t.server.connectStatuses.push(503, 503, 503, 503)
+    return t
+  }
+
+  /** Lets each scheduled retry run and returns the delays the client chose. */
+  async function retryDelays(t: ReturnType<typeof setup>, count: number) {
+    const delays: number[] = []
+    for (let i = 0; i < count; i++) {
+      const delay = t.client.state.nextRetryAt! - Date.now()
+      delays.push(delay)
+      await vi.advanceTimersByTimeAsync(delay)
+      await settle()
+    }
+    return delays
+  }
+
+  it("a drain's retry: 0 delays one reconnect only: failed connects after it still back off", async () => {
+    const t = await connectedThen503(frame.retry(2000))
+    // the server's drain frames, as its frontend writes them with drainJitterMs 0
+    t.server.lastStream().push(`${frame.retry(0)}${frame.reconnect(0)}`)
+    await settle()
+    expect(t.client.state).toMatchObject({ status: 'reconnecting', reason: 'server_shutdown' })
+    // the drain's own reconnect is immediate, then the preamble's 2000 ms stays the backoff base
+    expect(await retryDelays(t, 4)).toEqual([0, 2000, 4000, 8000])
+    expect(t.server.connects()).toHaveLength(5)
+    t.client.close()
+  })
+
+  it("the preamble's retry: replaces the base delay, but never below MIN_RETRY_BASE_MS", async () => {
+    const t = await connectedThen503(frame.retry(0))
+    expect(MIN_RETRY_BASE_MS).toBe(100)
+    t.server.lastStream().end()
+    await settle()
+    expect(await retryDelays(t, 3)).toEqual([100, 200, 400])
+    t.client.close()
+  })
+
+  it('a later retry: only lengthens the next delay once, and leaves the base alone', async () => {
+    const t = await connectedThen503(frame.retry(200), { backoff: { baseMs: 1000, maxMs: 30_000 } })
+    t.server.lastStream().push(frame.retry(5000))
+    t.server.lastStream().end()
+    await settle()
+    expect(await retryDelays(t, 3)).toEqual([5000, 400, 800])
+    t.client.close()
+  })
+
+  it('a later retry: shorter than the backoff does not shorten it', async () => {
+    const t = await connectedThen503(frame.retry(2000))
+    t.server.lastStream().push(frame.retry(0))
+    t.server.lastStream().end()
+    await settle()
+    expect(await retryDelays(t, 2)).toEqual([2000, 4000])
+    t.client.close()
   })
 })
 

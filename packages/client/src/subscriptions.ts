@@ -2,7 +2,7 @@ import type { EventCallback, LikewireEvent } from './event'
 
 interface Entry {
   callback: EventCallback
-  onSubscribed?: () => void
+  onSubscribed?: (() => void) | undefined
 }
 
 /** Local callbacks per topic; all callbacks of a topic share one server subscription. */

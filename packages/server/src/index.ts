@@ -1,27 +1,21 @@
-export {
-  createDispatcherNode,
-  type DispatcherNode,
-  type DispatcherNodeOptions,
-} from './cluster/dispatcher-node'
-export { createFrontendNode, type FrontendNode, type FrontendNodeOptions } from './cluster/frontend-node'
-export type { Core, HealthReport } from './core'
-export { Dispatcher, type PeerForwarder } from './dispatcher/dispatcher'
+// @likewire/server: embedded Likewire, the publisher, and the parts a custom deployment composes. Light:
+// no Redis client is loaded from here; the cluster roles are in `@likewire/server/cluster`.
+export { Dispatcher, type DispatcherParts, type PeerForwarder } from './dispatcher/dispatcher'
 export type { PublishInput } from './dispatcher/publish-input'
 export type { Connection, DisconnectReason } from './frontend/connection'
 export { Frontend, type FrontendConfig } from './frontend/frontend'
-export { createApp, type LikewireApp } from './http/app'
+export { createApp, type InternalRoute, type LikewireApp } from './http/app'
 export { type Listening, type ListenOptions, listen, type Servable } from './http/listen'
 export { defaultServerLimits, type ServerLimits } from './http/server'
 export { createLikewire, type Likewire } from './likewire'
+export type { Core, HealthReport } from './node/core'
 export { type CorsOptions, defaultOptions, type Identity, type LikewireOptions } from './options'
 export { ErrorCode, LikewireError } from './protocol/errors'
 export type { EncodedEvent, PublishedEvent } from './protocol/frames'
+export { MAX_JSON_DEPTH } from './protocol/json'
 export { TOPIC_PATTERN, viewersTopic } from './protocol/topic'
 export { createPublisher, type Publisher, type PublisherOptions } from './publisher/publisher'
 export { MemoryRegistry } from './registry/memory-registry'
-export { RedisRegistry, type RedisRegistryOptions } from './registry/redis-registry'
 export type { NodeInfo, Registry, RegistryHealth } from './registry/registry'
-export { HttpTransport, type HttpTransportOptions } from './transport/http-transport'
 export { InProcessTransport } from './transport/in-process'
-export { HttpPeerForwarder, type PeerForwarderOptions } from './transport/peer-forwarder'
 export type { DeliveryTarget, FrontendTransport } from './transport/transport'

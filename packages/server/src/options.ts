@@ -10,17 +10,17 @@ export interface CorsOptions {
    * Origins allowed to connect and subscribe from a browser: a list, or `'*'` for any.
    * @default '*'
    */
-  origins?: string[] | '*'
+  origins?: string[] | '*' | undefined
   /**
    * Allow credentials (cookies). Only ever granted to origins in the `origins` list, never to `'*'`.
    * @default false
    */
-  credentials?: boolean
+  credentials?: boolean | undefined
   /**
    * How long browsers may cache a preflight answer, in seconds.
    * @default 600
    */
-  maxAgeSeconds?: number
+  maxAgeSeconds?: number | undefined
 }
 
 export interface LikewireOptions {
@@ -28,49 +28,49 @@ export interface LikewireOptions {
    * This node's id in the registry and in `likewire.connected`.
    * @default a random id
    */
-  nodeId?: string
+  nodeId?: string | undefined
   /**
    * Interval of `likewire.heartbeat` frames on every stream; clients reconnect after ~2.5 missed.
    * @default 15000
    */
-  heartbeatMs?: number
+  heartbeatMs?: number | undefined
   /**
    * The `retry:` value sent at connect: the client's base reconnect delay.
    * @default 2000
    */
-  retryMs?: number
+  retryMs?: number | undefined
   /**
    * Largest JSON `data` of one event, in bytes (413 `payload_too_large` past it).
    * @default 65536
    */
-  maxPayloadBytes?: number
+  maxPayloadBytes?: number | undefined
   /**
    * Largest request body, in bytes (413 `payload_too_large` past it).
    * @default 1048576
    */
-  maxRequestBytes?: number
+  maxRequestBytes?: number | undefined
   /**
    * Most events in one batch publish.
    * @default 1000
    */
-  maxBatchSize?: number
+  maxBatchSize?: number | undefined
   /**
    * Most topics one connection may subscribe to (400 `too_many_subscriptions` past it).
    * @default 100
    */
-  maxSubscriptionsPerConnection?: number
+  maxSubscriptionsPerConnection?: number | undefined
   /**
    * Most connections this process holds (429 `too_many_connections` past it). Keep it under the
    * process's open-file limit.
    * @default 19000
    */
-  maxConnections?: number
+  maxConnections?: number | undefined
   /**
    * Bytes a connection may have queued but unsent before it is dropped as a slow consumer
    * (counted in `likewire_disconnects_total{reason="slow_consumer"}`).
    * @default 1048576
    */
-  maxBufferedBytes?: number
+  maxBufferedBytes?: number | undefined
   /**
    * Least time between two flushes of this node's connections. Frames that arrive after a quiet spell
    * are written in the same event-loop tick (no added latency); during a burst they wait at most this
@@ -78,51 +78,51 @@ export interface LikewireOptions {
    * once per tick.
    * @default 0
    */
-  flushWindowMs?: number
+  flushWindowMs?: number | undefined
   /**
    * On `close()`, clients are told to reconnect after a random delay in [0, drainJitterMs], so a
    * restart does not bring every client back in the same instant.
    * @default 5000
    */
-  drainJitterMs?: number
+  drainJitterMs?: number | undefined
   /**
    * How often changed viewer counts are published on `<topic>/$viewers`.
    * @default 500
    */
-  viewerCountIntervalMs?: number
+  viewerCountIntervalMs?: number | undefined
   /**
    * When set, `POST /v1/publish` requires `Authorization: Bearer <apiKey>`.
    * @default undefined (publishing is open: keep the route internal)
    */
-  apiKey?: string
+  apiKey?: string | undefined
   /**
    * Called at connect with the request; return an identity, or null/undefined/false to answer 401.
    * @default every connection is accepted with identity `null`
    */
-  authenticate?: (request: Request) => Identity | Promise<Identity>
+  authenticate?: ((request: Request) => Identity | Promise<Identity>) | undefined
   /**
    * Called for each topic a connection subscribes to; return false to answer 403 `forbidden`.
    * @default every topic is allowed
    */
-  authorize?: (identity: Identity, topic: string) => boolean | Promise<boolean>
+  authorize?: ((identity: Identity, topic: string) => boolean | Promise<boolean>) | undefined
   /** Cross-origin access for browsers. @default { origins: '*', credentials: false } */
-  cors?: CorsOptions | false
+  cors?: CorsOptions | false | undefined
   /**
    * The URL dispatchers use to reach this node's internal routes (cluster mode), including the path
    * the app is mounted at (`http://10.0.0.5:3000/realtime`).
    * @default '' (embedded: delivered in-process)
    */
-  internalUrl?: string
+  internalUrl?: string | undefined
   /** The topic -> node table. @default an in-memory registry (embedded mode) */
-  registry?: Registry
+  registry?: Registry | undefined
   /** How the dispatcher reaches frontend nodes. @default in-process (embedded mode) */
-  transport?: FrontendTransport
+  transport?: FrontendTransport | undefined
   /** A pino logger. @default pino at level `logLevel` */
-  logger?: Logger
+  logger?: Logger | undefined
   /** Level of the default logger. @default 'warn' */
-  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' | undefined
   /** Collect Node process metrics (CPU, memory, event loop) into `/metrics`. @default true */
-  processMetrics?: boolean
+  processMetrics?: boolean | undefined
 }
 
 export const defaultOptions = {
@@ -140,3 +140,10 @@ export const defaultOptions = {
   logLevel: 'warn',
   processMetrics: true,
 } as const satisfies LikewireOptions
+
+/** Options over their defaults; an option given as `undefined` (say `process.env.X`) keeps its default. */
+export function withDefaults<D extends object, O extends object>(defaults: D, options: O): D & O {
+  const merged = { ...defaults } as Record<string, unknown>
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) merged[key] = value
+  return merged as D & O
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:http'
 import { createServer } from 'node:net'
-import { createFrontendNode, createLikewire, createPublisher, type LikewireApp } from '@likewire/server'
+import { createLikewire, createPublisher, type LikewireApp } from '@likewire/server'
 import type { Publisher } from './app.js'
 
 /** Likewire as the demo uses it: the app mounted at `/realtime` and where likes and comments are published. */
@@ -11,6 +12,8 @@ export interface Realtime {
   port: number
   app: LikewireApp
   publisher: Publisher
+  /** Gives the demo's HTTP server Likewire's timeouts, refusal counts and per-stream memory saving. */
+  attach(server: Server): void
   /** One line for the startup log. */
   describe: string
   /** Closes Likewire first: every stream gets a reconnect hint, the node leaves the registry. */
@@ -47,6 +50,7 @@ export async function createRealtime(
       port: listenOn.port,
       app: lw.app,
       publisher: lw,
+      attach: (server) => lw.attach(server),
       describe: 'Likewire embedded (no Redis)',
       close: () => lw.close(),
     }
@@ -68,6 +72,8 @@ export async function createRealtime(
   // dispatchers deliver to `<internalUrl>/internal/v1/deliver`, so the URL must be known before listening
   const port = listenOn.port === 0 ? await freePort(listenOn.host) : listenOn.port
   const internalUrl = `${(env.PUBLIC_URL ?? `http://${loopbackOf(listenOn.host)}:${port}`).replace(/\/$/, '')}${REALTIME_PATH}`
+  // loaded only here: the embedded demo never loads a Redis client
+  const { createFrontendNode } = await import('@likewire/server/cluster')
   const node = await createFrontendNode({
     redis: env.REDIS_URL,
     secret,
@@ -84,6 +90,7 @@ export async function createRealtime(
     port,
     app: node.app,
     publisher: publisher ?? node,
+    attach: (server) => node.attach(server),
     describe: `Likewire frontend node ${node.frontend.nodeId} (registry ${redact(env.REDIS_URL)}, reached at ${internalUrl}); publishing through ${
       publisher ? dispatchers.join(', ') : 'this node'
     }`,

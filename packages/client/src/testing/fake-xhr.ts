@@ -17,7 +17,10 @@ export interface FakeXhrInstance extends XhrLike {
   fail(): void
 }
 
-export function createFakeXhr(respondToPost: (xhr: FakeXhrInstance) => { status: number; body: unknown }) {
+type PostAnswer = { status: number; body: unknown }
+
+/** `respondToPost` may answer later (a promise), so a test can hold a POST in flight. */
+export function createFakeXhr(respondToPost: (xhr: FakeXhrInstance) => PostAnswer | Promise<PostAnswer>) {
   const instances: FakeXhrInstance[] = []
 
   class FakeXhr implements FakeXhrInstance {
@@ -46,8 +49,8 @@ export function createFakeXhr(respondToPost: (xhr: FakeXhrInstance) => { status:
       this.body = body
       instances.push(this)
       if (this.method === 'POST') {
-        queueMicrotask(() => {
-          const answer = respondToPost(this)
+        void Promise.resolve(respondToPost(this)).then((answer) => {
+          if (this.aborted) return
           this.status = answer.status
           this.responseText = JSON.stringify(answer.body)
           this.readyState = 4

@@ -11,7 +11,11 @@ export function fetchTransport(fetchFn: FetchLike): Transport {
       const controller = typeof AbortController === 'function' ? new AbortController() : null
       let reader: ReadableStreamDefaultReader<Uint8Array> | null = null
       const run = async () => {
-        const response = await fetchFn(url, { headers, cache: 'no-store', signal: controller?.signal })
+        const response = await fetchFn(url, {
+          headers,
+          cache: 'no-store',
+          signal: controller?.signal ?? null,
+        })
         if (aborted) return
         handlers.onResponse(response.status)
         if (aborted) return

@@ -6,6 +6,11 @@ export interface StreamHandlers {
   onChunk(text: string): void
   /** The stream is over: cleanly (no error) or not. Never called after abort. */
   onEnd(error?: unknown): void
+  /**
+   * The transport holds more than its bound of response text (XMLHttpRequest keeps all of it): the
+   * client should replace the stream. Streaming goes on until abort. Called at most once per stream.
+   */
+  onResponseLimit?: (() => void) | undefined
 }
 
 export interface HttpResponse {

@@ -17,18 +17,31 @@ export interface XhrLike {
 
 export type XhrConstructor = new () => XhrLike
 
+/** How the XMLHttpRequest transport bounds its memory. */
+export interface XhrTransportOptions {
+  /** Past this many characters of `responseText`, the stream reports `onResponseLimit`. */
+  maxResponseChars: number
+}
+
+/** 4 MiB of characters: `responseText` keeps the whole stream, so it is replaced past this. */
+export const DEFAULT_XHR_MAX_RESPONSE_CHARS = 4 * 1024 * 1024
+
 const HEADERS_RECEIVED = 2
 const LOADING = 3
 const DONE = 4
 
 /** Streams with XMLHttpRequest progress (React Native): reads responseText's new tail on each event. */
-export function xhrTransport(Xhr: XhrConstructor): Transport {
+export function xhrTransport(
+  Xhr: XhrConstructor,
+  options: XhrTransportOptions = { maxResponseChars: DEFAULT_XHR_MAX_RESPONSE_CHARS },
+): Transport {
   return {
     stream(url, headers, handlers: StreamHandlers) {
       const xhr = new Xhr()
       let finished = false
       let responded = false
       let seen = 0
+      let overLimit = false
       const pump = () => {
         if (finished) return
         if (!responded && xhr.readyState >= HEADERS_RECEIVED && xhr.status !== 0) {
@@ -43,6 +56,10 @@ export function xhrTransport(Xhr: XhrConstructor): Transport {
             const chunk = seen === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text.slice(seen)
             seen = text.length
             handlers.onChunk(chunk)
+            if (!overLimit && !finished && seen > options.maxResponseChars) {
+              overLimit = true
+              handlers.onResponseLimit?.()
+            }
           }
         }
       }

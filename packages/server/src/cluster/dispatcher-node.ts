@@ -1,17 +1,16 @@
 import type { Server } from 'node:http'
-import pino, { type Logger } from 'pino'
-import type { Core } from '../core'
+import type { Logger } from 'pino'
 import { Dispatcher } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { createApp, type LikewireApp } from '../http/app'
 import { attachServer, type ServerLimits } from '../http/server'
-import { randomNodeId } from '../likewire'
-import { createMetrics } from '../metrics/metrics'
-import { defaultOptions, type LikewireOptions } from '../options'
+import type { Core } from '../node/core'
+import { resolveNode } from '../node/resolve'
+import type { LikewireOptions } from '../options'
+import { forwardRoute } from '../peers/forward-route'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
-import { HttpPeerForwarder } from '../transport/peer-forwarder'
-import { forwardHandler } from './internal-routes'
+import { peerForwarder } from './peers'
 
 type DispatcherLimits =
   | 'maxPayloadBytes'
@@ -21,6 +20,8 @@ type DispatcherLimits =
   | 'cors'
   | 'logLevel'
   | 'processMetrics'
+  | 'nodeId'
+  | 'logger'
 
 export interface DispatcherNodeOptions extends Pick<LikewireOptions, DispatcherLimits> {
   /** Redis URL of this datacenter's registry. */
@@ -28,18 +29,15 @@ export interface DispatcherNodeOptions extends Pick<LikewireOptions, DispatcherL
   /** Shared secret of the cluster (the same on every node and in every datacenter). */
   secret: string
   /** This datacenter's name (logs, metrics). @default 'dc1' */
-  dc?: string
+  dc?: string | undefined
   /** Peer datacenters: name -> dispatcher base URLs; each publish is forwarded once to one of each. */
-  peers?: Record<string, string[]>
-  /** @default a random id */
-  nodeId?: string
+  peers?: Record<string, string[]> | undefined
   /** @default 'likewire:' */
-  keyPrefix?: string
+  keyPrefix?: string | undefined
   /** How often expired frontend leases are pruned. @default 1000 */
-  pruneIntervalMs?: number
+  pruneIntervalMs?: number | undefined
   /** Per-request timeout to a frontend node; keep it under publishers' timeout. @default 3000 */
-  deliveryTimeoutMs?: number
-  logger?: Logger
+  deliveryTimeoutMs?: number | undefined
 }
 
 export interface DispatcherNode {
@@ -59,10 +57,8 @@ export interface DispatcherNode {
  * datacenters. It also prunes frontends whose lease expired.
  */
 export async function createDispatcherNode(options: DispatcherNodeOptions): Promise<DispatcherNode> {
-  const opts = { ...defaultOptions, ...options }
-  const nodeId = options.nodeId ?? randomNodeId()
-  const logger = options.logger ?? pino({ level: opts.logLevel, base: { nodeId, dc: options.dc ?? 'dc1' } })
-  const metrics = createMetrics({ defaultMetrics: opts.processMetrics })
+  const base = resolveNode(options, { dc: options.dc ?? 'dc1' })
+  const { nodeId, metrics, logger } = base
   const registry = new RedisRegistry({ url: options.redis, keyPrefix: options.keyPrefix })
   await registry.ready().catch(async (error: unknown) => {
     await registry.close()
@@ -74,18 +70,11 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     timeoutMs: options.deliveryTimeoutMs,
     logger,
   })
-  const dispatcher = new Dispatcher(registry, transport, metrics, logger)
-  if (options.peers && Object.keys(options.peers).length > 0) {
-    dispatcher.peers = new HttpPeerForwarder({
-      peers: options.peers,
-      secret: options.secret,
-      metrics,
-      logger,
-    })
-  }
+  const peers = peerForwarder(options.peers, options.secret, metrics, logger)
+  const dispatcher = new Dispatcher({ registry, transport, peers, metrics, logger })
   const core: Core = {
     nodeId,
-    options: opts,
+    options: base.options,
     dispatcher,
     registry,
     metrics,
@@ -95,17 +84,10 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
       return { status: registryHealth.ok ? 'ok' : 'degraded', nodeId, checks: { registry: registryHealth } }
     },
   }
-  const app = createApp(core)
-  app.post('/internal/v1/forward', forwardHandler(dispatcher, options.secret, metrics))
-
-  const prune = setInterval(async () => {
-    try {
-      for (const expired of await registry.expiredNodes()) {
-        if (await registry.pruneNode(expired))
-          logger.info({ expired }, 'pruned frontend node with an expired lease')
-      }
-    } catch {}
-  }, options.pruneIntervalMs ?? 1000)
+  const app = createApp(core, [
+    { path: '/internal/v1/forward', handler: forwardRoute(dispatcher, options.secret, metrics) },
+  ])
+  const prune = setInterval(() => void pruneExpired(registry, logger), options.pruneIntervalMs ?? 1000)
   prune.unref()
 
   return {
@@ -114,9 +96,8 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     registry,
     metrics: metrics.registry,
     async publishMany(events) {
-      return {
-        ids: await dispatcher.publish(events.map((event) => validatePublish(event, opts.maxPayloadBytes))),
-      }
+      const valid = events.map((event) => validatePublish(event, base.options.maxPayloadBytes))
+      return { ids: await dispatcher.publish(valid) }
     },
     attach: (server, limits) => attachServer(server, limits, metrics),
     async close() {
@@ -125,4 +106,14 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
       await registry.close()
     },
   }
+}
+
+/** Removes frontends whose lease expired, so nothing is sent to a dead node; a Redis hiccup waits for the next round. */
+async function pruneExpired(registry: RedisRegistry, logger: Logger): Promise<void> {
+  try {
+    for (const expired of await registry.expiredNodes()) {
+      if (await registry.pruneNode(expired))
+        logger.info({ expired }, 'pruned frontend node with an expired lease')
+    }
+  } catch {}
 }

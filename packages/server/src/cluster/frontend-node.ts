@@ -1,17 +1,18 @@
-import { type Core, ownerOf, type SubscriptionPath } from '../core'
+import { internalOnly } from '../auth/bearer'
 import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
-import { createLikewire, type Likewire } from '../likewire'
-import { createMetrics } from '../metrics/metrics'
+import { assembleLikewire, frontendParts, type Likewire } from '../node/frontend-role'
+import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
-import { unavailable } from '../protocol/errors'
+import { assertMaxStall } from '../registry/lease-keeper'
 import { RedisRegistry } from '../registry/redis-registry'
+import { deliverRoute } from '../transport/deliver-route'
 import { HttpTransport } from '../transport/http-transport'
 import { InProcessTransport } from '../transport/in-process'
-import { HttpPeerForwarder } from '../transport/peer-forwarder'
-import { deliverHandler, internalOnly } from './internal-routes'
-import { assertMaxStall, startLeaseKeeper } from './lease-keeper'
+import { routeToOwner } from './owner-routing'
+import { peerForwarder } from './peers'
+import { Registration } from './registration'
 
-export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport'> {
+export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 'transport' | 'internalUrl'> {
   /** Redis URL of this datacenter's registry. */
   redis: string
   /** Shared secret of the cluster (the same on every node). */
@@ -22,17 +23,17 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
    */
   internalUrl: string
   /** @default 'likewire:' */
-  keyPrefix?: string
+  keyPrefix?: string | undefined
   /** Lease lifetime; a dead node is pruned after this. @default 5000 */
-  leaseTtlMs?: number
+  leaseTtlMs?: number | undefined
   /**
    * The lease is renewed from a worker thread while the event loop keeps turning, so a loop busy under
    * load is not pruned; one that has not turned for this long counts as hung and its lease is let go.
    * @default 30000
    */
-  maxStallMs?: number
+  maxStallMs?: number | undefined
   /** Peer datacenters (name -> dispatcher URLs): this node's in-process publishes reach them too. */
-  peers?: Record<string, string[]>
+  peers?: Record<string, string[]> | undefined
 }
 
 export interface FrontendNode extends Likewire {
@@ -47,6 +48,7 @@ export interface FrontendNode extends Likewire {
 export async function createFrontendNode(options: FrontendNodeOptions): Promise<FrontendNode> {
   const maxStallMs = options.maxStallMs ?? 30_000
   assertMaxStall(maxStallMs)
+  const base = resolveNode(options)
   const registry = new RedisRegistry({
     url: options.redis,
     keyPrefix: options.keyPrefix,
@@ -57,138 +59,46 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     await registry.close()
     throw error
   })
-  const transport = new InProcessTransport(new HttpTransport({ registry, secret: options.secret }))
-  let lastError = ''
-  const heldKey = () => `${options.keyPrefix ?? 'likewire:'}held:${lw.frontend.nodeId}`
-  // the lease exists and Redis holds exactly the local topics: what dispatchers will read, checked directly
-  const probe = async (): Promise<boolean> => {
-    const [lease, held] = await Promise.all([
-      registry.node(lw.frontend.nodeId),
-      registry.redis.scard(heldKey()),
-    ])
-    return lease !== undefined && (!lw.frontend.registryIdle || held === lw.frontend.localTopics().length)
-  }
-  const metrics = createMetrics({ defaultMetrics: options.processMetrics ?? true })
-  // a subscribe for a connection another frontend holds goes to that frontend's internal route
-  const routeToOwner = async (path: SubscriptionPath, body: Record<string, unknown>) => {
-    const owner = ownerOf(body.connectionId)
-    const info =
-      owner && owner !== lw.frontend.nodeId
-        ? await registry.node(owner).catch(() => {
-            throw unavailable('The registry is unavailable; retry later')
-          })
-        : undefined
-    if (!info) return undefined
-    const res = await fetch(`${info.url}/internal${path}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${options.secret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(3000),
-    }).catch(() => undefined)
-    // an owner that cannot be reached has lost its streams: unknown_connection sends the client to reconnect
-    if (!res) return undefined
-    return new Response(await res.text(), {
-      status: res.status,
-      headers: { 'Content-Type': 'application/json' },
-    })
-  }
-  const lw = createLikewire(
-    { ...options, registry, transport },
-    {
-      metrics,
-      routeToOwner,
-      healthChecks: async () => {
-        const ok = await probe().catch((error: unknown) => {
-          lastError = error instanceof Error ? error.message : String(error)
-          return false
-        })
-        if (!ok) void tick()
-        return {
-          registration: ok ? { ok } : { ok, detail: `lease or topics missing in the registry ${lastError}` },
-        }
-      },
+  const http = new HttpTransport({ registry, secret: options.secret, logger: base.logger })
+  const transport = new InProcessTransport(http)
+  const peers = peerForwarder(options.peers, options.secret, base.metrics, base.logger)
+  const parts = frontendParts(base, { registry, transport, peers })
+  const self = { nodeId: base.nodeId, url: options.internalUrl }
+  const registration = new Registration(registry, self, parts.frontend, base.logger)
+  const lw = assembleLikewire(base, parts, {
+    registry,
+    url: options.internalUrl,
+    routeToOwner: routeToOwner(registry, base.nodeId, options.secret),
+    healthChecks: async () => ({ registration: await registration.check() }),
+    internalRoutes: (core) => {
+      // the owner side answers for its own connections only: never routed again, so no loops
+      const owner = { ...core, routeToOwner: undefined }
+      return [
+        { path: '/internal/v1/deliver', handler: deliverRoute(parts.frontend, options.secret, base.metrics) },
+        {
+          path: '/internal/v1/subscribe',
+          handler: internalOnly(options.secret, subscribeHandler(owner, parts.frontend)),
+        },
+        {
+          path: '/internal/v1/unsubscribe',
+          handler: internalOnly(options.secret, unsubscribeHandler(owner, parts.frontend)),
+        },
+      ]
     },
-  )
-  const node = { nodeId: lw.frontend.nodeId, url: options.internalUrl }
-  if (options.peers && Object.keys(options.peers).length > 0) {
-    lw.dispatcher.peers = new HttpPeerForwarder({
-      peers: options.peers,
-      secret: options.secret,
-      metrics,
-      logger: lw.core.logger,
-    })
-  }
-
-  // renew the lease, and compare what Redis holds for this node with the local table: probe, not ping
-  let ticking = false
-  const tick = async () => {
-    if (ticking) return
-    ticking = true
-    try {
-      const lost = await registry.renewLease(node)
-      const held = await registry.redis.scard(heldKey())
-      // counts differ for a moment while a subscribe is being recorded: compare only when nothing is pending
-      if (lost || (lw.frontend.registryIdle && held !== lw.frontend.localTopics().length))
-        await lw.frontend.resync()
-      lastError = ''
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error)
-    } finally {
-      ticking = false
-    }
-  }
-  await tick()
-  const timer = setInterval(tick, Math.max(100, Math.floor(registry.leaseTtlMs / 3)))
-  timer.unref()
-  registry.redis.on('ready', () => void tick())
-  // the tick above still renews too: if the worker fails, the node degrades to main-loop renewal only
-  const keeper = startLeaseKeeper({
-    redis: options.redis,
-    leaseKey: registry.keys.node(node.nodeId),
-    leaseValue: JSON.stringify(node),
-    nodesKey: registry.keys.nodes,
-    nodeId: node.nodeId,
-    ttlMs: registry.leaseTtlMs,
-    maxStallMs,
-    onLost: () => void lw.frontend.resync().catch(() => {}),
-    onError: (error) =>
-      lw.core.logger.warn({ err: error }, 'lease keeper thread failed; renewing from the main loop only'),
+    closeRole: async () => {
+      await http.close()
+      await transport.close()
+      await registry.close()
+    },
   })
-  // bounded: a keeper that cannot connect leaves the main loop's renewal in charge, it does not block startup
-  const keeperUp = await Promise.race([
-    keeper.ready.then(
-      () => true,
-      () => true, // its failure was logged by onError
-    ),
-    new Promise<boolean>((resolve) => setTimeout(resolve, 5000, false).unref()),
-  ])
-  if (!keeperUp)
-    lw.core.logger.warn(
-      'lease keeper not connected to Redis after 5 s; the main loop renews the lease meanwhile',
-    )
-
-  lw.app.post('/internal/v1/deliver', deliverHandler(lw.frontend, options.secret, metrics))
-  // the owner side answers for its own connections only: never routed again, so no loops
-  const ownerCore: Core = { ...lw.core, routeToOwner: undefined }
-  lw.app.post(
-    '/internal/v1/subscribe',
-    internalOnly(options.secret, subscribeHandler(ownerCore, lw.frontend)),
-  )
-  lw.app.post(
-    '/internal/v1/unsubscribe',
-    internalOnly(options.secret, unsubscribeHandler(ownerCore, lw.frontend)),
-  )
-  const close = lw.close
+  await registration.start(maxStallMs)
   return {
     ...lw,
     registry,
+    // stopped first: the lease must not be renewed after close() removed it
     close: async () => {
-      clearInterval(timer)
-      // stopped first: it must not re-create the lease that close() removes
-      await keeper.close()
-      await close()
-      await registry.close()
-      await transport.close()
+      await registration.stop()
+      await lw.close()
     },
   }
 }

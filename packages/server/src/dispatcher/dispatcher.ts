@@ -17,16 +17,32 @@ export interface PeerForwarder {
  * time, serializes it once, asks the registry which frontend nodes hold subscribers, and sends each
  * node its events in one batch.
  */
+export interface DispatcherParts {
+  /** Where topic -> frontend nodes is looked up. */
+  registry: Registry
+  /** How frontend nodes are reached. */
+  transport: FrontendTransport
+  /** Peer datacenters each backend publish is forwarded to once; none when undefined. */
+  peers?: PeerForwarder | undefined
+  metrics: Metrics
+  logger: Logger
+}
+
 export class Dispatcher {
   private readonly nextId = createEventIdSource()
-  peers: PeerForwarder | undefined
+  private readonly registry: Registry
+  private readonly transport: FrontendTransport
+  private readonly peers: PeerForwarder | undefined
+  private readonly metrics: Metrics
+  private readonly logger: Logger
 
-  constructor(
-    private readonly registry: Registry,
-    private readonly transport: FrontendTransport,
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-  ) {}
+  constructor(parts: DispatcherParts) {
+    this.registry = parts.registry
+    this.transport = parts.transport
+    this.peers = parts.peers
+    this.metrics = parts.metrics
+    this.logger = parts.logger
+  }
 
   /** Stamps and encodes validated publishes: the one serialization of each event. */
   encode(publishes: readonly ValidPublish[]): EncodedEvent[] {

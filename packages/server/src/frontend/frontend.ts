@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics/metrics'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
-import { ControlEvent, controlFrame, dataFrame, type EncodedEvent, retryFrame } from '../protocol/frames'
+import {
+  ControlEvent,
+  controlFrame,
+  dataFrame,
+  dataFrames,
+  type EncodedEvent,
+  retryFrame,
+} from '../protocol/frames'
 import type { Registry } from '../registry/registry'
 import type { DeliveryTarget } from '../transport/transport'
 import { Connection, type DisconnectReason } from './connection'
+import { Flusher } from './flusher'
+import { Listeners } from './listeners'
 import { RegistrySync } from './registry-sync'
 import type { ConnectionSink } from './sink'
 import { TopicTable } from './topic-table'
@@ -29,14 +38,15 @@ export class Frontend implements DeliveryTarget {
   private readonly connections = new Map<string, Connection>()
   private readonly table = new TopicTable()
   private readonly sync: RegistrySync
-  private readonly dirty = new Set<Connection>()
-  private flushScheduled = false
-  private lastFlushAt = Number.NEGATIVE_INFINITY
+  private readonly flusher: Flusher
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
   private draining = false
   private subscriptionCount = 0
-  /** Called when a topic's local subscriber count changes (viewer counts listen here). */
-  onCountChange: (topic: string) => void = () => {}
+  /** Connections whose connect-time topics are still being recorded (not yet told to onOpen listeners). */
+  private readonly opening = new Set<Connection>()
+  private readonly countChanges = new Listeners<[topic: string]>()
+  private readonly opens = new Listeners<[connection: Connection]>()
+  private readonly closes = new Listeners<[connection: Connection, reason: DisconnectReason]>()
 
   constructor(
     private readonly config: FrontendConfig,
@@ -45,6 +55,7 @@ export class Frontend implements DeliveryTarget {
     private readonly logger: Logger,
   ) {
     this.nodeId = config.nodeId
+    this.flusher = new Flusher(config.flushWindowMs)
     this.sync = new RegistrySync(
       registry,
       config.nodeId,
@@ -56,6 +67,21 @@ export class Frontend implements DeliveryTarget {
     metrics.sources.connections = () => this.connections.size
     metrics.sources.topics = () => this.table.size
     metrics.sources.subscriptions = () => this.subscriptionCount
+  }
+
+  /** Calls `listener` when a topic's local subscriber count changes (viewer counts); returns its removal. */
+  onCountChange(listener: (topic: string) => void): () => void {
+    return this.countChanges.add(listener)
+  }
+
+  /** Calls `listener` once a connection is accepted with its connect-time topics; returns its removal. */
+  onOpen(listener: (connection: Connection) => void): () => void {
+    return this.opens.add(listener)
+  }
+
+  /** Calls `listener` when an accepted connection ends, with why; returns its removal. */
+  onClose(listener: (connection: Connection, reason: DisconnectReason) => void): () => void {
+    return this.closes.add(listener)
   }
 
   /** True once close() began: connects are refused and health reports it. */
@@ -85,6 +111,7 @@ export class Frontend implements DeliveryTarget {
     // the id names its node, so any frontend behind a load balancer can route a subscribe to the owner
     const connection = new Connection(`${this.nodeId}.${randomUUID()}`, identity, sink)
     this.connections.set(connection.id, connection)
+    this.opening.add(connection)
     sink.onClose(() => this.remove(connection, 'client_closed'))
     try {
       await this.subscribe(connection, topics)
@@ -92,7 +119,9 @@ export class Frontend implements DeliveryTarget {
       this.remove(connection, 'server_error')
       throw error
     }
+    this.opening.delete(connection)
     this.metrics.connectionsOpened.inc()
+    this.opens.emit(connection)
     return connection
   }
 
@@ -143,7 +172,7 @@ export class Frontend implements DeliveryTarget {
       connection.topics.add(topic)
       this.subscriptionCount++
       if (this.table.add(topic, connection)) firsts.push(topic)
-      this.onCountChange(topic)
+      this.countChanges.emit(topic)
     }
     if (firsts.length > 0) void this.sync.touch(firsts).catch(() => {})
     try {
@@ -162,7 +191,7 @@ export class Frontend implements DeliveryTarget {
       if (!connection.topics.delete(topic)) continue
       this.subscriptionCount--
       if (this.table.remove(topic, connection)) lasts.push(topic)
-      this.onCountChange(topic)
+      this.countChanges.emit(topic)
     }
     // a failed removal only costs a wasted delivery later: the frontend drops events it has no table entry for
     if (lasts.length > 0) await this.sync.touch(lasts).catch(() => {})
@@ -182,9 +211,9 @@ export class Frontend implements DeliveryTarget {
       while (end < events.length && events[end]!.topic === topic) end++
       const subscribers = this.table.get(topic)
       if (!subscribers) continue
-      const frames = end - start === 1 ? dataFrame(events[start]!) : framesOf(events, start, end)
+      const frames = end - start === 1 ? dataFrame(events[start]!) : dataFrames(events, start, end)
       for (const connection of subscribers) {
-        if (connection.enqueue(frames, this.config.maxBufferedBytes)) this.markDirty(connection)
+        if (connection.enqueue(frames, this.config.maxBufferedBytes)) this.flusher.mark(connection)
         else {
           dropped ??= []
           dropped.push(connection)
@@ -199,27 +228,8 @@ export class Frontend implements DeliveryTarget {
   /** Sends one frame to one connection (viewer count snapshot for a new meta subscriber). */
   sendTo(connection: Connection, frame: Buffer): void {
     if (connection.closed) return
-    if (connection.enqueue(frame, this.config.maxBufferedBytes)) this.markDirty(connection)
+    if (connection.enqueue(frame, this.config.maxBufferedBytes)) this.flusher.mark(connection)
     else this.remove(connection, 'slow_consumer')
-  }
-
-  private markDirty(connection: Connection): void {
-    this.dirty.add(connection)
-    if (this.flushScheduled) return
-    this.flushScheduled = true
-    // leading edge: after a quiet spell frames leave this tick; during a burst, at most one flush per window
-    const window = this.config.flushWindowMs
-    // bounded by the window: a clock that jumped back (fake timers in a user's test) never holds frames longer
-    const wait = window > 0 ? Math.min(window, this.lastFlushAt + window - performance.now()) : 0
-    if (wait > 0) setTimeout(this.flush, wait)
-    else setImmediate(this.flush)
-  }
-
-  private readonly flush = (): void => {
-    this.flushScheduled = false
-    this.lastFlushAt = performance.now()
-    for (const connection of this.dirty) connection.flush()
-    this.dirty.clear()
   }
 
   private heartbeat(): void {
@@ -230,16 +240,18 @@ export class Frontend implements DeliveryTarget {
   /** Forgets a connection and its subscriptions; safe to call twice. */
   remove(connection: Connection, reason: DisconnectReason): void {
     if (!this.connections.delete(connection.id)) return
-    this.dirty.delete(connection)
+    this.flusher.forget(connection)
     const lasts: string[] = []
     for (const topic of connection.topics) {
       this.subscriptionCount--
       if (this.table.remove(topic, connection)) lasts.push(topic)
-      this.onCountChange(topic)
+      this.countChanges.emit(topic)
     }
     connection.topics.clear()
     connection.close(reason === 'slow_consumer' ? 'destroy' : 'end')
     this.metrics.disconnects.inc({ reason })
+    // only an accepted connection's end is told: one that never opened was never announced
+    if (!this.opening.delete(connection)) this.closes.emit(connection, reason)
     if (reason === 'slow_consumer') this.logger.info({ connectionId: connection.id }, 'dropped slow consumer')
     if (lasts.length > 0) this.sync.touch(lasts).catch(() => {})
   }
@@ -264,17 +276,11 @@ export class Frontend implements DeliveryTarget {
   async resync(): Promise<void> {
     await this.sync.resync()
     // the registry may have lost the viewer counts too: publish them again
-    for (const topic of this.table.topics()) this.onCountChange(topic)
+    for (const topic of this.table.topics()) this.countChanges.emit(topic)
   }
 
   /** True when no registry write is pending, so the registry should match the local table. */
   get registryIdle(): boolean {
     return this.sync.idle
   }
-}
-
-function framesOf(events: readonly EncodedEvent[], start: number, end: number): Buffer {
-  const frames: Buffer[] = []
-  for (let i = start; i < end; i++) frames.push(dataFrame(events[i]!))
-  return Buffer.concat(frames)
 }

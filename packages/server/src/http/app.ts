@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
-import type { Core } from '../core'
+import type { Core } from '../node/core'
 import { ErrorCode, LikewireError } from '../protocol/errors'
 import { connectHandler } from './connect'
 import { corsMiddleware } from './cors'
@@ -10,8 +10,14 @@ import { subscribeHandler, unsubscribeHandler } from './subscriptions'
 
 export type LikewireApp = Hono<{ Bindings: HttpBindings }>
 
+/** A route between nodes of a cluster (POST, guarded by the cluster secret), mounted when the app is built. */
+export interface InternalRoute {
+  path: `/internal/${string}`
+  handler: (c: Context) => Promise<Response>
+}
+
 /** The protocol v1 routes of one node: frontend routes when it holds connections, publish when it dispatches. */
-export function createApp(core: Core): LikewireApp {
+export function createApp(core: Core, internalRoutes: readonly InternalRoute[] = []): LikewireApp {
   const app: LikewireApp = new Hono<{ Bindings: HttpBindings }>()
   const errors = { cors: core.options.cors, metrics: core.metrics }
   const methodNotAllowed = (allowed: string) => (c: Context) => {
@@ -44,6 +50,8 @@ export function createApp(core: Core): LikewireApp {
     app.post('/v1/publish', publishHandler(core, dispatcher))
     app.all('/v1/publish', methodNotAllowed('POST'))
   }
+
+  for (const route of internalRoutes) app.post(route.path, route.handler)
 
   app.get('/healthz', async (c) => {
     const report = await core.health()

@@ -2,10 +2,10 @@ import { IncomingMessage, type ServerResponse } from 'node:http'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
-import type { Core } from '../core'
-import type { Connection } from '../frontend/connection'
+import { authenticate, authorize } from '../auth/hooks'
 import type { Frontend } from '../frontend/frontend'
 import { nodeSink, webStreamSink } from '../frontend/sink'
+import type { Core } from '../node/core'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
 import { parseTopicList, splitTopicQuery } from '../protocol/topic'
 import { corsHeaders } from './cors'
@@ -18,45 +18,6 @@ const SSE_HEADERS = {
   Connection: 'keep-alive',
 }
 
-/** Runs the `authenticate` hook: no identity means 401. */
-export async function authenticate(core: Core, request: Request): Promise<unknown> {
-  const hook = core.options.authenticate
-  if (!hook) return null
-  const identity = await hook(request)
-  if (identity === null || identity === undefined || identity === false) {
-    throw new LikewireError(401, ErrorCode.unauthorized, 'Authentication failed')
-  }
-  return identity
-}
-
-/** Runs the `authorize` hook for each topic: any refusal means 403 and nothing is subscribed. */
-export async function authorize(core: Core, identity: unknown, topics: readonly string[]): Promise<void> {
-  const hook = core.options.authorize
-  if (!hook) return
-  for (const topic of topics) {
-    if (!(await hook(identity, topic))) {
-      throw new LikewireError(
-        403,
-        ErrorCode.forbidden,
-        `Not allowed to subscribe to ${JSON.stringify(topic)}`,
-      )
-    }
-  }
-}
-
-/** Viewer counts for new meta subscribers; a registry hiccup here must not fail the stream or the request. */
-export async function sendSnapshot(
-  core: Core,
-  connection: Connection,
-  topics: readonly string[],
-): Promise<void> {
-  try {
-    await core.viewers?.snapshot(connection, topics)
-  } catch (error) {
-    core.logger.warn({ err: error }, 'viewer count snapshot failed; the next count update will carry it')
-  }
-}
-
 /** The request's Origin header, as c.req.header('origin') reads it (same joining of repeats, same trimming). */
 function requestOrigin(c: Context<{ Bindings: HttpBindings }>): string | undefined {
   const incoming = c.env?.incoming
@@ -64,18 +25,18 @@ function requestOrigin(c: Context<{ Bindings: HttpBindings }>): string | undefin
   return incoming instanceof IncomingMessage ? incoming.headers.origin : c.req.header('origin')
 }
 
-/** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (DESIGN.md hot path). */
+/** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (the hot path: docs/architecture.md). */
 export function connectHandler(core: Core, frontend: Frontend) {
   return async (c: Context<{ Bindings: HttpBindings }>) => {
     // Hono routes HEAD to GET handlers: a HEAD must not open a stream
     if (c.req.method !== 'GET')
       throw new LikewireError(405, ErrorCode.methodNotAllowed, 'Use GET to open a stream')
-    const identity = await authenticate(core, c.req.raw)
+    const identity = await authenticate(core.options, c.req.raw)
     const topics = parseTopicList(
       splitTopicQuery(c.req.query('topics')),
       core.options.maxSubscriptionsPerConnection,
     )
-    await authorize(core, identity, topics)
+    await authorize(core.options, identity, topics)
     const cors = core.options.cors === false ? {} : corsHeaders(core.options.cors ?? {}, requestOrigin(c))
     const outgoing = c.env?.outgoing as ServerResponse | undefined
     if (outgoing && typeof outgoing.writeHead === 'function') {
@@ -88,14 +49,14 @@ export function connectHandler(core: Core, frontend: Frontend) {
       releaseHttpParser(outgoing)
       outgoing.socket?.setNoDelay(true)
       connection.start(frontend.preamble(connection))
-      await sendSnapshot(core, connection, topics)
+      await core.viewers?.snapshot(connection, topics)
       return RESPONSE_ALREADY_SENT
     }
     const { sink, stream } = webStreamSink()
     const connection = await frontend.open(sink, identity, topics)
     if (connection.closed) throw unavailable('This node is shutting down; reconnect to another')
     connection.start(frontend.preamble(connection))
-    await sendSnapshot(core, connection, topics)
+    await core.viewers?.snapshot(connection, topics)
     return c.body(stream, 200, { ...SSE_HEADERS, ...cors })
   }
 }

@@ -18,11 +18,11 @@ export type Servable = FetchApp | { app: FetchApp; attach(server: Server, limits
 
 export interface ListenOptions extends ServerLimits {
   /** @default 0 (a free port) */
-  port?: number
+  port?: number | undefined
   /** @default '127.0.0.1' */
-  hostname?: string
+  hostname?: string | undefined
   /** Pending connections the kernel queues (capped by net.core.somaxconn). @default 4096 */
-  backlog?: number
+  backlog?: number | undefined
 }
 
 /** Serves a Likewire (or a Hono app) on Node; resolves once listening, rejects with a clear error (port taken, ...). */

@@ -9,13 +9,13 @@ export interface ServerLimits {
    * them or sends nothing at all is answered 408 and closed. Counted in `likewire_http_refused_total`.
    * @default 10000
    */
-  headersTimeoutMs?: number
+  headersTimeoutMs?: number | undefined
   /**
    * Time a client has to send its whole request, body included (a publish of up to `maxRequestBytes`).
    * An SSE stream is not affected: its request is complete once its headers are in.
    * @default 30000
    */
-  requestTimeoutMs?: number
+  requestTimeoutMs?: number | undefined
 }
 
 export const defaultServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const

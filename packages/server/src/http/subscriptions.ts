@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
-import type { Core, SubscriptionPath } from '../core'
+import { authorize } from '../auth/hooks'
 import type { Frontend } from '../frontend/frontend'
+import type { Core, SubscriptionPath } from '../node/core'
 import { parseTopicList } from '../protocol/topic'
 import { readJsonObject } from './body'
-import { authorize, sendSnapshot } from './connect'
 
 /** A connection held by another node of the cluster: its owner answers (a load balancer need not be sticky). */
 async function routed(core: Core, frontend: Frontend, path: SubscriptionPath, body: Record<string, unknown>) {
@@ -19,9 +19,9 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
     if (elsewhere) return elsewhere
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, core.options.maxSubscriptionsPerConnection)
-    await authorize(core, connection.identity, topics)
+    await authorize(core.options, connection.identity, topics)
     await frontend.subscribe(connection, topics)
-    await sendSnapshot(core, connection, topics)
+    await core.viewers?.snapshot(connection, topics)
     return c.json({ topics: [...connection.topics] })
   }
 }

@@ -13,6 +13,7 @@ import type { Registry } from '../registry/registry'
 export class ViewerCounts {
   private dirty = new Set<string>()
   private readonly timer: ReturnType<typeof setInterval>
+  private readonly stopListening: () => void
   private ticking = false
 
   constructor(
@@ -22,9 +23,9 @@ export class ViewerCounts {
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {
-    frontend.onCountChange = (topic) => {
+    this.stopListening = frontend.onCountChange((topic) => {
       if (viewedTopic(topic) === null) this.dirty.add(topic)
-    }
+    })
     this.timer = setInterval(() => void this.tick(), intervalMs)
     this.timer.unref()
   }
@@ -63,11 +64,20 @@ export class ViewerCounts {
     }
   }
 
-  /** Sends the current total to a connection that just subscribed to viewers meta topics. */
+  /**
+   * Sends the current total to a connection that just subscribed to viewers meta topics. A registry
+   * hiccup here never fails the stream or the request: the next count update carries the total.
+   */
   async snapshot(connection: Connection, topics: readonly string[]): Promise<void> {
     const counted = topics.map(viewedTopic).filter((topic): topic is string => topic !== null)
     if (counted.length === 0) return
-    const totals = await this.registry.viewerCounts(counted)
+    let totals: number[]
+    try {
+      totals = await this.registry.viewerCounts(counted)
+    } catch (error) {
+      this.logger.warn({ err: error }, 'viewer count snapshot failed; the next count update will carry it')
+      return
+    }
     const events = this.dispatcher.encode(
       counted.map((topic, i) => ({
         topic: viewersTopic(topic),
@@ -79,5 +89,6 @@ export class ViewerCounts {
 
   close(): void {
     clearInterval(this.timer)
+    this.stopListening()
   }
 }

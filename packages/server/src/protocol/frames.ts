@@ -50,6 +50,13 @@ export function dataFrame(event: EncodedEvent): Buffer {
   return Buffer.from(`id: ${event.id}\ndata: ${event.json}\n\n`)
 }
 
+/** The frames of events[start, end) joined into one Buffer (a run of one topic, queued once per subscriber). */
+export function dataFrames(events: readonly EncodedEvent[], start: number, end: number): Buffer {
+  const frames: Buffer[] = []
+  for (let i = start; i < end; i++) frames.push(dataFrame(events[i]!))
+  return Buffer.concat(frames)
+}
+
 // control types are our constants and JSON.stringify never emits a raw CR or LF
 export function controlFrame(type: string, payload: unknown): Buffer {
   return Buffer.from(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`)

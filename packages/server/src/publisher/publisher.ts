@@ -5,26 +5,26 @@ export interface PublisherOptions {
   /** Base URLs of dispatchers (or standalone nodes); a failed one is skipped for the next. */
   dispatchers: string[]
   /** Sent as `Authorization: Bearer <apiKey>`. @default undefined */
-  apiKey?: string
+  apiKey?: string | undefined
   /**
    * Attempts per batch across dispatchers before the publish fails.
    * @default dispatchers.length, at least 2
    */
-  maxAttempts?: number
+  maxAttempts?: number | undefined
   /**
    * Per-request timeout; above dispatchers' frontend timeout (3 s), so a dispatcher answers before a retry
    * elsewhere could deliver twice.
    * @default 10000
    */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** Most events sent in one request. @default 500 */
-  maxBatchSize?: number
+  maxBatchSize?: number | undefined
   /** Most bytes of event data in one request (keep it under the dispatchers' `maxRequestBytes`). @default 524288 */
-  maxBatchBytes?: number
+  maxBatchBytes?: number | undefined
   /** Largest JSON `data` of one event, checked before sending (the server's `maxPayloadBytes`). @default 65536 */
-  maxPayloadBytes?: number
+  maxPayloadBytes?: number | undefined
   /** The fetch to use. @default globalThis.fetch */
-  fetch?: typeof fetch
+  fetch?: typeof fetch | undefined
 }
 
 export interface Publisher {

@@ -1,4 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import { failFastOptions, renewLease } from './lease'
+import { type LeaseKeeper, type LeaseKeeperOptions, startLeaseKeeper } from './lease-keeper'
+import { DEFAULT_KEY_PREFIX, type RedisKeys, redisKeys } from './redis-keys'
 import type { NodeInfo, Registry, RegistryHealth } from './registry'
 
 export interface RedisRegistryOptions {
@@ -8,43 +11,39 @@ export interface RedisRegistryOptions {
    * Prefix of every key, so several clusters can share one Redis.
    * @default 'likewire:'
    */
-  keyPrefix?: string
+  keyPrefix?: string | undefined
   /**
    * Lifetime of a node lease; a node that stops renewing is pruned after this.
    * @default 5000
    */
-  leaseTtlMs?: number
+  leaseTtlMs?: number | undefined
   /**
    * How long a command may wait on Redis before failing (then publishes answer 503).
    * @default 1000
    */
-  commandTimeoutMs?: number
+  commandTimeoutMs?: number | undefined
   /** Extra ioredis options. */
-  redis?: RedisOptions
+  redis?: RedisOptions | undefined
 }
 
 /**
  * The cluster registry (the talk's key-value store): topic -> node sets, node leases with a TTL, and
- * per-node viewer counts, in one Redis per datacenter. Commands fail fast while Redis is down rather
- * than queue, so a publish answers 503 instead of hanging.
+ * per-node viewer counts, in one Redis per datacenter. It owns every key, script and command of the
+ * cluster: nothing outside registry/ talks to Redis.
  */
 export class RedisRegistry implements Registry {
-  readonly redis: Redis
   readonly leaseTtlMs: number
-  private readonly k: string
+  private readonly redis: Redis
+  private readonly keys: RedisKeys
 
-  constructor(options: RedisRegistryOptions) {
-    this.k = options.keyPrefix ?? 'likewire:'
+  constructor(private readonly options: RedisRegistryOptions) {
+    this.keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
     this.leaseTtlMs = options.leaseTtlMs ?? 5000
     // renewed every third of it: shorter would flap on any pause of the event loop
     if (!(this.leaseTtlMs >= 1000))
       throw new RangeError(`leaseTtlMs must be at least 1000, got ${this.leaseTtlMs}`)
     this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(100 * times, 1000),
+      ...failFastOptions(options.commandTimeoutMs ?? 1000),
       ...options.redis,
     })
     // errors surface on commands and in health; without a listener ioredis would log each retry
@@ -71,27 +70,42 @@ export class RedisRegistry implements Registry {
     })
   }
 
-  /** Key names a lease keeper thread writes directly. */
-  get keys() {
-    return { node: this.nodeKey, nodes: `${this.k}nodes` }
+  /** Calls `listener` each time the connection to Redis is (re)established; returns its removal. */
+  onReady(listener: () => void): () => void {
+    this.redis.on('ready', listener)
+    return () => this.redis.off('ready', listener)
   }
 
-  private nodeKey = (nodeId: string) => `${this.k}node:${nodeId}`
-  private topicKey = (topic: string) => `${this.k}topic:${topic}`
-  private heldKey = (nodeId: string) => `${this.k}held:${nodeId}`
-  private viewersKey = (topic: string) => `${this.k}viewers:${topic}`
-
   /** Renews the lease; true when it had expired or vanished (Redis restarted empty), so topics must be re-recorded. */
-  async renewLease(node: NodeInfo): Promise<boolean> {
-    const previous = await this.redis.set(
-      this.nodeKey(node.nodeId),
-      JSON.stringify(node),
-      'PX',
-      this.leaseTtlMs,
-      'GET',
-    )
-    await this.redis.sadd(`${this.k}nodes`, node.nodeId)
-    return previous === null
+  renewLease(node: NodeInfo): Promise<boolean> {
+    return renewLease(this.redis, this.keys, node.nodeId, JSON.stringify(node), this.leaseTtlMs)
+  }
+
+  /**
+   * Renews the lease from a worker thread of its own while this event loop keeps turning (see
+   * lease-keeper.ts), so a loop busy under load is not pruned while alive.
+   */
+  keepLease(
+    node: NodeInfo,
+    options: Pick<LeaseKeeperOptions, 'maxStallMs' | 'onLost' | 'onError'>,
+  ): LeaseKeeper {
+    return startLeaseKeeper({
+      redis: this.options.url,
+      keyPrefix: this.keys.prefix,
+      nodeId: node.nodeId,
+      leaseValue: JSON.stringify(node),
+      ttlMs: this.leaseTtlMs,
+      ...options,
+    })
+  }
+
+  /** What the registry holds for a node: whether its lease exists, and how many topics it recorded. */
+  async registration(nodeId: string): Promise<{ lease: boolean; heldTopics: number }> {
+    const [lease, held] = await Promise.all([
+      this.redis.exists(this.keys.node(nodeId)),
+      this.redis.scard(this.keys.held(nodeId)),
+    ])
+    return { lease: lease === 1, heldTopics: held }
   }
 
   async registerNode(node: NodeInfo): Promise<void> {
@@ -99,53 +113,53 @@ export class RedisRegistry implements Registry {
   }
 
   async removeNode(nodeId: string): Promise<void> {
-    const held = await this.redis.smembers(this.heldKey(nodeId))
+    const held = await this.redis.smembers(this.keys.held(nodeId))
     const multi = this.redis.multi()
     for (const topic of held) {
-      multi.srem(this.topicKey(topic), nodeId)
-      multi.hdel(this.viewersKey(topic), nodeId)
+      multi.srem(this.keys.topic(topic), nodeId)
+      multi.hdel(this.keys.viewers(topic), nodeId)
     }
-    multi.del(this.heldKey(nodeId), this.nodeKey(nodeId))
-    multi.srem(`${this.k}nodes`, nodeId)
+    multi.del(this.keys.held(nodeId), this.keys.node(nodeId))
+    multi.srem(this.keys.nodes, nodeId)
     await multi.exec()
   }
 
   /** One atomic step: a lease renewed between the expiry check and the removal keeps everything. */
   async pruneNode(nodeId: string): Promise<boolean> {
-    return (await this.redis.eval(PRUNE_SCRIPT, 0, this.k, nodeId)) === 1
+    return (await this.redis.eval(PRUNE_SCRIPT, 0, this.keys.prefix, nodeId)) === 1
   }
 
   async node(nodeId: string): Promise<NodeInfo | undefined> {
-    const value = await this.redis.get(this.nodeKey(nodeId))
+    const value = await this.redis.get(this.keys.node(nodeId))
     return value ? (JSON.parse(value) as NodeInfo) : undefined
   }
 
   /** Nodes whose lease has expired: dispatchers prune them so nothing is sent to a dead node. */
   async expiredNodes(): Promise<string[]> {
-    const nodes = await this.redis.smembers(`${this.k}nodes`)
+    const nodes = await this.redis.smembers(this.keys.nodes)
     if (nodes.length === 0) return []
-    const leases = await this.redis.mget(nodes.map(this.nodeKey))
+    const leases = await this.redis.mget(nodes.map(this.keys.node))
     return nodes.filter((_, i) => leases[i] === null)
   }
 
   async addTopics(nodeId: string, topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return
     const multi = this.redis.multi()
-    for (const topic of topics) multi.sadd(this.topicKey(topic), nodeId)
-    multi.sadd(this.heldKey(nodeId), ...topics)
+    for (const topic of topics) multi.sadd(this.keys.topic(topic), nodeId)
+    multi.sadd(this.keys.held(nodeId), ...topics)
     await multi.exec()
   }
 
   async removeTopics(nodeId: string, topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return
     const multi = this.redis.multi()
-    for (const topic of topics) multi.srem(this.topicKey(topic), nodeId)
-    multi.srem(this.heldKey(nodeId), ...topics)
+    for (const topic of topics) multi.srem(this.keys.topic(topic), nodeId)
+    multi.srem(this.keys.held(nodeId), ...topics)
     await multi.exec()
   }
 
   async replaceTopics(nodeId: string, topics: readonly string[]): Promise<void> {
-    const held = await this.redis.smembers(this.heldKey(nodeId))
+    const held = await this.redis.smembers(this.keys.held(nodeId))
     const keep = new Set(topics)
     await this.removeTopics(
       nodeId,
@@ -156,7 +170,7 @@ export class RedisRegistry implements Registry {
 
   async nodesFor(topics: readonly string[]): Promise<Map<string, string[]>> {
     const pipeline = this.redis.pipeline()
-    for (const topic of topics) pipeline.smembers(this.topicKey(topic))
+    for (const topic of topics) pipeline.smembers(this.keys.topic(topic))
     const replies = (await pipeline.exec()) ?? []
     const result = new Map<string, string[]>()
     topics.forEach((topic, i) => {
@@ -171,15 +185,15 @@ export class RedisRegistry implements Registry {
     if (counts.length === 0) return
     const multi = this.redis.multi()
     for (const [topic, count] of counts) {
-      if (count > 0) multi.hset(this.viewersKey(topic), nodeId, count)
-      else multi.hdel(this.viewersKey(topic), nodeId)
+      if (count > 0) multi.hset(this.keys.viewers(topic), nodeId, count)
+      else multi.hdel(this.keys.viewers(topic), nodeId)
     }
     await multi.exec()
   }
 
   async viewerCounts(topics: readonly string[]): Promise<number[]> {
     const pipeline = this.redis.pipeline()
-    for (const topic of topics) pipeline.hvals(this.viewersKey(topic))
+    for (const topic of topics) pipeline.hvals(this.keys.viewers(topic))
     const replies = (await pipeline.exec()) ?? []
     return replies.map(([error, values]) => {
       if (error) throw error
@@ -188,7 +202,7 @@ export class RedisRegistry implements Registry {
   }
 
   async claimViewerPublish(topic: string, windowMs: number): Promise<boolean> {
-    return (await this.redis.set(`${this.k}viewers-claim:${topic}`, '1', 'PX', windowMs, 'NX')) === 'OK'
+    return (await this.redis.set(this.keys.viewersClaim(topic), '1', 'PX', windowMs, 'NX')) === 'OK'
   }
 
   async health(): Promise<RegistryHealth> {
@@ -205,7 +219,7 @@ export class RedisRegistry implements Registry {
   }
 }
 
-// keys are derived in the script: fine on one Redis per datacenter (not Redis Cluster)
+// keys are derived in the script (redis-keys.ts): fine on one Redis per datacenter, not on Redis Cluster
 const PRUNE_SCRIPT = `
 local p, id = ARGV[1], ARGV[2]
 if redis.call('EXISTS', p .. 'node:' .. id) == 1 then return 0 end

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemoryRegistry } from '../registry/memory-registry'
@@ -8,6 +8,27 @@ const servers: ReturnType<typeof createServer>[] = []
 afterEach(() => {
   for (const s of servers.splice(0)) s.close()
 })
+
+/** A node 'n' in a fresh registry, whose delivery route answers with `answer(body, headers)`. */
+async function receivingNode(
+  answer: (body: string, req: IncomingMessage, res: ServerResponse) => void,
+): Promise<MemoryRegistry> {
+  const node = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => {
+      body += c
+    })
+    req.on('end', () => answer(body, req, res))
+  })
+  servers.push(node)
+  await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
+  const registry = new MemoryRegistry()
+  await registry.registerNode({
+    nodeId: 'n',
+    url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`,
+  })
+  return registry
+}
 
 const event = (n: number) => ({
   topic: 't',
@@ -21,24 +42,11 @@ describe('HttpTransport', () => {
     const bodies: string[] = []
     const auth: (string | undefined)[] = []
     let release = () => {}
-    const node = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c) => {
-        body += c
-      })
-      req.on('end', () => {
-        bodies.push(body)
-        auth.push(req.headers.authorization)
-        if (bodies.length === 1) release = () => res.writeHead(204).end()
-        else res.writeHead(204).end()
-      })
-    })
-    servers.push(node)
-    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
-    const registry = new MemoryRegistry()
-    await registry.registerNode({
-      nodeId: 'n',
-      url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`,
+    const registry = await receivingNode((body, req, res) => {
+      bodies.push(body)
+      auth.push(req.headers.authorization)
+      if (bodies.length === 1) release = () => res.writeHead(204).end()
+      else res.writeHead(204).end()
     })
     const transport = new HttpTransport({ registry, secret: 's3cret' })
 
@@ -68,22 +76,9 @@ describe('HttpTransport request size', () => {
     const bodies: string[] = []
     const limit = 10_000
     // a receiver that refuses bodies past its limit, as the frontend's internal route does
-    const node = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c) => {
-        body += c
-      })
-      req.on('end', () => {
-        bodies.push(body)
-        res.writeHead(Buffer.byteLength(body) > limit ? 413 : 204).end()
-      })
-    })
-    servers.push(node)
-    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
-    const registry = new MemoryRegistry()
-    await registry.registerNode({
-      nodeId: 'n',
-      url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`,
+    const registry = await receivingNode((body, _req, res) => {
+      bodies.push(body)
+      res.writeHead(Buffer.byteLength(body) > limit ? 413 : 204).end()
     })
     const transport = new HttpTransport({ registry, secret: 's', maxRequestBytes: limit })
     const big = (n: number) => ({
@@ -104,20 +99,9 @@ describe('HttpTransport request size', () => {
   })
 
   it('fails only the deliveries whose events were in a refused request', async () => {
-    const node = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c) => {
-        body += c
-      })
-      req.on('end', () => res.writeHead(body.includes('"e2"') ? 500 : 204).end())
-    })
-    servers.push(node)
-    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
-    const registry = new MemoryRegistry()
-    await registry.registerNode({
-      nodeId: 'n',
-      url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`,
-    })
+    const registry = await receivingNode((body, _req, res) =>
+      res.writeHead(body.includes('"e2"') ? 500 : 204).end(),
+    )
     // one event per request: e2 and e3 queue behind e1 and go in separate requests of the same backlog
     const transport = new HttpTransport({ registry, secret: 's', maxRequestBytes: 60 })
     const first = transport.deliver('n', [event(1)])
@@ -131,17 +115,7 @@ describe('HttpTransport request size', () => {
 
 describe('HttpTransport memory', () => {
   it('forgets a node nothing was sent to for idleMs, by itself (dispatchers and frontends alike)', async () => {
-    const node = createServer((req, res) => {
-      req.resume()
-      req.on('end', () => res.writeHead(204).end())
-    })
-    servers.push(node)
-    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
-    const registry = new MemoryRegistry()
-    await registry.registerNode({
-      nodeId: 'n',
-      url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`,
-    })
+    const registry = await receivingNode((_body, _req, res) => res.writeHead(204).end())
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
     try {
       const transport = new HttpTransport({ registry, secret: 's', idleMs: 10_000 })

@@ -15,30 +15,30 @@ export interface HttpTransportOptions {
    * would retry elsewhere.
    * @default 3000
    */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /**
    * Most events waiting for one node while a request to it is in flight (they go in its next request);
    * past it they fail, counted.
    * @default 100000
    */
-  maxQueuedEvents?: number
+  maxQueuedEvents?: number | undefined
   /**
    * A node nothing was sent to for this long is forgotten (its queue and cached URL).
    * @default 60000
    */
-  idleMs?: number
+  idleMs?: number | undefined
   /**
    * Largest body of one request to a node: a backlog is cut into several requests (in order) so it never
    * meets the receiver's body limit (64 MiB), which would fail every publish waiting in it.
    * @default 8388608 (8 MiB)
    */
-  maxRequestBytes?: number
+  maxRequestBytes?: number | undefined
   /**
    * How long a node's URL is remembered before its lease is read again.
    * @default 1000
    */
-  nodeCacheMs?: number
-  logger?: Logger
+  nodeCacheMs?: number | undefined
+  logger?: Logger | undefined
 }
 
 export interface Pending {

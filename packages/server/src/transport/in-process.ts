@@ -25,8 +25,8 @@ export class InProcessTransport implements FrontendTransport {
     throw new Error(`No frontend node ${nodeId} in this process`)
   }
 
+  /** Forgets the in-process targets; the fallback belongs to whoever created it, and is closed by them. */
   async close(): Promise<void> {
     this.targets.clear()
-    await this.fallback?.close()
   }
 }

@@ -1,21 +1,26 @@
-import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
 export interface LeaseKeeperOptions {
   /** Redis URL of the registry (credentials and TLS ride in it: the worker opens its own connection). */
   redis: string
-  /** The lease key and the value it holds (the node's JSON record). */
-  leaseKey: string
-  leaseValue: string
-  /** The set of node ids dispatchers scan for expired leases, and this node's id in it. */
-  nodesKey: string
+  keyPrefix: string
   nodeId: string
+  /** The lease's value: the node's NodeInfo as JSON. */
+  leaseValue: string
   ttlMs: number
   /** A main event loop that has not turned for this long is hung: the lease is let go. */
   maxStallMs: number
   /** The worker found the lease gone (expired and pruned, or Redis restarted empty): topics must be re-recorded. */
   onLost: () => void
   onError: (error: Error) => void
+}
+
+/** What the worker thread is handed (lease-worker.ts). */
+export type LeaseWorkerData = Omit<LeaseKeeperOptions, 'onLost' | 'onError'> & {
+  /** A counter the main loop bumps while it turns. */
+  beat: SharedArrayBuffer
 }
 
 export interface LeaseKeeper {
@@ -32,21 +37,18 @@ export interface LeaseKeeper {
  * after about maxStallMs + TTL (an await that never settles leaves the loop turning: not a hang here).
  */
 export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
+  assertMaxStall(options.maxStallMs)
   const beat = new Int32Array(new SharedArrayBuffer(4))
   const beatTimer = setInterval(() => Atomics.add(beat, 0, 1), BEAT_MS)
   beatTimer.unref()
   const { onLost, onError, ...data } = options
+  const workerData: LeaseWorkerData = { ...data, beat: beat.buffer as SharedArrayBuffer }
   let worker: Worker
   try {
-    worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      // none of the parent's flags: `--input-type=module` would make this CommonJS source an ES module
-      execArgv: [],
-      // resolved here: an eval'd worker would resolve modules from the process's cwd, not from this package
-      workerData: { ...data, beat: beat.buffer, ioredis: ownRequire().resolve('ioredis') },
-    })
+    // none of the parent's flags: a loader or --input-type of the app must not apply to our module
+    worker = new Worker(workerFile(), { execArgv: [], workerData })
   } catch (error) {
-    // no worker (bundled app without node_modules, permission model): the main loop renews alone
+    // no worker (a bundle without our dist files, permission model): the main loop renews alone
     clearInterval(beatTimer)
     const failure = error instanceof Error ? error : new Error(String(error))
     onError(failure)
@@ -75,10 +77,14 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   }
 }
 
-// from the file path in CommonJS (tsup's import.meta.url shim misreads a path with # or %); `require`
-// itself is not usable here: bundlers replace it in the ESM build with a stub that has no resolve()
-function ownRequire(): NodeJS.Require {
-  return createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
+/** The built worker module beside this file (dist/lease-worker.js or .cjs), the built one when run from source. */
+function workerFile(): URL {
+  // from the file path in CommonJS: tsup's import.meta.url shim misreads a path with # or %
+  const here = typeof __filename === 'string' ? pathToFileURL(__filename) : new URL(import.meta.url)
+  const beside = new URL(here.pathname.endsWith('.cjs') ? './lease-worker.cjs' : './lease-worker.js', here)
+  if (existsSync(beside)) return beside
+  // src/registry/lease-keeper.ts under the package's own tests: the module `npm run build` made
+  return new URL('../../dist/lease-worker.js', here)
 }
 
 const BEAT_MS = 250
@@ -88,42 +94,3 @@ export function assertMaxStall(maxStallMs: number): void {
   if (!(maxStallMs >= 2 * BEAT_MS))
     throw new RangeError(`maxStallMs (--max-stall-ms) must be at least ${2 * BEAT_MS}, got ${maxStallMs}`)
 }
-
-// plain CommonJS run by the worker: kept tiny, it only renews one key
-const WORKER_SOURCE = `
-const { parentPort, workerData: d } = require('node:worker_threads')
-const { Redis } = require(d.ioredis)
-const beat = new Int32Array(d.beat)
-const redis = new Redis(d.redis, {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 1000,
-  connectTimeout: 2000,
-  retryStrategy: (times) => Math.min(100 * times, 1000),
-})
-redis.on('error', () => {})
-redis.once('ready', () => parentPort.postMessage('ready'))
-let seen = Atomics.load(beat, 0)
-let movedAt = performance.now()
-let renewing = false
-setInterval(async () => {
-  const now = performance.now()
-  const current = Atomics.load(beat, 0)
-  if (current !== seen) {
-    seen = current
-    movedAt = now
-  }
-  if (now - movedAt > d.maxStallMs || renewing) return
-  renewing = true
-  try {
-    const previous = await redis.set(d.leaseKey, d.leaseValue, 'PX', d.ttlMs, 'GET')
-    // told before SADD: a failure there must not hide that the topics need re-recording
-    if (previous === null) parentPort.postMessage('lost')
-    await redis.sadd(d.nodesKey, d.nodeId)
-  } catch {
-    // Redis down: the main loop's own tick reports it in health and re-registers when it is back
-  } finally {
-    renewing = false
-  }
-}, Math.max(100, Math.floor(d.ttlMs / 3)))
-`

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
-import type { Dispatcher } from './dispatcher/dispatcher'
-import type { Frontend } from './frontend/frontend'
-import type { Metrics } from './metrics/metrics'
-import type { LikewireOptions } from './options'
-import type { ViewerCounts } from './presence/viewer-counts'
-import type { Registry } from './registry/registry'
+import type { Dispatcher } from '../dispatcher/dispatcher'
+import type { Frontend } from '../frontend/frontend'
+import type { Metrics } from '../metrics/metrics'
+import type { LikewireOptions } from '../options'
+import type { ViewerCounts } from '../presence/viewer-counts'
+import type { Registry } from '../registry/registry'
 
 type Limits = 'maxPayloadBytes' | 'maxRequestBytes' | 'maxBatchSize' | 'maxSubscriptionsPerConnection'
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { PeerForwarder } from '../dispatcher/dispatcher'
 import type { Metrics } from '../metrics/metrics'
 import type { EncodedEvent } from '../protocol/frames'
-import { encodeBatch } from './wire'
+import { encodeBatch } from '../transport/wire'
 
 export interface PeerForwarderOptions {
   /** Peer datacenters: name -> dispatcher base URLs of that datacenter. */
@@ -13,7 +13,7 @@ export interface PeerForwarderOptions {
    * Per-request timeout; above a peer's own frontend timeout, so a slow peer is never retried into a duplicate.
    * @default 10000
    */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   metrics: Metrics
   logger: Logger
 }

@@ -1,0 +1,37 @@
+import type { Core, SubscriptionPath } from '../node/core'
+import { ownerOf } from '../node/core'
+import { unavailable } from '../protocol/errors'
+import type { Registry } from '../registry/registry'
+
+/**
+ * A subscribe for a connection another frontend holds goes to that frontend's internal route, so a load
+ * balancer need not be sticky. Undefined when the owner is unknown or unreachable (the answer is then
+ * 404 unknown_connection, which sends the client to reconnect).
+ */
+export function routeToOwner(
+  registry: Registry,
+  nodeId: string,
+  secret: string,
+): NonNullable<Core['routeToOwner']> {
+  return async (path: SubscriptionPath, body: Record<string, unknown>) => {
+    const owner = ownerOf(body.connectionId)
+    const info =
+      owner && owner !== nodeId
+        ? await registry.node(owner).catch(() => {
+            throw unavailable('The registry is unavailable; retry later')
+          })
+        : undefined
+    if (!info) return undefined
+    const res = await fetch(`${info.url}/internal${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(3000),
+    }).catch(() => undefined)
+    if (!res) return undefined
+    return new Response(await res.text(), {
+      status: res.status,
+      headers: { 'Content-Type': 'application/json' },
+    })
+  }
+}

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto'
+import pino, { type Logger } from 'pino'
+import { createMetrics, type Metrics } from '../metrics/metrics'
+import { defaultOptions, type LikewireOptions, withDefaults } from '../options'
+
+export type ResolvedOptions = ReturnType<typeof resolveOptions>
+
+/** What every role starts from: its options over the defaults, checked, and its id, logger and metrics. */
+export interface NodeBase {
+  nodeId: string
+  options: ResolvedOptions
+  logger: Logger
+  metrics: Metrics
+}
+
+export const randomNodeId = () => `node-${randomBytes(4).toString('hex')}`
+
+/** Options over their defaults, refused with one clear line when they cannot work. */
+export function resolveOptions<O extends LikewireOptions>(options: O) {
+  const opts = withDefaults(defaultOptions, options)
+  // a heartbeat faster than this floods every stream with control frames
+  if (!(opts.heartbeatMs >= 100))
+    throw new RangeError(`heartbeatMs must be at least 100, got ${opts.heartbeatMs}`)
+  return opts
+}
+
+/** The base of a node: `fields` are logged on every line (the dispatcher adds its datacenter). */
+export function resolveNode(options: LikewireOptions, fields: Record<string, string> = {}): NodeBase {
+  const opts = resolveOptions(options)
+  const nodeId = opts.nodeId ?? randomNodeId()
+  return {
+    nodeId,
+    options: opts,
+    logger: opts.logger ?? pino({ level: opts.logLevel, base: { nodeId, ...fields } }),
+    metrics: createMetrics({ defaultMetrics: opts.processMetrics }),
+  }
+}

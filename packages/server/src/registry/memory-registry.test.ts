@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryRegistry } from './memory-registry'
+
+describe('MemoryRegistry', () => {
+  it('maps topics to nodes, replaces a node wholesale, and removes a node with everything it held', async () => {
+    const registry = new MemoryRegistry()
+    await registry.registerNode({ nodeId: 'a', url: '' })
+    await registry.addTopics('a', ['t1', 't2'])
+    await registry.addTopics('b', ['t2'])
+    expect(await registry.nodesFor(['t1', 't2', 't3'])).toEqual(
+      new Map([
+        ['t1', ['a']],
+        ['t2', ['a', 'b']],
+      ]),
+    )
+    await registry.replaceTopics('a', ['t3'])
+    expect(await registry.nodesFor(['t1', 't2', 't3'])).toEqual(
+      new Map([
+        ['t2', ['b']],
+        ['t3', ['a']],
+      ]),
+    )
+    await registry.setViewerCounts('a', [['t3', 2]])
+    await registry.removeNode('a')
+    expect(await registry.nodesFor(['t3'])).toEqual(new Map())
+    expect(await registry.viewerCounts(['t3'])).toEqual([0])
+    expect(await registry.node('a')).toBeUndefined()
+  })
+
+  it('prunes only a node without a lease, and sums viewer counts over nodes', async () => {
+    const registry = new MemoryRegistry()
+    await registry.registerNode({ nodeId: 'alive', url: '' })
+    await registry.addTopics('alive', ['t'])
+    await registry.addTopics('gone', ['t'])
+    expect(await registry.pruneNode('alive')).toBe(false)
+    expect(await registry.pruneNode('gone')).toBe(true)
+    expect(await registry.nodesFor(['t'])).toEqual(new Map([['t', ['alive']]]))
+    await registry.setViewerCounts('alive', [['t', 3]])
+    await registry.setViewerCounts('other', [['t', 4]])
+    expect(await registry.viewerCounts(['t'])).toEqual([7])
+    await registry.setViewerCounts('other', [['t', 0]])
+    expect(await registry.viewerCounts(['t'])).toEqual([3])
+  })
+})

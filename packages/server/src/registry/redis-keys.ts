@@ -1,0 +1,25 @@
+/**
+ * Every Redis key of the cluster registry, in one place. One Redis per datacenter (not Redis Cluster):
+ * keys are derived inside scripts too.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    /** A frontend's lease: its NodeInfo as JSON, with a TTL. */
+    node: (nodeId: string) => `${prefix}node:${nodeId}`,
+    /** Every node id that ever held a lease and was not pruned: where dispatchers look for expired ones. */
+    nodes: `${prefix}nodes`,
+    /** Topic -> node ids with local subscribers. */
+    topic: (topic: string) => `${prefix}topic:${topic}`,
+    /** Node -> the topics it recorded (the reverse index, for pruning and the health probe). */
+    held: (nodeId: string) => `${prefix}held:${nodeId}`,
+    /** Topic -> per-node viewer counts. */
+    viewers: (topic: string) => `${prefix}viewers:${topic}`,
+    /** Who publishes a topic's viewer count this window. */
+    viewersClaim: (topic: string) => `${prefix}viewers-claim:${topic}`,
+  }
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>
+
+export const DEFAULT_KEY_PREFIX = 'likewire:'

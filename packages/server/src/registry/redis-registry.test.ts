@@ -1,0 +1,105 @@
+import { Redis } from 'ioredis'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startRedis } from '../../test/cluster/processes'
+import { RedisRegistry } from './redis-registry'
+
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** A registry on a Redis of the test's own, and a plain client to look at (and break) what it wrote. */
+async function registryOnRedis(options: { leaseTtlMs?: number; keyPrefix?: string } = {}) {
+  const redis = await startRedis()
+  cleanups.push(() => redis.stop())
+  const registry = new RedisRegistry({ url: redis.url, leaseTtlMs: 60_000, ...options })
+  cleanups.push(() => registry.close())
+  await registry.ready()
+  const watcher = new Redis(redis.url)
+  cleanups.push(() => watcher.disconnect())
+  return { registry, watcher, redis }
+}
+
+describe('RedisRegistry', () => {
+  it('prunes a node only while its lease is gone: a lease renewed in between keeps everything', async () => {
+    const { registry, watcher } = await registryOnRedis()
+    const node = { nodeId: 'fe-1', url: 'http://127.0.0.1:1' }
+    await registry.registerNode(node)
+    await registry.addTopics('fe-1', ['a', 'b'])
+    await registry.setViewerCounts('fe-1', [['a', 3]])
+
+    expect(await registry.pruneNode('fe-1')).toBe(false) // alive
+    expect(await registry.nodesFor(['a', 'b'])).toEqual(
+      new Map([
+        ['a', ['fe-1']],
+        ['b', ['fe-1']],
+      ]),
+    )
+
+    await watcher.del('likewire:node:fe-1') // the lease expires
+    expect(await registry.expiredNodes()).toEqual(['fe-1'])
+    expect(await registry.renewLease(node)).toBe(true) // ... and comes back before the prune ran
+    expect(await registry.pruneNode('fe-1')).toBe(false)
+    expect(await registry.nodesFor(['a'])).toEqual(new Map([['a', ['fe-1']]]))
+
+    await watcher.del('likewire:node:fe-1')
+    expect(await registry.pruneNode('fe-1')).toBe(true)
+    expect(await registry.nodesFor(['a', 'b'])).toEqual(new Map())
+    expect(await registry.viewerCounts(['a'])).toEqual([0])
+    expect(await registry.expiredNodes()).toEqual([])
+  })
+
+  it('records topics per node with their reverse index, and what it holds for a node', async () => {
+    const { registry, watcher } = await registryOnRedis({ keyPrefix: 'app1:' })
+    await registry.registerNode({ nodeId: 'a', url: 'http://a' })
+    await registry.registerNode({ nodeId: 'b', url: 'http://b' })
+    await registry.addTopics('a', ['t1', 't2'])
+    await registry.addTopics('b', ['t2'])
+    expect(await registry.nodesFor(['t1', 't2', 't3'])).toEqual(
+      new Map([
+        ['t1', ['a']],
+        ['t2', expect.arrayContaining(['a', 'b'])],
+      ]),
+    )
+    expect(await registry.registration('a')).toEqual({ lease: true, heldTopics: 2 })
+    await registry.removeTopics('a', ['t2'])
+    expect(await registry.registration('a')).toEqual({ lease: true, heldTopics: 1 })
+    await registry.replaceTopics('a', ['t3'])
+    expect(await registry.nodesFor(['t1', 't2', 't3'])).toEqual(
+      new Map([
+        ['t2', ['b']],
+        ['t3', ['a']],
+      ]),
+    )
+    expect(await registry.node('a')).toEqual({ nodeId: 'a', url: 'http://a' })
+    // every key under the prefix: several clusters can share one Redis
+    expect((await watcher.keys('*')).every((key) => key.startsWith('app1:'))).toBe(true)
+    await registry.removeNode('a')
+    expect(await registry.registration('a')).toEqual({ lease: false, heldTopics: 0 })
+    expect(await registry.node('a')).toBeUndefined()
+  })
+
+  it('sums viewer counts over nodes and lets one node claim a publish window', async () => {
+    const { registry } = await registryOnRedis()
+    await registry.setViewerCounts('a', [['t', 3]])
+    await registry.setViewerCounts('b', [['t', 4]])
+    expect(await registry.viewerCounts(['t', 'none'])).toEqual([7, 0])
+    await registry.setViewerCounts('a', [['t', 0]])
+    expect(await registry.viewerCounts(['t'])).toEqual([4])
+    expect(await registry.claimViewerPublish('t', 10_000)).toBe(true)
+    expect(await registry.claimViewerPublish('t', 10_000)).toBe(false)
+  })
+
+  it('tells a lost lease (Redis restarted empty) and fails fast while Redis is down', async () => {
+    const { registry, redis } = await registryOnRedis()
+    const node = { nodeId: 'a', url: 'http://a' }
+    expect(await registry.renewLease(node)).toBe(true) // first time: nothing was there
+    expect(await registry.renewLease(node)).toBe(false)
+    await redis.stop()
+    await expect(registry.nodesFor(['t'])).rejects.toThrow()
+    expect((await registry.health()).ok).toBe(false)
+    await redis.restart()
+    await registry.ready()
+    expect(await registry.renewLease(node)).toBe(true) // the restarted Redis lost it
+  })
+})

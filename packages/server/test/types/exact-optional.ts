@@ -1,0 +1,26 @@
+// Compiled against the built declarations with exactOptionalPropertyTypes (./tsconfig.json, run by
+// test/types.test.ts): the README's examples, where an option comes from the environment
+// (`string | undefined`), must type-check for users who turn that flag on.
+import { createLikewire, createPublisher, listen } from '@likewire/server'
+import { createDispatcherNode, createFrontendNode } from '@likewire/server/cluster'
+
+const env = process.env
+const lw = createLikewire({
+  apiKey: env.LIKEWIRE_API_KEY,
+  nodeId: env.NODE_ID,
+  internalUrl: env.PUBLIC_URL,
+  heartbeatMs: undefined,
+  cors: { origins: env.ORIGIN ? [env.ORIGIN] : '*', credentials: undefined, maxAgeSeconds: undefined },
+  authenticate: undefined,
+})
+void listen(lw, { port: undefined, hostname: env.HOST, headersTimeoutMs: undefined })
+createPublisher({ dispatchers: ['http://127.0.0.1:8080'], apiKey: env.LIKEWIRE_API_KEY, fetch: undefined })
+void createFrontendNode({
+  redis: 'redis://127.0.0.1:6379',
+  secret: 's',
+  internalUrl: 'http://127.0.0.1:8080',
+  keyPrefix: env.PREFIX,
+  peers: undefined,
+  apiKey: env.LIKEWIRE_API_KEY,
+})
+void createDispatcherNode({ redis: 'redis://127.0.0.1:6379', secret: 's', dc: env.DC, apiKey: env.KEY })
