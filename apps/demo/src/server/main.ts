@@ -1,3 +1,4 @@
+import type { Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createDemoApp } from './app.js'
@@ -46,6 +47,9 @@ const server = serve(
     console.log(`likewire demo: http://${shown}:${info.port}`)
   },
 )
+
+// Likewire's header/body timeouts, refusal counts and per-stream memory saving on the demo's own server
+realtime.attach(server as Server)
 
 // a new user's most likely stumble: something else already on port 3000
 server.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,6 +1,6 @@
+import { startRedis } from '@likewire/testkit'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startRedis } from '../../test/cluster/processes'
 import { RedisRegistry } from './redis-registry'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
