@@ -47,7 +47,7 @@ export function createClient(options: ClientOptions): LikewireClient {
   let retryTimer: unknown
   let stopOnline: (() => void) | null = null
 
-  // every stream's report goes by the stream's role: the live one, the replacement, or neither
+  // a report counts by its stream's role: the live one, the replacement, or a replaced one retiring
   const streams = new Streams(opts, {
     wanted: () => subscriptions.topics(),
     deliver(event) {
@@ -65,7 +65,7 @@ export function createClient(options: ClientOptions): LikewireClient {
     },
     onFailed(s, down) {
       if (s === stream) dropAndRetry(down)
-      else rotation.failed(s) // a failed replacement is tried again later; the live stream carries on
+      else rotation.failed(s) // a replacement's or a retiring stream's failure never touches the live one
     },
     onError,
   })
@@ -87,6 +87,7 @@ export function createClient(options: ClientOptions): LikewireClient {
     },
     streams,
     timers,
+    opts.replacementGraceMs,
   )
 
   /** Ends the current attempt (and any replacement) and its timers, keeping subscriptions. */

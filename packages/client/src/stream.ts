@@ -7,7 +7,7 @@ import { TopicSync } from './topic-sync'
 // topics beyond this many URL characters are sent by POST once connected, keeping the URL short
 const MAX_URL_TOPICS_CHARS = 4000
 
-/** One SSE stream with its own topic sync: the live stream, or the replacement being opened for it. */
+/** One SSE stream with its own topic sync: the live one, a replacement being opened, or a replaced one retiring. */
 export interface Stream {
   readonly baseUrl: string
   readonly sync: TopicSync

@@ -2,13 +2,14 @@
 import { expect } from 'vitest'
 import { createClient } from '../client'
 import type { LikewireEvent } from '../event'
+import type { ClientOptions } from '../options'
 import { createFakeXhr } from './fake-xhr'
 import { fakeOnline, frame, settle } from './harness'
 
 type Answer = { status: number; body: unknown }
 
 /** A client on the fake XHR with a small bound; `hold(connectionId)` keeps that stream's POSTs in flight. */
-export async function setupBounded(maxChars = 400) {
+export async function setupBounded(maxChars = 400, options: Partial<ClientOptions> = {}) {
   const held = new Map<string, Array<() => void>>()
   const xhr = createFakeXhr((req) => {
     const body = JSON.parse(req.body ?? '{}') as { connectionId: string; topics: string[] }
@@ -24,6 +25,7 @@ export async function setupBounded(maxChars = 400) {
     onlineSource: fakeOnline().source,
     random: () => 0,
     onError: () => {},
+    ...options,
   })
   const statuses: string[] = []
   client.onStateChange(({ newState }) => statuses.push(newState.status))
