@@ -203,9 +203,10 @@ describe('the replaced stream stays open for replacementGraceMs', () => {
   it('a failure of the old stream during the grace changes nothing', async () => {
     const { xhr, client, received, statuses, first, second } = await replaced()
     first.push(events('likes', 7, 7))
+    expect(received.map((e) => e.id)).toEqual(ids(1, 7)) // still read from the old stream
     first.fail()
     await vi.advanceTimersByTimeAsync(0) // a reconnect would be due now (backoff with random 0)
-    second.push(events('likes', 7, 8))
+    second.push(events('likes', 7, 8)) // e7 again: dropped as seen
     await vi.advanceTimersByTimeAsync(3000) // the end of the grace finds it gone already
     expect(xhr.connects()).toHaveLength(2)
     expect(client.state).toMatchObject({ status: 'connected', connectionId: 'x2', attempt: 0 })
