@@ -90,7 +90,7 @@ export function createClient(options: ClientOptions): LikewireClient {
     opts.replacementGraceMs,
   )
 
-  /** Ends the current attempt (and any replacement) and its timers, keeping subscriptions. */
+  /** Ends the current attempt, any replacement and retiring stream, and their timers; keeps subscriptions. */
   function teardown(): void {
     rotation.stop()
     drop(stream)
