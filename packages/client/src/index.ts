@@ -9,6 +9,7 @@ export {
   type ClientOptions,
   DEFAULT_DEDUPE_SIZE,
   DEFAULT_HEARTBEAT_MS,
+  DEFAULT_REPLACEMENT_GRACE_MS,
   HEARTBEAT_TIMEOUT_FACTOR,
   type HeadersInput,
   type Timers,

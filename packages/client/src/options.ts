@@ -46,12 +46,20 @@ export interface ClientOptions {
   XMLHttpRequest?: XhrConstructor | undefined
   /**
    * The `xhr` transport keeps the whole stream in `responseText`, so past this many characters the
-   * client replaces the stream: it opens a new one with the same topics and aborts the old one only
-   * once the new one has every topic (events seen on both are deduplicated by id). `Infinity` never
-   * replaces it. The `fetch` transport keeps nothing and ignores this.
+   * client replaces the stream: it opens a new one with the same topics, which takes over once it has
+   * every topic; the old one is aborted `replacementGraceMs` later (events seen on both are
+   * deduplicated by id). `Infinity` never replaces it. The `fetch` transport keeps nothing and ignores this.
    * @default 4194304 (4 MiB of characters)
    */
   xhrMaxResponseChars?: number | undefined
+  /**
+   * Once a replacement (see `xhrMaxResponseChars`) has taken over, the old stream stays open this long,
+   * still delivering (deduplicated by id), then is aborted: in a cluster, an event a dispatcher sent to
+   * the old stream's frontend just before the new stream's subscription was recorded may still be on
+   * its way. `0` aborts the old stream at once.
+   * @default 3000 (the server's dispatcher-to-frontend delivery timeout)
+   */
+  replacementGraceMs?: number | undefined
   /**
    * Timer functions.
    * @default globalThis.setTimeout / clearTimeout, looked up on each call
@@ -93,6 +101,9 @@ export interface ClientOptions {
 export const DEFAULT_HEARTBEAT_MS = 15_000
 export const HEARTBEAT_TIMEOUT_FACTOR = 2.5
 export const DEFAULT_DEDUPE_SIZE = 1000
+export const DEFAULT_REPLACEMENT_GRACE_MS = 3000
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 export { DEFAULT_BACKOFF }
 
 /** Options with every default applied and every platform object resolved. */
@@ -103,6 +114,7 @@ export interface ResolvedOptions {
   timers: Timers
   onlineSource: OnlineSource
   heartbeatTimeoutMs: number | undefined
+  replacementGraceMs: number
   backoff: BackoffOptions
   random: () => number
   dedupeSize: number
@@ -115,6 +127,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     throw new TypeError('likewire: options.url must be a non-empty URL or list of URLs')
   }
   const { headers = {}, getHeaders } = options
+  const replacementGraceMs = options.replacementGraceMs ?? DEFAULT_REPLACEMENT_GRACE_MS
+  // timers fire at once past 2^31 - 1 ms (Infinity too), and an old stream must go in the end
+  if (!(replacementGraceMs >= 0 && replacementGraceMs <= MAX_TIMER_MS)) {
+    throw new TypeError('likewire: options.replacementGraceMs must be a number of ms from 0 to 2147483647')
+  }
   return {
     urls,
     transport: resolveTransport(options),
@@ -122,6 +139,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     timers: options.timers ?? globalTimers,
     onlineSource: options.onlineSource ?? windowOnlineSource(),
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+    replacementGraceMs,
     backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff ?? {}) },
     random: options.random ?? Math.random,
     dedupeSize: options.dedupeSize ?? DEFAULT_DEDUPE_SIZE,

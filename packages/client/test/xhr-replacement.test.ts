@@ -52,7 +52,7 @@ describe('xhr transport: stream replacement past xhrMaxResponseChars', () => {
     expect([...ids].sort()).toEqual([...published].sort()) // nothing lost
     const streams = () => xhr.instances.filter((x) => x.method === 'GET')
     expect(streams().length).toBeGreaterThan(5) // the bound was passed and the stream replaced, repeatedly
-    // every replaced stream is let go once its replacement is ready: one stays open
+    // every replaced stream is let go once its grace after the takeover is over: one stays open
     await eventually(() => expect(streams().filter((x) => !x.aborted)).toHaveLength(1))
     expect(statuses).not.toContain('reconnecting') // replacements never show as a reconnect
     expect(client.state.status).toBe('connected')

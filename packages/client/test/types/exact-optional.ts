@@ -25,6 +25,7 @@ const client = createClient({
   fetch: undefined,
   XMLHttpRequest: undefined,
   xhrMaxResponseChars: number('LIKEWIRE_XHR_MAX_CHARS'),
+  replacementGraceMs: number('LIKEWIRE_REPLACEMENT_GRACE_MS'),
   timers: undefined,
   onlineSource: undefined,
   heartbeatTimeoutMs: number('LIKEWIRE_HEARTBEAT_TIMEOUT_MS'),

@@ -1,0 +1,147 @@
+import { type ConnectedInfo, type ConnectionDown, openConnection } from './connection'
+import type { LikewireEvent } from './event'
+import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } from './options'
+import { StateReason } from './state'
+import { TopicSync } from './topic-sync'
+
+// topics beyond this many URL characters are sent by POST once connected, keeping the URL short
+const MAX_URL_TOPICS_CHARS = 4000
+
+/** One SSE stream with its own topic sync: the live one, a replacement being opened, or a replaced one retiring. */
+export interface Stream {
+  readonly baseUrl: string
+  readonly sync: TopicSync
+  connection: { abort(): void } | null
+  /** Set by `likewire.connected`. */
+  connectionId: string | null
+  /** Set when the stream is dropped, so its late async results are ignored. */
+  dropped: boolean
+  /** Its transport passed its response bound: it is replaced once it is the live stream. */
+  overLimit: boolean
+}
+
+/** What streams report, each report naming its stream: the client acts on it by the stream's role. */
+export interface StreamOwner {
+  /** Topics that have at least one local callback. */
+  wanted(): string[]
+  /** An event of any stream; streams may overlap, so this is where duplicates are dropped. */
+  deliver(event: LikewireEvent): void
+  /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
+  onRetry(ms: number): void
+  onConnected(s: Stream, info: ConnectedInfo): void
+  /** The server acknowledged these topics on `s`. */
+  onAcknowledged(s: Stream, topics: string[]): void
+  /** The transport of `s` holds more than its bound of response text. */
+  onResponseLimit(s: Stream): void
+  /** `s` is unusable: it broke, its headers could not be made, or the server forgot its connection. */
+  onFailed(s: Stream, down: ConnectionDown): void
+  onError(error: unknown): void
+}
+
+/** Creates and opens streams; every stream reports to the one owner. */
+export class Streams {
+  // the heartbeat the server announced last: it bounds the next connects too
+  private lastHeartbeatMs: number | undefined
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly owner: StreamOwner,
+  ) {}
+
+  create(baseUrl: string): Stream {
+    const { owner } = this
+    const sync: TopicSync = new TopicSync({
+      wanted: () => owner.wanted(),
+      post: (url, path, body) => this.post(url, path, body),
+      onConnectionLost(connectionId, reason) {
+        if (!s.dropped && s.connectionId === connectionId) owner.onFailed(s, { reason })
+      },
+      onAcknowledged: (topics) => owner.onAcknowledged(s, topics),
+      onError: (error) => owner.onError(error),
+    })
+    const s: Stream = {
+      baseUrl,
+      sync,
+      connection: null,
+      connectionId: null,
+      dropped: false,
+      overLimit: false,
+    }
+    return s
+  }
+
+  /** Opens `s` with its connect-URL topics, once the headers are ready. */
+  open(s: Stream): void {
+    const { opts, owner } = this
+    const topics = urlTopics(owner.wanted())
+    s.sync.beginConnect(topics)
+    const query = topics.length > 0 ? `?topics=${topics.map(encodeURIComponent).join(',')}` : ''
+    opts.getHeaders().then(
+      (headers) => {
+        if (s.dropped) return
+        s.connection = openConnection(
+          {
+            transport: opts.transport,
+            url: `${s.baseUrl}/v1/connect${query}`,
+            headers: { ...headers, Accept: 'text/event-stream' },
+            timers: opts.timers,
+            heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+            lastHeartbeatMs: this.lastHeartbeatMs,
+          },
+          {
+            onConnected: (info) => {
+              this.lastHeartbeatMs = info.heartbeatMs
+              s.connectionId = info.connectionId
+              owner.onConnected(s, info)
+            },
+            onEvent: (event) => owner.deliver(event),
+            onRetry: (ms) => owner.onRetry(ms),
+            onError: (error) => owner.onError(error),
+            onResponseLimit: () => {
+              s.overLimit = true
+              owner.onResponseLimit(s)
+            },
+            onDown: (down) => {
+              s.connection = null
+              owner.onFailed(s, down)
+            },
+          },
+        )
+      },
+      (error: unknown) => {
+        if (s.dropped) return
+        owner.onError(error)
+        owner.onFailed(s, { reason: StateReason.networkError, error })
+      },
+    )
+  }
+
+  /** How long a connect may stay silent: the heartbeat timeout, by the heartbeat the server announced last. */
+  connectTimeoutMs(): number {
+    const { heartbeatTimeoutMs } = this.opts
+    return heartbeatTimeoutMs ?? (this.lastHeartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_TIMEOUT_FACTOR
+  }
+
+  private async post(baseUrl: string, path: string, body: unknown) {
+    const headers = { ...(await this.opts.getHeaders()), 'Content-Type': 'application/json' }
+    return this.opts.transport.post(`${baseUrl}${path}`, headers, JSON.stringify(body))
+  }
+}
+
+/** Aborts a stream for good: no late result of it counts any more. */
+export function drop(s: Stream): void {
+  s.dropped = true
+  s.connection?.abort()
+  s.connection = null
+}
+
+function urlTopics(topics: string[]): string[] {
+  const picked: string[] = []
+  let length = 0
+  for (const topic of topics) {
+    length += encodeURIComponent(topic).length + 1
+    if (length > MAX_URL_TOPICS_CHARS) break
+    picked.push(topic)
+  }
+  return picked
+}
