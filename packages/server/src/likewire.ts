@@ -10,7 +10,11 @@ export type { Likewire } from './node/frontend-role'
 export function createLikewire(options: LikewireOptions = {}): Likewire {
   const base = resolveNode(options)
   const registry = options.registry ?? new MemoryRegistry()
-  const transport = new InProcessTransport(options.transport)
+  // a shared InProcessTransport is the caller's table of in-process nodes: join it; wrap any other transport
+  const transport =
+    options.transport instanceof InProcessTransport
+      ? options.transport
+      : new InProcessTransport(options.transport)
   const parts = frontendParts(base, { registry, transport })
   return assembleLikewire(base, parts, {
     registry,

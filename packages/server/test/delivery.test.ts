@@ -103,3 +103,23 @@ describe('connect, subscribe, publish, deliver', () => {
     }
   })
 })
+
+describe('embedded nodes sharing an InProcessTransport and a registry', () => {
+  it("reach each other's subscribers in-process", async () => {
+    const { InProcessTransport } = await import('../src/transport/in-process')
+    const { MemoryRegistry } = await import('../src/registry/memory-registry')
+    const shared = { registry: new MemoryRegistry(), transport: new InProcessTransport() }
+    const a = await startLikewire(shared)
+    const b = await startLikewire(shared)
+    try {
+      const onB = await openStream(`${b.url}/v1/connect?topics=t`)
+      await vi.waitFor(() => onB.connectionId())
+      const { id } = await a.lw.publish('t', 'from a')
+      await vi.waitFor(() => expect(onB.data().map((e) => e.id)).toEqual([id]))
+      onB.close()
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})

@@ -34,10 +34,22 @@ describe('deeply nested JSON', () => {
         code: 'json_too_deep',
       })
     }
-    // the limit is documented as 64 levels: 64 is fine
-    const ok = await post(`${server.url}/v1/publish`, `{"topic":"witness","data":${nested(62)}}`)
+    // the limit is documented as 64 levels of data, alone or in a batch (the envelope does not count)
+    const ok = await post(`${server.url}/v1/publish`, `{"topic":"witness","data":${nested(64)}}`)
     expect(ok.status).toBe(202)
-    await vi.waitFor(() => expect(witness.data().map((e) => e.id)).toEqual(ok.body.ids))
+    const batch = await post(
+      `${server.url}/v1/publish`,
+      `{"events":[{"topic":"witness","data":${nested(64)}}]}`,
+    )
+    expect(batch.status).toBe(202)
+    const deeper = await post(
+      `${server.url}/v1/publish`,
+      `{"events":[{"topic":"witness","data":${nested(65)}}]}`,
+    )
+    expect(deeper.body.error.code).toBe('json_too_deep')
+    await vi.waitFor(() =>
+      expect(witness.data().map((e) => e.id)).toEqual([...ok.body.ids, ...batch.body.ids]),
+    )
     witness.close()
   })
 
@@ -105,6 +117,22 @@ describe('bearer credentials', () => {
     })
     expect(refused.status).toBe(401)
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer realm="likewire"/)
+  })
+
+  it('takes a key that holds spaces', async () => {
+    server = await startLikewire({ apiKey: 'correct horse battery' })
+    const ok = await post(
+      `${server.url}/v1/publish`,
+      { topic: 't', data: 1 },
+      { Authorization: 'Bearer correct horse battery' },
+    )
+    expect(ok.status).toBe(202)
+    const wrong = await post(
+      `${server.url}/v1/publish`,
+      { topic: 't', data: 1 },
+      { Authorization: 'Bearer correct horse' },
+    )
+    expect(wrong.status).toBe(401)
   })
 
   it('a 401 at connect has WWW-Authenticate too', async () => {

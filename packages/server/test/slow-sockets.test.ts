@@ -78,6 +78,26 @@ describe('slow and idle sockets on servers Likewire creates', () => {
     stream.close()
   })
 
+  it('a client that resets its stream is a disconnect, not a refusal', async () => {
+    await start()
+    const client = await raw()
+    client.socket.write('GET /v1/connect?topics=t HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n')
+    await vi.waitFor(() => expect(client.received()).toContain('likewire.connected'), within)
+    client.socket.resetAndDestroy()
+    await vi.waitFor(async () => expect(await metric(lw, 'likewire_connections')).toBe(0), within)
+    expect(await metric(lw, 'likewire_http_refused_total', '{reason="bad_request"}')).toBe(0)
+    expect(await metric(lw, 'likewire_http_refused_total', '{reason="timeout"}')).toBe(0)
+  })
+
+  it('refuses limits that cannot work, leaving the server as it was', async () => {
+    const { createServer } = await import('node:http')
+    const { attachServer } = await import('../src/http/server')
+    const server = createServer()
+    expect(() => attachServer(server, { headersTimeoutMs: 5000, requestTimeoutMs: 1000 })).toThrow(RangeError)
+    attachServer(server, { headersTimeoutMs: 500, requestTimeoutMs: 1000 })
+    expect([server.headersTimeout, server.requestTimeout]).toEqual([500, 1000])
+  })
+
   it('counts an unparsable request as bad_request and answers 400', async () => {
     await start()
     const client = await raw()

@@ -4,7 +4,8 @@ import { ErrorCode, LikewireError } from '../protocol/errors'
 
 /** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110). */
 export function bearerToken(header: string | undefined): string | undefined {
-  const match = header?.match(/^bearer +(\S+) *$/i)
+  // everything after the scheme: a key or secret may hold spaces
+  const match = header?.match(/^bearer +(.+?) *$/i)
   return match?.[1]
 }
 

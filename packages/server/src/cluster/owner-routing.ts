@@ -22,16 +22,18 @@ export function routeToOwner(
           })
         : undefined
     if (!info) return undefined
-    const res = await fetch(`${info.url}/internal${path}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(3000),
-    }).catch(() => undefined)
-    if (!res) return undefined
-    return new Response(await res.text(), {
-      status: res.status,
-      headers: { 'Content-Type': 'application/json' },
-    })
+    try {
+      const res = await fetch(`${info.url}/internal${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(3000),
+      })
+      // read inside the try: an owner that dies mid-answer is an owner that cannot be reached
+      const text = await res.text()
+      return new Response(text, { status: res.status, headers: { 'Content-Type': 'application/json' } })
+    } catch {
+      return undefined
+    }
   }
 }

@@ -9,7 +9,8 @@ import type { NodeInfo } from '../registry/registry'
  * re-recording everything when they differ (Redis restarted empty, lease expired): probe, not ping.
  */
 export class Registration {
-  private ticking = false
+  private ticking: Promise<void> | undefined
+  private stopped = false
   private lastError = ''
   private timer: ReturnType<typeof setInterval> | undefined
   private stopOnReady: (() => void) | undefined
@@ -62,9 +63,11 @@ export class Registration {
 
   /** Stops renewing; the keeper first, so it cannot re-create the lease that close() removes. */
   async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
     this.stopOnReady?.()
     await this.keeper?.close()
+    await this.ticking // a renewal in flight lands before the node's removal, not after
   }
 
   private async matches(): Promise<boolean> {
@@ -74,16 +77,18 @@ export class Registration {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking) return
-    this.ticking = true
-    try {
-      const lost = await this.registry.renewLease(this.node)
-      if (lost || !(await this.matches())) await this.frontend.resync()
-      this.lastError = ''
-    } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error)
-    } finally {
-      this.ticking = false
-    }
+    // stopped: a health probe during close must not record the lease that close() removes
+    if (this.ticking || this.stopped) return
+    this.ticking = (async () => {
+      try {
+        const lost = await this.registry.renewLease(this.node)
+        if (lost || !(await this.matches())) await this.frontend.resync()
+        this.lastError = ''
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error)
+      }
+    })()
+    await this.ticking
+    this.ticking = undefined
   }
 }

@@ -231,3 +231,48 @@ describe('Frontend', () => {
     })
   })
 })
+
+describe('Frontend listeners', () => {
+  it('tells opens and closes of accepted connections, and neither for one that left while opening', async () => {
+    // a registry whose first write waits for the test: the connection is "opening" meanwhile
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const registry = new MemoryRegistry()
+    const addTopics = registry.addTopics.bind(registry)
+    registry.addTopics = async (nodeId, topics) => {
+      await gate
+      return addTopics(nodeId, topics)
+    }
+    frontend = new Frontend(
+      {
+        nodeId: 'n1',
+        heartbeatMs: 60_000,
+        retryMs: 1000,
+        maxBufferedBytes: 1e6,
+        maxConnections: 10,
+        maxSubscriptionsPerConnection: 5,
+        flushWindowMs: 0,
+      },
+      registry,
+      metrics,
+      pino({ level: 'silent' }),
+    )
+    const told: string[] = []
+    const stopOpen = frontend.onOpen((c) => told.push(`open ${c.topics.size}`))
+    frontend.onClose((_c, reason) => told.push(`close ${reason}`))
+    const leaving = recordingSink()
+    const opening = frontend.open(leaving, null, ['a'])
+    leaving.end() // the client leaves while its topics are being recorded
+    release()
+    await opening
+    expect(told).toEqual([])
+    const staying = await frontend.open(recordingSink(), null, ['b'])
+    expect(told).toEqual(['open 1'])
+    stopOpen()
+    await frontend.open(recordingSink(), null, ['c'])
+    frontend.remove(staying, 'client_closed')
+    expect(told).toEqual(['open 1', 'close client_closed'])
+  })
+})

@@ -119,7 +119,8 @@ export class Frontend implements DeliveryTarget {
       this.remove(connection, 'server_error')
       throw error
     }
-    this.opening.delete(connection)
+    // gone while its topics were recorded (the client left, a drain): never announced, never counted
+    if (!this.opening.delete(connection)) return connection
     this.metrics.connectionsOpened.inc()
     this.opens.emit(connection)
     return connection

@@ -37,20 +37,28 @@ export function isAttached(server: unknown): boolean {
  */
 export function attachServer(server: Server, limits: ServerLimits = {}, metrics?: Metrics): void {
   if (attached.has(server)) return
-  attached.add(server)
   const headersTimeout = limits.headersTimeoutMs ?? defaultServerLimits.headersTimeoutMs
   const requestTimeout = limits.requestTimeoutMs ?? defaultServerLimits.requestTimeoutMs
+  // checked before the server is marked: a refused attach leaves it as it was
   if (!(headersTimeout > 0 && requestTimeout >= headersTimeout))
     throw new RangeError(
       `headersTimeoutMs (${headersTimeout}) must be positive and at most requestTimeoutMs (${requestTimeout})`,
     )
+  attached.add(server)
   server.headersTimeout = headersTimeout
   server.requestTimeout = requestTimeout
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    const code = error.code ?? ''
+    // Node routes every socket error here: a client that hung up (ECONNRESET, EPIPE) is no refusal
+    if (!code.startsWith('HPE_') && !code.startsWith('ERR_HTTP_')) {
+      socket.destroy()
+      return
+    }
+    const timeout = code === 'ERR_HTTP_REQUEST_TIMEOUT'
     metrics?.refused.inc({ reason: timeout ? 'timeout' : 'bad_request' })
-    // what Node answers when nobody listens to clientError, plus the count above
-    if (socket.writable && socket.bytesWritten === 0) {
+    // what Node answers when nobody listens to clientError (its own condition), plus the count above
+    const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } })._httpMessage
+    if (socket.writable && (!inFlight || !inFlight._headerSent)) {
       const status = timeout
         ? '408 Request Timeout'
         : error.code === 'HPE_HEADER_OVERFLOW'

@@ -1,14 +1,34 @@
 import { describe, expect, it } from 'vitest'
-import { assertJsonDepth, MAX_JSON_DEPTH, parseJson, stringifyData } from './json'
+import { assertJsonDepth, jsonTextDepth, MAX_JSON_DEPTH, parseJson, stringifyData } from './json'
 
 const nested = (depth: number) => `${'['.repeat(depth)}0${']'.repeat(depth)}`
 
 describe('JSON input limits', () => {
-  it(`accepts ${MAX_JSON_DEPTH} levels of nesting and refuses one more`, () => {
-    expect(() => parseJson(nested(MAX_JSON_DEPTH))).not.toThrow()
-    expect(() => parseJson(nested(MAX_JSON_DEPTH + 1))).toThrow(
+  it(`accepts data ${MAX_JSON_DEPTH} levels deep and refuses one more, in a body and in-process alike`, () => {
+    const data = (depth: number) => JSON.parse(nested(depth))
+    expect(() => stringifyData(data(MAX_JSON_DEPTH))).not.toThrow()
+    expect(() => stringifyData(data(MAX_JSON_DEPTH + 1))).toThrow(
       expect.objectContaining({ status: 400, code: 'json_too_deep' }),
     )
+    // a batch body wraps data in three levels: 64-deep data still parses, as one event or in a batch
+    expect(() => parseJson(`{"events":[{"topic":"t","data":${nested(MAX_JSON_DEPTH)}}]}`)).not.toThrow()
+    expect(() => parseJson(`{"events":[{"topic":"t","data":${nested(MAX_JSON_DEPTH + 1)}}]}`)).toThrow(
+      expect.objectContaining({ code: 'json_too_deep' }),
+    )
+  })
+
+  it('reads depth off JSON text, brackets inside strings and escapes aside', () => {
+    expect(jsonTextDepth('1')).toBe(0)
+    expect(jsonTextDepth('{"a":[1,{"b":[]}]}')).toBe(4)
+    expect(jsonTextDepth('["[[[[\\"]", "\\\\", {"x":"}}}"}]')).toBe(2)
+  })
+
+  it('honours toJSON: an object whose toJSON drops a back-reference serializes', () => {
+    const parent: Record<string, unknown> = { name: 'p' }
+    const child = { name: 'c', parent, toJSON: () => ({ name: 'c' }) }
+    parent.children = [child]
+    expect(stringifyData(parent)).toBe('{"name":"p","children":[{"name":"c"}]}')
+    expect(stringifyData(new Date(0))).toBe('"1970-01-01T00:00:00.000Z"')
   })
 
   it('walks 100,000 levels without overflowing the stack', () => {
@@ -20,6 +40,9 @@ describe('JSON input limits', () => {
 
   it('counts depth through objects and arrays alike, not width', () => {
     expect(() => assertJsonDepth({ a: Array.from({ length: 10_000 }, () => ({ b: [1] })) })).not.toThrow()
+    expect(() => assertJsonDepth({ a: { b: [1] } }, 2)).toThrow(
+      expect.objectContaining({ code: 'json_too_deep' }),
+    )
   })
 
   it('answers invalid_json for text that does not parse', () => {

@@ -1,10 +1,13 @@
 import { ErrorCode, LikewireError } from './errors'
 
 /**
- * Deepest nesting of arrays and objects accepted in any JSON input (bodies, event data, topics). JSON.parse
+ * Deepest nesting of arrays and objects accepted in event data, topics and subscribe lists. JSON.parse
  * copes with far deeper input, but JSON.stringify and every recursive walk overflow the stack on it.
  */
 export const MAX_JSON_DEPTH = 64
+
+/** The levels a request body wraps around event data (`{"events":[{"data": ...}]}`), allowed on top. */
+const ENVELOPE_DEPTH = 3
 
 const tooDeep = () =>
   new LikewireError(
@@ -13,20 +16,23 @@ const tooDeep = () =>
     `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects is refused`,
   )
 
-/** Throws 400 `json_too_deep` past MAX_JSON_DEPTH; iterative, so it never overflows the stack itself. */
-export function assertJsonDepth(value: unknown): void {
+/** Throws 400 `json_too_deep` past `max` levels; iterative, so it never overflows the stack itself. */
+export function assertJsonDepth(value: unknown, max = MAX_JSON_DEPTH): void {
   if (typeof value !== 'object' || value === null) return
   const stack: Array<[unknown, number]> = [[value, 1]]
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!
-    if (depth > MAX_JSON_DEPTH) throw tooDeep()
+    if (depth > max) throw tooDeep()
     const children = Array.isArray(node) ? node : Object.values(node as object)
     for (const child of children)
       if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
 }
 
-/** Parses JSON text from a client: 400 `invalid_json` when it does not parse, `json_too_deep` when too deep. */
+/**
+ * Parses a request body: 400 `invalid_json` when it does not parse, `json_too_deep` when it nests past the
+ * data limit plus the envelope around data (the data inside is held to MAX_JSON_DEPTH by its own check).
+ */
 export function parseJson(text: string): unknown {
   let value: unknown
   try {
@@ -34,24 +40,21 @@ export function parseJson(text: string): unknown {
   } catch {
     throw new LikewireError(400, ErrorCode.invalidJson, 'The request body is not valid JSON')
   }
-  assertJsonDepth(value)
+  assertJsonDepth(value, MAX_JSON_DEPTH + ENVELOPE_DEPTH)
   return value
 }
 
 /**
- * Serializes a value handed to Likewire in-process (publish data): 400 for what JSON cannot hold
- * (undefined, a BigInt, a cycle) or nests too deep, instead of a TypeError or a stack overflow.
+ * Serializes event data: 400 for what JSON cannot hold (undefined, a BigInt, a cycle) and
+ * `json_too_deep` past MAX_JSON_DEPTH, counted on what JSON.stringify made (so `toJSON` is honoured).
  */
 export function stringifyData(data: unknown): string {
-  if (data === undefined) {
-    throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is required (null is allowed)')
-  }
-  // a cycle is also caught here: it is infinitely deep
-  assertJsonDepthOrCycle(data)
   let json: string | undefined
   try {
     json = JSON.stringify(data)
   } catch (error) {
+    // a RangeError here is the stack running out: data nested far too deep
+    if (error instanceof RangeError) throw tooDeep()
     throw new LikewireError(
       400,
       ErrorCode.invalidRequest,
@@ -59,37 +62,32 @@ export function stringifyData(data: unknown): string {
     )
   }
   if (json === undefined) {
-    throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is not serializable as JSON')
+    throw new LikewireError(
+      400,
+      ErrorCode.invalidRequest,
+      '"data" is required and must be JSON (null is allowed)',
+    )
   }
+  if (jsonTextDepth(json) > MAX_JSON_DEPTH) throw tooDeep()
   return json
 }
 
-function assertJsonDepthOrCycle(value: unknown): void {
-  try {
-    assertJsonDepth(value)
-  } catch (error) {
-    // a cycle looks infinitely deep: name it for what it is
-    if (hasCycle(value)) {
-      throw new LikewireError(400, ErrorCode.invalidRequest, '"data" is not serializable as JSON: a cycle')
-    }
-    throw error
+/** The nesting depth of JSON text, read off its brackets outside strings (one pass, no parse). */
+export function jsonTextDepth(json: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // a backslash escapes the next character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      depth++
+      if (depth > deepest) deepest = depth
+    } else if (c === 0x5d || c === 0x7d) depth--
   }
-}
-
-function hasCycle(root: unknown): boolean {
-  const onPath = new Set<unknown>()
-  const stack: Array<[unknown, boolean]> = [[root, false]]
-  while (stack.length > 0) {
-    const [node, leaving] = stack.pop()!
-    if (leaving) {
-      onPath.delete(node)
-      continue
-    }
-    if (typeof node !== 'object' || node === null) continue
-    if (onPath.has(node)) return true
-    onPath.add(node)
-    stack.push([node, true])
-    for (const child of Array.isArray(node) ? node : Object.values(node as object)) stack.push([child, false])
-  }
-  return false
+  return deepest
 }
