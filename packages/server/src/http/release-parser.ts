@@ -43,6 +43,8 @@ export function releaseHttpParser(res: ServerResponse): boolean {
   freeParser(socket.parser, null, socket)
   socket.on('data', endOnClientData)
   socket.on('end', endOnClientEnd)
+  // Node pauses a socket whose request body is unread (over 16 KiB): paused, it never reports the client leaving
+  socket.resume()
   // no parser is left to read a next request on this socket: once the stream ends, so does the socket
   res.prependListener('finish', endSocketAfterResponse)
   track(socket.server, socket)
