@@ -9,8 +9,9 @@ export default defineConfig({
   build: { outDir: '../../dist/web', emptyOutDir: true, target: 'es2022' },
   server: {
     proxy: {
-      '/api': 'http://localhost:3000',
-      '/realtime': 'http://localhost:3000',
+      // with the slash: '/api' alone would also proxy the page's own module /api.ts
+      '/api/': 'http://localhost:3000',
+      '/realtime/': 'http://localhost:3000',
     },
   },
 })

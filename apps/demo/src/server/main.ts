@@ -1,4 +1,3 @@
-import type { Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createDemoApp } from './app.js'
@@ -49,7 +48,7 @@ const server = serve(
 )
 
 // Likewire's header/body timeouts, refusal counts and per-stream memory saving on the demo's own server
-realtime.attach(server as Server)
+realtime.attach(server)
 
 // a new user's most likely stumble: something else already on port 3000
 server.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Server } from 'node:http'
 import { createServer } from 'node:net'
+import type { ServerType } from '@hono/node-server'
 import { createLikewire, createPublisher, type LikewireApp } from '@likewire/server'
 import type { Publisher } from './app.js'
 
@@ -13,7 +13,7 @@ export interface Realtime {
   app: LikewireApp
   publisher: Publisher
   /** Gives the demo's HTTP server Likewire's timeouts, refusal counts and per-stream memory saving. */
-  attach(server: Server): void
+  attach(server: ServerType): void
   /** One line for the startup log. */
   describe: string
   /** Closes Likewire first: every stream gets a reconnect hint, the node leaves the registry. */

@@ -23,8 +23,17 @@ export function assertBearer(c: Context, key: string | undefined, what: string):
   }
 }
 
+/** A cluster role refuses to start without a secret: an empty one would leave its internal routes open. */
+export function assertSecret(secret: string | undefined): asserts secret is string {
+  if (typeof secret !== 'string' || secret.trim() === '')
+    throw new Error(
+      'a cluster secret is required (the same on every node): --secret <secret> or LIKEWIRE_SECRET',
+    )
+}
+
 /** Guards a route with the cluster secret (internal routes between nodes). */
 export function internalOnly<C extends Context>(secret: string, handler: (c: C) => Promise<Response>) {
+  assertSecret(secret)
   return async (c: C) => {
     assertBearer(c, secret, 'cluster secret')
     return handler(c)

@@ -1,5 +1,6 @@
-import type { Server } from 'node:http'
+import type { ServerType } from '@hono/node-server'
 import type { Logger } from 'pino'
+import { assertSecret } from '../auth/bearer'
 import { Dispatcher } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { createApp, type LikewireApp } from '../http/app'
@@ -47,7 +48,7 @@ export interface DispatcherNode {
   metrics: Core['metrics']['registry']
   publishMany(events: readonly PublishInput[]): Promise<{ ids: string[] }>
   /** As `Likewire.attach`: timeouts and refusal counts on a Node server of your own. */
-  attach(server: Server, limits?: ServerLimits): void
+  attach(server: ServerType, limits?: ServerLimits): void
   close(): Promise<void>
 }
 
@@ -57,6 +58,7 @@ export interface DispatcherNode {
  * datacenters. It also prunes frontends whose lease expired.
  */
 export async function createDispatcherNode(options: DispatcherNodeOptions): Promise<DispatcherNode> {
+  assertSecret(options.secret)
   const base = resolveNode(options, { dc: options.dc ?? 'dc1' })
   const { nodeId, metrics, logger } = base
   const registry = new RedisRegistry({ url: options.redis, keyPrefix: options.keyPrefix })

@@ -1,4 +1,4 @@
-import { internalOnly } from '../auth/bearer'
+import { assertSecret, internalOnly } from '../auth/bearer'
 import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
 import { assembleLikewire, frontendParts, type Likewire } from '../node/frontend-role'
 import { resolveNode } from '../node/resolve'
@@ -46,6 +46,7 @@ export interface FrontendNode extends Likewire {
  * registry lost it (Redis restarted empty, lease expired).
  */
 export async function createFrontendNode(options: FrontendNodeOptions): Promise<FrontendNode> {
+  assertSecret(options.secret)
   const maxStallMs = options.maxStallMs ?? 30_000
   assertMaxStall(maxStallMs)
   const base = resolveNode(options)

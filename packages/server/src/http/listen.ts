@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer } from '@hono/node-server'
+import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { attachServer, CONNECTIONS_CHECKING_INTERVAL_MS, type ServerLimits } from './server'
 
 export interface Listening {
@@ -14,7 +14,7 @@ export interface Listening {
 type FetchApp = { fetch: (request: Request, env: never) => Response | Promise<Response> }
 
 /** What listen() serves: a Likewire (or cluster node), whose metrics then count refused sockets, or any Hono app. */
-export type Servable = FetchApp | { app: FetchApp; attach(server: Server, limits?: ServerLimits): void }
+export type Servable = FetchApp | { app: FetchApp; attach(server: ServerType, limits?: ServerLimits): void }
 
 export interface ListenOptions extends ServerLimits {
   /** @default 0 (a free port) */

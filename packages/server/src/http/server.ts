@@ -1,5 +1,5 @@
-import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
+import type { ServerType } from '@hono/node-server'
 import type { Metrics } from '../metrics/metrics'
 
 /** Limits Likewire sets on the Node servers it serves from, against slow and idle sockets. */
@@ -35,7 +35,7 @@ export function isAttached(server: unknown): boolean {
  * gets them from `lw.attach(server)`; its check interval stays the one it was created with), refusals
  * counted, and the release of each SSE stream's HTTP parser (docs/benchmarks.md, capacity).
  */
-export function attachServer(server: Server, limits: ServerLimits = {}, metrics?: Metrics): void {
+export function attachServer(server: ServerType, limits: ServerLimits = {}, metrics?: Metrics): void {
   if (attached.has(server)) return
   const headersTimeout = limits.headersTimeoutMs ?? defaultServerLimits.headersTimeoutMs
   const requestTimeout = limits.requestTimeoutMs ?? defaultServerLimits.requestTimeoutMs
@@ -45,6 +45,8 @@ export function attachServer(server: Server, limits: ServerLimits = {}, metrics?
       `headersTimeoutMs (${headersTimeout}) must be positive and at most requestTimeoutMs (${requestTimeout})`,
     )
   attached.add(server)
+  // an HTTP/2 server has neither timeout nor clientError: it gets the mark alone
+  if (!('headersTimeout' in server)) return
   server.headersTimeout = headersTimeout
   server.requestTimeout = requestTimeout
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {

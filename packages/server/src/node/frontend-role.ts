@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import type { ServerType } from '@hono/node-server'
 import { Dispatcher, type PeerForwarder } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { Frontend } from '../frontend/frontend'
@@ -28,7 +28,7 @@ export interface Likewire {
    * body timeouts, refused sockets counted in `/metrics`, and the per-stream memory saving of the SSE
    * parser release. Servers made by `listen()` and the CLI have it already.
    */
-  attach(server: Server, limits?: ServerLimits): void
+  attach(server: ServerType, limits?: ServerLimits): void
   /** Graceful close: clients get a jittered reconnect hint, streams end, timers stop. */
   close(): Promise<void>
   /** The frontend node, dispatcher and registry inside, for embedding and cluster roles. */

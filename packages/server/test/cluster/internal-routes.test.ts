@@ -12,6 +12,17 @@ const forged = JSON.stringify({
 })
 const honest = (id: string) => JSON.stringify({ topic: 't', id, ts: Date.now(), data: id })
 
+describe('cluster roles need a secret', () => {
+  it('refuse to start without one: an empty secret would leave the internal routes open', async () => {
+    const { createDispatcherNode, createFrontendNode } = await import('../../src/cluster/index')
+    const redis = 'redis://127.0.0.1:1' // never reached: the secret is checked first
+    await expect(
+      createFrontendNode({ redis, secret: '', internalUrl: 'http://127.0.0.1:1' }),
+    ).rejects.toThrow(/cluster secret is required/)
+    await expect(createDispatcherNode({ redis, secret: '  ' })).rejects.toThrow(/cluster secret is required/)
+  })
+})
+
 describe('internal routes never trust their input (an attacker holding the secret, or a bug)', () => {
   it('/internal/v1/deliver and /internal/v1/forward refuse forged ids and non-event lines with a 400', async () => {
     const redis = await startRedis()

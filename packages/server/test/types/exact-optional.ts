@@ -1,6 +1,7 @@
 // Compiled against the built declarations with exactOptionalPropertyTypes (./tsconfig.json, run by
 // test/types.test.ts): the README's examples, where an option comes from the environment
 // (`string | undefined`), must type-check for users who turn that flag on.
+import { serve } from '@hono/node-server'
 import { createLikewire, createPublisher, listen } from '@likewire/server'
 import { createDispatcherNode, createFrontendNode } from '@likewire/server/cluster'
 
@@ -13,6 +14,8 @@ const lw = createLikewire({
   cors: { origins: env.ORIGIN ? [env.ORIGIN] : '*', credentials: undefined, maxAgeSeconds: undefined },
   authenticate: undefined,
 })
+// the README's embedded example: a server of the user's own, opted in
+lw.attach(serve({ fetch: lw.app.fetch, port: 0, overrideGlobalObjects: false }))
 void listen(lw, { port: undefined, hostname: env.HOST, headersTimeoutMs: undefined })
 createPublisher({ dispatchers: ['http://127.0.0.1:8080'], apiKey: env.LIKEWIRE_API_KEY, fetch: undefined })
 void createFrontendNode({
