@@ -61,8 +61,13 @@ describe('likewire standalone (the CLI a new user runs)', () => {
 
 describe('npx likewire, as the README says, from the repository root after npm ci', () => {
   const root = fileURLToPath(new URL('../../..', import.meta.url))
+  // its own process group: npx runs the CLI as a child of its own, which a signal to npx alone would orphan
   const npx = (args: string[]) =>
-    spawn('npx', ['--no-install', 'likewire', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    spawn('npx', ['--no-install', 'likewire', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
 
   it('prints its version', async () => {
     const child = npx(['--version'])
@@ -85,7 +90,7 @@ describe('npx likewire, as the README says, from the repository root after npm c
         new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve()
           child.once('exit', () => resolve())
-          child.kill('SIGTERM')
+          process.kill(-child.pid!, 'SIGTERM')
         }),
     )
     let out = ''
@@ -104,5 +109,13 @@ describe('npx likewire, as the README says, from the repository root after npm c
     await vi.waitFor(() => stream.connectionId())
     const res = await post(`${url}/v1/publish`, { topic: 'live:42:likes', data: { user: 'ann' } })
     await vi.waitFor(() => expect(stream.data().map((e) => e.id)).toEqual(res.body.ids))
+    // stopped as a user's Ctrl-C stops it (the whole group): nothing is left serving the port
+    process.kill(-child.pid!, 'SIGTERM')
+    const state = () =>
+      fetch(`${url}/healthz`).then(
+        () => 'serving',
+        () => 'gone',
+      )
+    await vi.waitFor(async () => expect(await state()).toBe('gone'), { timeout: 15_000 })
   })
 })
