@@ -93,7 +93,7 @@ async function check(frontend: string, dispatcher: string): Promise<void> {
   })
   const { ids } = (await published.json()) as { ids: string[] }
   const deadline = setTimeout(() => abort.abort(), 5000)
-  while (!text.includes(`id: ${ids[0]}`)) text += decoder.decode((await reader.read()).value)
+  while (!text.includes(`"id":"${ids[0]}"`)) text += decoder.decode((await reader.read()).value)
   clearTimeout(deadline)
   abort.abort()
   console.log(`\ncheck: published ${ids[0]} at ${dispatcher}, received at ${frontend}: ok`)

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino'
+import type { HistoryRule } from './history/rules'
+import type { HistoryStore } from './history/store'
 import type { Registry } from './registry/registry'
 import type { FrontendTransport } from './transport/transport'
 
@@ -117,6 +119,16 @@ export interface LikewireOptions {
   registry?: Registry | undefined
   /** How the dispatcher reaches frontend nodes. @default in-process (embedded mode) */
   transport?: FrontendTransport | undefined
+  /**
+   * Topics that keep a history: every event exactly once and in order across reconnects, or an explicit
+   * gap (`likewire.gap`), plus rewind for late joiners. The first rule whose pattern matches a topic
+   * applies; other topics stay fire-and-forget at full speed. Meta topics (`/$viewers`) never have one.
+   * @example [{ match: 'chat:*', size: 100, ttlMs: 300_000 }]
+   * @default [] (no topic has history)
+   */
+  history?: HistoryRule[] | undefined
+  /** Where history is kept. @default a bounded ring per topic in memory (embedded mode) */
+  historyStore?: HistoryStore | undefined
   /** A pino logger. @default pino at level `logLevel` */
   logger?: Logger | undefined
   /** Level of the default logger. @default 'warn' */

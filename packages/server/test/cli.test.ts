@@ -35,9 +35,7 @@ describe('likewire standalone (the CLI a new user runs)', () => {
     })
     await vi.waitFor(() => expect(out).toContain('event: likewire.connected'))
     const { body } = await post(`${server.url}/v1/publish`, { topic: 'demo', data: 'via curl' })
-    await vi.waitFor(() =>
-      expect(out).toContain(`id: ${body.ids[0]}\ndata: {"topic":"demo","id":"${body.ids[0]}"`),
-    )
+    await vi.waitFor(() => expect(out).toContain(`data: {"topic":"demo","id":"${body.ids[0]}"`))
     expect(out).toContain('"data":"via curl"}')
   })
 

@@ -51,7 +51,7 @@ describe("an SSE stream's HTTP parser is released once the stream starts (memory
     expect(accepted[0]!.parser).toBeNull() // what Node does for an upgraded socket
 
     const { id } = await server.lw.publish('t', 'after release')
-    await vi.waitFor(() => expect(client.received()).toContain(`id: ${id}`))
+    await vi.waitFor(() => expect(client.received()).toContain(`"id":"${id}"`))
     await vi.waitFor(() => expect(client.received()).toContain('likewire.heartbeat'))
     client.socket.end() // the client leaves: the server must notice without a parser
     await vi.waitFor(async () => expect(await metric(server.lw, 'likewire_connections')).toBe(0))
@@ -117,7 +117,7 @@ describe('Node internals stay on servers Likewire created or was handed', () => 
       const client = await rawStream((own.address() as import('node:net').AddressInfo).port)
       await vi.waitFor(() => expect(client.received()).toContain('likewire.connected'))
       const { id } = await lw.publish('t', 'x')
-      await vi.waitFor(() => expect(client.received()).toContain(`id: ${id}`))
+      await vi.waitFor(() => expect(client.received()).toContain(`"id":"${id}"`))
       expect({ optIn, released: accepted[0]!.parser === null }).toEqual({ optIn, released: optIn })
       await lw.close()
       own.closeAllConnections()

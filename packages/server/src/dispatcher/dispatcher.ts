@@ -6,6 +6,7 @@ import type { Registry } from '../registry/registry'
 import type { FrontendTransport } from '../transport/transport'
 import { createEventIdSource } from './event-id'
 import type { ValidPublish } from './publish-input'
+import { type HistoryRecorder, withoutPosition } from './recorder'
 
 /** Forwards a publish to peer datacenters (cluster mode); absent when there are no peers. */
 export interface PeerForwarder {
@@ -24,6 +25,8 @@ export interface DispatcherParts {
   transport: FrontendTransport
   /** Peer datacenters each backend publish is forwarded to once; none when undefined. */
   peers?: PeerForwarder | undefined
+  /** Records the events of history topics before they are delivered; none when no topic has history. */
+  history?: HistoryRecorder | undefined
   metrics: Metrics
   logger: Logger
 }
@@ -33,6 +36,7 @@ export class Dispatcher {
   private readonly registry: Registry
   private readonly transport: FrontendTransport
   private readonly peers: PeerForwarder | undefined
+  private readonly history: HistoryRecorder | undefined
   private readonly metrics: Metrics
   private readonly logger: Logger
 
@@ -40,11 +44,12 @@ export class Dispatcher {
     this.registry = parts.registry
     this.transport = parts.transport
     this.peers = parts.peers
+    this.history = parts.history
     this.metrics = parts.metrics
     this.logger = parts.logger
   }
 
-  /** Stamps and encodes validated publishes: the one serialization of each event. */
+  /** Stamps and encodes validated publishes of fire-and-forget topics (viewer counts): one serialization each. */
   encode(publishes: readonly ValidPublish[]): EncodedEvent[] {
     const ts = Date.now()
     return publishes.map(({ topic, dataJson }) => {
@@ -61,12 +66,34 @@ export class Dispatcher {
    * 503 retried by the backend is never doubled in a peer datacenter.
    */
   async publish(publishes: readonly ValidPublish[]): Promise<string[]> {
-    const events = this.encode(publishes)
+    let events: EncodedEvent[]
+    let ids: string[]
+    if (this.history) {
+      const ts = Date.now()
+      const drafts = publishes.map(({ topic, dataJson, key }) => ({
+        topic,
+        id: this.nextId(),
+        ts,
+        dataJson,
+        key,
+      }))
+      ;({ deliver: events, ids } = await this.history.record(drafts))
+    } else {
+      events = this.encode(publishes)
+      ids = events.map((event) => event.id)
+    }
     await this.dispatch(events, () => {
       this.peers?.forward(events).catch(() => {})
     })
     this.metrics.published.inc(events.length)
-    return events.map((event) => event.id)
+    return ids
+  }
+
+  /** A peer datacenter's publish: recorded in this datacenter's history where a rule says so, delivered here only. */
+  async dispatchForwarded(events: readonly EncodedEvent[]): Promise<void> {
+    await this.dispatch(
+      this.history ? await this.history.recordForwarded(events) : events.map(withoutPosition),
+    )
   }
 
   /** Delivers already-encoded events in this datacenter only (a forwarded publish stops here). */

@@ -6,13 +6,21 @@ import { assertPublishableTopic } from '../protocol/topic'
 export interface PublishInput {
   topic: string
   data: unknown
+  /**
+   * Idempotency key (1-128 of `A-Za-z0-9 _ - . :`): on a history topic, a publish retried with the same key
+   * is recorded and delivered once, and answers the first id. Ignored on fire-and-forget topics.
+   */
+  key?: string | undefined
 }
 
 /** A publish checked against protocol rules, its data serialized once. */
 export interface ValidPublish {
   topic: string
   dataJson: string
+  key?: string | undefined
 }
+
+const KEY_PATTERN = /^[A-Za-z0-9_\-.:]{1,128}$/
 
 /**
  * The one check of a published event, shared by the dispatcher (HTTP and in-process publishes) and
@@ -22,8 +30,15 @@ export function validatePublish(input: unknown, maxPayloadBytes: number): ValidP
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new LikewireError(400, ErrorCode.invalidRequest, 'An event is an object {"topic", "data"}')
   }
-  const { topic, data } = input as Record<string, unknown>
+  const { topic, data, key } = input as Record<string, unknown>
   assertPublishableTopic(topic)
+  if (key !== undefined && (typeof key !== 'string' || !KEY_PATTERN.test(key))) {
+    throw new LikewireError(
+      400,
+      ErrorCode.invalidRequest,
+      '"key" must be 1-128 characters of A-Za-z0-9 _ - . :',
+    )
+  }
   const dataJson = stringifyData(data)
   if (Buffer.byteLength(dataJson) > maxPayloadBytes) {
     throw new LikewireError(
@@ -32,7 +47,7 @@ export function validatePublish(input: unknown, maxPayloadBytes: number): ValidP
       `Event data is larger than the ${maxPayloadBytes}-byte limit`,
     )
   }
-  return { topic, dataJson }
+  return key === undefined ? { topic, dataJson } : { topic, dataJson, key }
 }
 
 /** Reads a publish body: `{"topic","data"}` or `{"events":[...]}`. */

@@ -72,7 +72,7 @@ describe('Frontend', () => {
     expect(sink.writes).toHaveLength(0)
     connection.start(f.preamble(connection))
     expect(sink.writes[0]!.toString()).toMatch(/^retry: 1000\n\nevent: likewire.connected\n/)
-    expect(sink.writes.map(String).join('')).toContain('id: e1\n')
+    expect(sink.writes.map(String).join('')).toContain('"id":"e1"')
   })
 
   it('coalesces every frame of one tick into one write, and serializes each event once', async () => {
@@ -87,7 +87,7 @@ describe('Frontend', () => {
     await tick()
     for (const sink of sinks) {
       expect(sink.writes).toHaveLength(2) // preamble, then one coalesced write
-      expect(sink.writes[1]!.toString().match(/^id: /gm)).toHaveLength(21)
+      expect(sink.writes[1]!.toString().match(/^data: /gm)).toHaveLength(21)
     }
   })
 
@@ -108,7 +108,7 @@ describe('Frontend', () => {
         ...sink.writes
           .map(String)
           .join('')
-          .matchAll(/^id: (\w+)/gm),
+          .matchAll(/"id":"(\w+)"/g),
       ].map((m) => m[1])
     expect(ids(both)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5'])
     expect(ids(onlyA)).toEqual(['e1', 'e2', 'e3', 'e5'])
@@ -121,7 +121,7 @@ describe('Frontend', () => {
     ;(await f.open(sink, null, ['t'])).start(Buffer.from('\n'))
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
     try {
-      const written = () => sink.writes.slice(1).map((w) => (String(w).match(/^id: /gm) ?? []).length)
+      const written = () => sink.writes.slice(1).map((w) => (String(w).match(/^data: /gm) ?? []).length)
       f.deliver([event('t', 1)])
       await vi.advanceTimersByTimeAsync(0)
       expect(written()).toEqual([1]) // quiet before: no added latency
@@ -152,7 +152,7 @@ describe('Frontend', () => {
     try {
       f.deliver([event('t', 2)])
       await vi.advanceTimersByTimeAsync(0)
-      expect(sink.writes.map(String).join('')).toContain('id: e2\n')
+      expect(sink.writes.map(String).join('')).toContain('"id":"e2"')
     } finally {
       vi.useRealTimers()
     }
@@ -171,7 +171,7 @@ describe('Frontend', () => {
     await tick()
     expect(slow.closed()).toBe('destroy')
     expect(fast.closed()).toBeUndefined()
-    expect(fast.writes.map(String).join('')).toContain('id: e1')
+    expect(fast.writes.map(String).join('')).toContain('"id":"e1"')
     expect(f.connectionCount).toBe(1)
     const after = (await metrics.disconnects.get()).values.find(
       (v) => v.labels.reason === 'slow_consumer',

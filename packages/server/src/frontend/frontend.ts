@@ -2,19 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics/metrics'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
-import {
-  ControlEvent,
-  controlFrame,
-  dataFrame,
-  dataFrames,
-  type EncodedEvent,
-  retryFrame,
-} from '../protocol/frames'
+import { ControlEvent, controlFrame, type EncodedEvent, retryFrame } from '../protocol/frames'
 import type { Registry } from '../registry/registry'
 import type { DeliveryTarget } from '../transport/transport'
 import { Connection, type DisconnectReason } from './connection'
-import { Flusher } from './flusher'
+import { Fanout } from './fanout'
+import { FrontendHistory, type FrontendHistoryParts } from './history'
 import { Listeners } from './listeners'
+import type { RecoveryRequest } from './recovery'
 import { RegistrySync } from './registry-sync'
 import type { ConnectionSink } from './sink'
 import { TopicTable } from './topic-table'
@@ -38,7 +33,7 @@ export class Frontend implements DeliveryTarget {
   private readonly connections = new Map<string, Connection>()
   private readonly table = new TopicTable()
   private readonly sync: RegistrySync
-  private readonly flusher: Flusher
+  private readonly fanout: Fanout
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
   private draining = false
   private subscriptionCount = 0
@@ -47,21 +42,40 @@ export class Frontend implements DeliveryTarget {
   private readonly countChanges = new Listeners<[topic: string]>()
   private readonly opens = new Listeners<[connection: Connection]>()
   private readonly closes = new Listeners<[connection: Connection, reason: DisconnectReason]>()
+  private readonly history: FrontendHistory | undefined
 
   constructor(
     private readonly config: FrontendConfig,
-    private readonly registry: Registry,
+    registry: Registry,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    history?: FrontendHistoryParts,
   ) {
     this.nodeId = config.nodeId
-    this.flusher = new Flusher(config.flushWindowMs)
     this.sync = new RegistrySync(
       registry,
       config.nodeId,
       () => this.localTopics(),
       (topic) => this.table.count(topic) > 0,
     )
+    this.history =
+      history && history.rules.enabled
+        ? new FrontendHistory(history, {
+            metrics,
+            subscribers: (topic) => this.table.get(topic),
+            send: (connection, frame) => this.fanout.send(connection, frame),
+            deliverOrdered: (events) => this.fanout.deliver(events),
+          })
+        : undefined
+    // built after history, which it holds events for; history reaches it through the closures above
+    this.fanout = new Fanout({
+      table: this.table,
+      metrics,
+      maxBufferedBytes: config.maxBufferedBytes,
+      flushWindowMs: config.flushWindowMs,
+      drop: (connection) => this.remove(connection, 'slow_consumer'),
+      history: this.history,
+    })
     this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatMs)
     this.heartbeatTimer.unref()
     metrics.sources.connections = () => this.connections.size
@@ -103,7 +117,12 @@ export class Frontend implements DeliveryTarget {
   }
 
   /** Accepts a connection with its connect-time topics; the preamble is written only once the registry agrees. */
-  async open(sink: ConnectionSink, identity: unknown, topics: readonly string[]): Promise<Connection> {
+  async open(
+    sink: ConnectionSink,
+    identity: unknown,
+    topics: readonly string[],
+    recovery?: ReadonlyMap<string, RecoveryRequest>,
+  ): Promise<Connection> {
     if (this.draining) throw unavailable('This node is shutting down; reconnect to another')
     if (this.connections.size >= this.config.maxConnections) {
       throw new LikewireError(429, ErrorCode.tooManyConnections, 'This node holds its maximum of connections')
@@ -114,7 +133,7 @@ export class Frontend implements DeliveryTarget {
     this.opening.add(connection)
     sink.onClose(() => this.remove(connection, 'client_closed'))
     try {
-      await this.subscribe(connection, topics)
+      await this.subscribe(connection, topics, recovery)
     } catch (error) {
       this.remove(connection, 'server_error')
       throw error
@@ -155,7 +174,11 @@ export class Frontend implements DeliveryTarget {
    * Adds subscriptions; resolves once the registry knows this node wants every one of the topics, also
    * when another connection's first subscribe of one is still being recorded.
    */
-  async subscribe(connection: Connection, topics: readonly string[]): Promise<void> {
+  async subscribe(
+    connection: Connection,
+    topics: readonly string[],
+    recovery?: ReadonlyMap<string, RecoveryRequest>,
+  ): Promise<void> {
     // a connection can close while its subscribe awaited authorization
     if (connection.closed || this.connections.get(connection.id) !== connection) {
       throw new LikewireError(404, ErrorCode.unknownConnection, 'The connection closed')
@@ -169,12 +192,16 @@ export class Frontend implements DeliveryTarget {
       )
     }
     const firsts: string[] = []
+    // a fresh history subscription asking to resume or rewind holds its live events from this moment on
+    const catchUp = this.history?.applicable(recovery)
     for (const topic of fresh) {
       connection.topics.add(topic)
       this.subscriptionCount++
       if (this.table.add(topic, connection)) firsts.push(topic)
       this.countChanges.emit(topic)
     }
+    for (const topic of catchUp?.keys() ?? []) if (!fresh.includes(topic)) catchUp!.delete(topic)
+    if (catchUp?.size) this.history!.begin(connection, catchUp.keys())
     if (firsts.length > 0) void this.sync.touch(firsts).catch(() => {})
     try {
       await this.sync.settled(topics)
@@ -184,6 +211,8 @@ export class Frontend implements DeliveryTarget {
       this.logger.warn({ err: error }, 'registry unavailable while subscribing')
       throw unavailable('The registry is unavailable; the subscription is not acknowledged, retry later')
     }
+    // recorded: every later publish reaches this node, so the missed range read now is all there is
+    if (catchUp?.size) this.history!.run(connection, catchUp)
   }
 
   async unsubscribe(connection: Connection, topics: readonly string[]): Promise<void> {
@@ -194,43 +223,20 @@ export class Frontend implements DeliveryTarget {
       if (this.table.remove(topic, connection)) lasts.push(topic)
       this.countChanges.emit(topic)
     }
+    this.history?.cancel(connection, topics)
+    for (const topic of lasts) this.history?.forget(topic)
     // a failed removal only costs a wasted delivery later: the frontend drops events it has no table entry for
     if (lasts.length > 0) await this.sync.touch(lasts).catch(() => {})
   }
 
-  /**
-   * Delivers events from a dispatcher: one table lookup per run of same-topic events, whose frames are
-   * joined into one Buffer queued once per subscriber (a 100-event batch to 5K viewers is 5K enqueues,
-   * not 500K). Runs keep the batch's order, so a connection on several topics sees events as published.
-   */
+  /** Delivers events from a dispatcher (history topics sequenced by offset first); see fanout.ts. */
   deliver(events: readonly EncodedEvent[]): void {
-    let dropped: Connection[] | undefined
-    const now = Date.now()
-    for (let start = 0, end = 0; start < events.length; start = end) {
-      const topic = events[start]!.topic
-      end = start + 1
-      while (end < events.length && events[end]!.topic === topic) end++
-      const subscribers = this.table.get(topic)
-      if (!subscribers) continue
-      const frames = end - start === 1 ? dataFrame(events[start]!) : dataFrames(events, start, end)
-      for (const connection of subscribers) {
-        if (connection.enqueue(frames, this.config.maxBufferedBytes)) this.flusher.mark(connection)
-        else {
-          dropped ??= []
-          dropped.push(connection)
-        }
-      }
-      this.metrics.deliveries.inc(subscribers.size * (end - start))
-      for (let i = start; i < end; i++) this.metrics.latency.observe(Math.max(0, now - events[i]!.ts) / 1000)
-    }
-    if (dropped) for (const connection of dropped) this.remove(connection, 'slow_consumer')
+    this.fanout.deliver(this.history ? this.history.order(events) : events)
   }
 
   /** Sends one frame to one connection (viewer count snapshot for a new meta subscriber). */
   sendTo(connection: Connection, frame: Buffer): void {
-    if (connection.closed) return
-    if (connection.enqueue(frame, this.config.maxBufferedBytes)) this.flusher.mark(connection)
-    else this.remove(connection, 'slow_consumer')
+    this.fanout.send(connection, frame)
   }
 
   private heartbeat(): void {
@@ -241,13 +247,15 @@ export class Frontend implements DeliveryTarget {
   /** Forgets a connection and its subscriptions; safe to call twice. */
   remove(connection: Connection, reason: DisconnectReason): void {
     if (!this.connections.delete(connection.id)) return
-    this.flusher.forget(connection)
+    this.fanout.forget(connection)
     const lasts: string[] = []
     for (const topic of connection.topics) {
       this.subscriptionCount--
       if (this.table.remove(topic, connection)) lasts.push(topic)
       this.countChanges.emit(topic)
     }
+    this.history?.cancel(connection, connection.topics)
+    for (const topic of lasts) this.history?.forget(topic)
     connection.topics.clear()
     connection.close(reason === 'slow_consumer' ? 'destroy' : 'end')
     this.metrics.disconnects.inc({ reason })

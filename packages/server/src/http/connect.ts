@@ -9,6 +9,7 @@ import type { Core } from '../node/core'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
 import { parseTopicList, splitTopicQuery } from '../protocol/topic'
 import { corsHeaders } from './cors'
+import { recoveryFromQuery } from './recovery-params'
 import { releaseHttpParser } from './release-parser'
 
 const SSE_HEADERS = {
@@ -18,11 +19,16 @@ const SSE_HEADERS = {
   Connection: 'keep-alive',
 }
 
-/** The request's Origin header, as c.req.header('origin') reads it (same joining of repeats, same trimming). */
-function requestOrigin(c: Context<{ Bindings: HttpBindings }>): string | undefined {
+/** A request header, as c.req.header() reads it (same joining of repeats, same trimming). */
+function requestHeader(
+  c: Context<{ Bindings: HttpBindings }>,
+  name: 'origin' | 'last-event-id',
+): string | undefined {
   const incoming = c.env?.incoming
   // read off Node's request: c.req.header() makes a Headers wrapper that node-server's close handler keeps for the stream's life (64 B each)
-  return incoming instanceof IncomingMessage ? incoming.headers.origin : c.req.header('origin')
+  if (!(incoming instanceof IncomingMessage)) return c.req.header(name)
+  const value = incoming.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 /** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (the hot path: docs/architecture.md). */
@@ -37,10 +43,20 @@ export function connectHandler(core: Core, frontend: Frontend) {
       core.options.maxSubscriptionsPerConnection,
     )
     await authorize(core.options, identity, topics)
-    const cors = core.options.cors === false ? {} : corsHeaders(core.options.cors ?? {}, requestOrigin(c))
+    const recovery = recoveryFromQuery(
+      {
+        resume: c.req.query('resume'),
+        rewind: c.req.query('rewind'),
+        lastEventId: requestHeader(c, 'last-event-id'),
+      },
+      topics,
+      (list) => list.filter((topic) => core.history?.ruleFor(topic)),
+    )
+    const cors =
+      core.options.cors === false ? {} : corsHeaders(core.options.cors ?? {}, requestHeader(c, 'origin'))
     const outgoing = c.env?.outgoing as ServerResponse | undefined
     if (outgoing && typeof outgoing.writeHead === 'function') {
-      const connection = await frontend.open(nodeSink(outgoing), identity, topics)
+      const connection = await frontend.open(nodeSink(outgoing), identity, topics, recovery)
       if (outgoing.destroyed) return RESPONSE_ALREADY_SENT // the client left while we waited
       if (connection.closed) throw unavailable('This node is shutting down; reconnect to another')
       outgoing.writeHead(200, { ...SSE_HEADERS, ...cors })
@@ -53,7 +69,7 @@ export function connectHandler(core: Core, frontend: Frontend) {
       return RESPONSE_ALREADY_SENT
     }
     const { sink, stream } = webStreamSink()
-    const connection = await frontend.open(sink, identity, topics)
+    const connection = await frontend.open(sink, identity, topics, recovery)
     if (connection.closed) throw unavailable('This node is shutting down; reconnect to another')
     connection.start(frontend.preamble(connection))
     await core.viewers?.snapshot(connection, topics)

@@ -4,6 +4,7 @@ import type { Frontend } from '../frontend/frontend'
 import type { Core, SubscriptionPath } from '../node/core'
 import { parseTopicList } from '../protocol/topic'
 import { readJsonObject } from './body'
+import { recoveryFromBody } from './recovery-params'
 
 /** A connection held by another node of the cluster: its owner answers (a load balancer need not be sticky). */
 async function routed(core: Core, frontend: Frontend, path: SubscriptionPath, body: Record<string, unknown>) {
@@ -19,8 +20,9 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
     if (elsewhere) return elsewhere
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, core.options.maxSubscriptionsPerConnection)
+    const recovery = recoveryFromBody(body, topics)
     await authorize(core.options, connection.identity, topics)
-    await frontend.subscribe(connection, topics)
+    await frontend.subscribe(connection, topics, recovery)
     await core.viewers?.snapshot(connection, topics)
     return c.json({ topics: [...connection.topics] })
   }

@@ -78,6 +78,23 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    recoveries: new Counter({
+      name: 'likewire_recoveries_total',
+      help: 'Subscribers of history topics that resumed or rewound: recovered (the missed range replayed) or gap (told it is missing)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    replayed: new Counter({
+      name: 'likewire_replayed_events_total',
+      help: 'Events written from history to resuming or rewinding subscribers',
+      registers,
+    }),
+    gaps: new Counter({
+      name: 'likewire_gaps_total',
+      help: 'Gap frames sent to subscribers, by reason: expired (no longer retained), epoch (history lost), unavailable (history unreachable)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     refused: new Counter({
       name: 'likewire_http_refused_total',
       help: 'Sockets answered and closed before a request was read: timeout (headers or body too slow, or nothing sent) or bad_request (unparsable)',

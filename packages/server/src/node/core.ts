@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Dispatcher } from '../dispatcher/dispatcher'
 import type { Frontend } from '../frontend/frontend'
+import type { HistoryRules } from '../history/rules'
 import type { Metrics } from '../metrics/metrics'
 import type { LikewireOptions } from '../options'
 import type { ViewerCounts } from '../presence/viewer-counts'
@@ -22,6 +23,8 @@ export interface Core {
   dispatcher?: Dispatcher
   viewers?: ViewerCounts
   registry: Registry
+  /** Which topics keep a history (resume, rewind, Last-Event-ID); absent on a dispatcher-only node. */
+  history?: HistoryRules | undefined
   metrics: Metrics
   logger: Logger
   health(): Promise<HealthReport>

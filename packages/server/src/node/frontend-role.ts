@@ -1,7 +1,9 @@
 import type { ServerType } from '@hono/node-server'
 import { Dispatcher, type PeerForwarder } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
+import { HistoryRecorder } from '../dispatcher/recorder'
 import { Frontend } from '../frontend/frontend'
+import type { FrontendHistoryParts } from '../frontend/history'
 import { createApp, type InternalRoute, type LikewireApp } from '../http/app'
 import { attachServer, type ServerLimits } from '../http/server'
 import { ViewerCounts } from '../presence/viewer-counts'
@@ -47,7 +49,12 @@ export interface FrontendParts {
 /** Builds the frontend, its dispatcher (reaching this node in-process) and viewer counts over `registry`. */
 export function frontendParts(
   base: NodeBase,
-  parts: { registry: Registry; transport: InProcessTransport; peers?: PeerForwarder | undefined },
+  parts: {
+    registry: Registry
+    transport: InProcessTransport
+    peers?: PeerForwarder | undefined
+    history?: FrontendHistoryParts | undefined
+  },
 ): FrontendParts {
   const { nodeId, options, metrics, logger } = base
   const frontend = new Frontend(
@@ -63,10 +70,13 @@ export function frontendParts(
     parts.registry,
     metrics,
     logger,
+    parts.history,
   )
   // a frontend node always reaches itself in-process, even in a cluster
   parts.transport.attach(nodeId, frontend)
-  const dispatcher = new Dispatcher({ ...parts, metrics, logger })
+  const { history } = parts
+  const recorder = history?.rules.enabled ? new HistoryRecorder(history.rules, history.store) : undefined
+  const dispatcher = new Dispatcher({ ...parts, history: recorder, metrics, logger })
   const viewers = new ViewerCounts(
     frontend,
     parts.registry,
@@ -80,6 +90,7 @@ export function frontendParts(
 /** What a role adds around its frontend parts. */
 export interface FrontendRole {
   registry: Registry
+  history?: FrontendHistoryParts | undefined
   /** Internal URL recorded with the node (cluster); '' when embedded. */
   url: string
   routeToOwner?: Core['routeToOwner']
@@ -106,6 +117,7 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
     dispatcher,
     viewers,
     registry,
+    history: role.history?.rules,
     metrics,
     logger,
     routeToOwner: role.routeToOwner,
@@ -114,7 +126,15 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
         .health()
         .catch((error: unknown) => ({ ok: false, detail: String(error) }))
       const draining = frontend.isDraining ? { ok: false, detail: 'shutting down' } : { ok: true }
-      const checks = { registry: registryHealth, draining, ...(await role.healthChecks?.()) }
+      const checks: HealthReport['checks'] = {
+        registry: registryHealth,
+        draining,
+        ...(await role.healthChecks?.()),
+      }
+      if (role.history?.rules.enabled)
+        checks.history = await role.history.store
+          .health()
+          .catch((error: unknown) => ({ ok: false, detail: String(error) }))
       const ok = Object.values(checks).every((check) => check.ok)
       return { status: ok ? 'ok' : 'degraded', nodeId, checks }
     },

@@ -11,7 +11,7 @@ export function forwardRoute(dispatcher: Dispatcher, secret: string, metrics: Me
   return internalOnly(secret, async (c: Context) => {
     const events = decodeBatch(await readBody(c, INTERNAL_BODY_LIMIT))
     metrics.peerForwarded.inc({ direction: 'in' }, events.length)
-    await dispatcher.dispatch(events)
+    await dispatcher.dispatchForwarded(events)
     return c.body(null, 202)
   })
 }

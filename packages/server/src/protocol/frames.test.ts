@@ -10,9 +10,16 @@ const event = (over: Partial<EncodedEvent> = {}): EncodedEvent => ({
 })
 
 describe('SSE frames', () => {
-  it('writes a data event as id + one data line, the default event type', () => {
-    expect(dataFrame(event()).toString()).toBe(
-      'id: abc1\ndata: {"topic":"t","id":"abc1","ts":1,"data":null}\n\n',
+  it('writes a fire-and-forget event as one data line, the default event type, without an SSE id', () => {
+    expect(dataFrame(event()).toString()).toBe('data: {"topic":"t","id":"abc1","ts":1,"data":null}\n\n')
+  })
+
+  it('writes a history event with its position as SSE id (what Last-Event-ID sends back)', () => {
+    expect(dataFrame(event({ pos: { epoch: 'Ep0ch', offset: 7 } })).toString()).toBe(
+      'id: Ep0ch:7\ndata: {"topic":"t","id":"abc1","ts":1,"data":null}\n\n',
+    )
+    expect(() => dataFrame(event({ pos: { epoch: 'bad\nepoch', offset: 1 } }))).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
     )
   })
 

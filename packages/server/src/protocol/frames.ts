@@ -1,3 +1,4 @@
+import { formatPosition, isPosition, type Position } from '../history/positions'
 import { ErrorCode, LikewireError } from './errors'
 import { isSubscribableTopic } from './topic'
 
@@ -15,8 +16,10 @@ export interface EncodedEvent {
   topic: string
   id: string
   ts: number
-  /** `JSON.stringify({topic, id, ts, data})`, serialized once by the dispatcher. */
+  /** `JSON.stringify({topic, id, ts, data})` (plus `pos` on a history topic), serialized once by the dispatcher. */
   json: string
+  /** Its place in its topic's history; absent on fire-and-forget topics. */
+  pos?: Position | undefined
 }
 
 /** Event ids: what dispatchers generate, and nothing that could end an SSE line or field. */
@@ -35,7 +38,8 @@ export function assertFrameSafe(event: EncodedEvent): void {
     !isSubscribableTopic(event.topic) ||
     typeof event.json !== 'string' ||
     event.json.includes('\n') ||
-    event.json.includes('\r')
+    event.json.includes('\r') ||
+    (event.pos !== undefined && !isPosition(event.pos))
   ) {
     throw new LikewireError(
       400,
@@ -45,9 +49,17 @@ export function assertFrameSafe(event: EncodedEvent): void {
   }
 }
 
+/**
+ * A data event. Only a history event has an `id:` line, its position: a browser's Last-Event-ID is then
+ * always the last position it saw, whatever fire-and-forget events came after (their id is in the JSON).
+ */
 export function dataFrame(event: EncodedEvent): Buffer {
   assertFrameSafe(event)
-  return Buffer.from(`id: ${event.id}\ndata: ${event.json}\n\n`)
+  return Buffer.from(
+    event.pos === undefined
+      ? `data: ${event.json}\n\n`
+      : `id: ${formatPosition(event.pos)}\ndata: ${event.json}\n\n`,
+  )
 }
 
 /** The frames of events[start, end) joined into one Buffer (a run of one topic, queued once per subscriber). */
@@ -70,4 +82,6 @@ export const ControlEvent = {
   connected: 'likewire.connected',
   heartbeat: 'likewire.heartbeat',
   reconnect: 'likewire.reconnect',
+  /** Events of a history topic are missing for this subscriber (no longer retained, history lost or unreachable). */
+  gap: 'likewire.gap',
 } as const

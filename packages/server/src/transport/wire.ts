@@ -1,3 +1,4 @@
+import { isPosition } from '../history/positions'
 import { ErrorCode, LikewireError } from '../protocol/errors'
 import { assertFrameSafe, type EncodedEvent } from '../protocol/frames'
 
@@ -23,9 +24,11 @@ export function decodeBatch(body: string): EncodedEvent[] {
       throw new LikewireError(400, ErrorCode.invalidJson, 'A batch line is not valid JSON')
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notAnEvent()
-    const { topic, id, ts } = parsed as Record<string, unknown>
+    const { topic, id, ts, pos } = parsed as Record<string, unknown>
     if (typeof topic !== 'string' || typeof id !== 'string' || typeof ts !== 'number') throw notAnEvent()
-    const event = { topic, id, ts, json: line }
+    if (pos !== undefined && !isPosition(pos)) throw notAnEvent()
+    const event: EncodedEvent =
+      pos === undefined ? { topic, id, ts, json: line } : { topic, id, ts, json: line, pos }
     assertFrameSafe(event)
     events.push(event)
   }

@@ -1,0 +1,102 @@
+import type { HistoryRules } from '../history/rules'
+import type { HistoryStore } from '../history/store'
+import type { Metrics } from '../metrics/metrics'
+import type { EncodedEvent } from '../protocol/frames'
+import type { Connection } from './connection'
+import { gapFrame, Recovery, type RecoveryRequest, replayEvent } from './recovery'
+import { type SequenceGap, Sequencer } from './sequencer'
+
+/** Where a frontend reads history: the rules that say which topics have one, and the store. */
+export interface FrontendHistoryParts {
+  rules: HistoryRules
+  store: HistoryStore
+}
+
+interface Bindings {
+  metrics: Metrics
+  /** The topic's local subscribers. */
+  subscribers(topic: string): ReadonlySet<Connection> | undefined
+  /** Queues one frame on a connection (slow-consumer bound included). */
+  send(connection: Connection, frame: Buffer): void
+  /** Delivers events already in order (released by the sequencer after a hole). */
+  deliverOrdered(events: readonly EncodedEvent[]): void
+}
+
+/**
+ * A frontend's history topics: node-wide offset order with holes repaired from history (Sequencer), and
+ * per-subscriber catch-up on resume or rewind (Recovery). Fire-and-forget topics never come here.
+ */
+export class FrontendHistory {
+  private readonly sequencer: Sequencer
+  private readonly recovery: Recovery
+
+  constructor(
+    private readonly parts: FrontendHistoryParts,
+    private readonly bind: Bindings,
+  ) {
+    const read = (topic: string, from: Parameters<HistoryStore['read']>[2]) => {
+      const rule = parts.rules.ruleFor(topic)
+      if (!rule) throw new Error(`${topic} has no history rule`)
+      return parts.store.read(topic, rule, from)
+    }
+    this.recovery = new Recovery({ read, send: bind.send, metrics: bind.metrics })
+    this.sequencer = new Sequencer({
+      release: (events) => bind.deliverOrdered(events),
+      gap: (gap) => this.gapToTopic(gap),
+      fill: async (topic, after) => {
+        const found = await read(topic, { after })
+        return found.epoch === after.epoch
+          ? found.events.map((entry) => replayEvent(topic, found.epoch, entry))
+          : []
+      },
+    })
+  }
+
+  /** Which of these (resume or rewind) requests are for history topics: the others are plain subscribes. */
+  applicable(requests: ReadonlyMap<string, RecoveryRequest> | undefined): Map<string, RecoveryRequest> {
+    const kept = new Map<string, RecoveryRequest>()
+    for (const [topic, request] of requests ?? [])
+      if (this.parts.rules.ruleFor(topic)) kept.set(topic, request)
+    return kept
+  }
+
+  order(events: readonly EncodedEvent[]): readonly EncodedEvent[] {
+    return this.sequencer.order(events)
+  }
+
+  catchingOn(topic: string) {
+    return this.recovery.catchingOn(topic)
+  }
+
+  hold(connection: Connection, topic: string, events: readonly EncodedEvent[]): void {
+    for (const event of events) this.recovery.hold(connection, topic, { event })
+  }
+
+  begin(connection: Connection, topics: Iterable<string>): void {
+    for (const topic of topics) this.recovery.begin(connection, topic)
+  }
+
+  run(connection: Connection, requests: ReadonlyMap<string, RecoveryRequest>): void {
+    for (const [topic, request] of requests) void this.recovery.run(connection, topic, request)
+  }
+
+  cancel(connection: Connection, topics: Iterable<string>): void {
+    for (const topic of topics) this.recovery.cancel(connection, topic)
+  }
+
+  /** The node has no subscriber of the topic any more. */
+  forget(topic: string): void {
+    this.sequencer.forget(topic)
+  }
+
+  private gapToTopic(gap: SequenceGap): void {
+    const catching = this.recovery.catchingOn(gap.topic)
+    for (const connection of this.bind.subscribers(gap.topic) ?? []) {
+      if (catching?.has(connection)) this.recovery.hold(connection, gap.topic, { gap })
+      else {
+        this.bind.metrics.gaps.inc({ reason: gap.reason })
+        this.bind.send(connection, gapFrame(gap))
+      }
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import type { Position } from '../history/positions'
+import type { HistoryRead } from '../history/store'
+import type { Metrics } from '../metrics/metrics'
+import { ControlEvent, controlFrame, dataFrame, type EncodedEvent } from '../protocol/frames'
+import type { Connection } from './connection'
+import type { SequenceGap } from './sequencer'
+
+/** What a subscriber asks of a history topic: resume after its last position, or the last n events first. */
+export type RecoveryRequest = { resume: Position } | { rewind: number }
+
+type Held = { event: EncodedEvent } | { gap: SequenceGap }
+
+export interface RecoveryParts {
+  /** Reads the topic's history (the rule is the frontend's business). */
+  read(topic: string, from: { after: Position } | { last: number }): Promise<HistoryRead>
+  /** Queues frames on a connection (the frontend's own enqueue, slow-consumer bound included). */
+  send(connection: Connection, frame: Buffer): void
+  metrics: Metrics
+}
+
+/** The frame that tells a subscriber events are missing: it refetches, and goes on after `resumeAt`. */
+export function gapFrame(gap: SequenceGap): Buffer {
+  const { topic, reason, resumeAt } = gap
+  return controlFrame(ControlEvent.gap, { topic, reason, epoch: resumeAt.epoch, offset: resumeAt.offset })
+}
+
+/** A stored event as a frame: its id and ts are read back from its JSON (a replay is not the hot path). */
+export function replayEvent(
+  topic: string,
+  epoch: string,
+  entry: { offset: number; json: string },
+): EncodedEvent {
+  const { id, ts } = JSON.parse(entry.json) as { id: string; ts: number }
+  return { topic, id, ts, json: entry.json, pos: { epoch, offset: entry.offset } }
+}
+
+/**
+ * Catch-up of one subscriber on a history topic. From the moment it subscribes, live events for it are held
+ * here instead of written; once the subscription is recorded (so every later publish reaches this node) the
+ * missed range is read from history and written, then the held live events after it, each offset once.
+ * Then the subscriber is live like any other.
+ */
+export class Recovery {
+  /** topic -> subscribers catching up on it, with what arrived live meanwhile. */
+  private readonly catching = new Map<string, Map<Connection, Held[]>>()
+
+  constructor(private readonly parts: RecoveryParts) {}
+
+  /** Subscribers of `topic` catching up, if any (checked per run of events on the hot path). */
+  catchingOn(topic: string): ReadonlyMap<Connection, Held[]> | undefined {
+    return this.catching.get(topic)
+  }
+
+  /** Starts holding live events of `topic` for `connection`; call it where the subscription is added. */
+  begin(connection: Connection, topic: string): void {
+    let subscribers = this.catching.get(topic)
+    if (!subscribers) {
+      subscribers = new Map()
+      this.catching.set(topic, subscribers)
+    }
+    subscribers.set(connection, [])
+  }
+
+  hold(connection: Connection, topic: string, held: Held): void {
+    this.catching.get(topic)?.get(connection)?.push(held)
+  }
+
+  /** The subscription is gone (unsubscribed, closed, refused): nothing more is written for it. */
+  cancel(connection: Connection, topic: string): void {
+    const subscribers = this.catching.get(topic)
+    if (!subscribers?.delete(connection)) return
+    if (subscribers.size === 0) this.catching.delete(topic)
+  }
+
+  /** Reads what the subscriber missed and writes it, then what was held; call it once the subscription is recorded. */
+  async run(connection: Connection, topic: string, request: RecoveryRequest): Promise<void> {
+    const { metrics } = this.parts
+    let read: HistoryRead | undefined
+    try {
+      read = await this.parts.read(
+        topic,
+        'resume' in request ? { after: request.resume } : { last: request.rewind },
+      )
+    } catch {
+      read = undefined
+    }
+    const held = this.catching.get(topic)?.get(connection)
+    if (!held || connection.closed) return // gone meanwhile
+    this.cancel(connection, topic)
+    let last: Position
+    if (!read) {
+      // history unreachable: the subscriber is told, and goes on with what arrives live
+      const first = held.find((h): h is { event: EncodedEvent } => 'event' in h)?.event.pos
+      last = first ? { epoch: first.epoch, offset: first.offset - 1 } : { epoch: '', offset: 0 }
+      this.tell(connection, { topic, reason: 'unavailable', resumeAt: last })
+      metrics.recoveries.inc({ result: 'gap' })
+    } else if ('resume' in request && (read.epoch !== request.resume.epoch || !read.complete)) {
+      last = { epoch: read.epoch, offset: read.latest }
+      this.tell(connection, {
+        topic,
+        reason: read.epoch !== request.resume.epoch ? 'epoch' : 'expired',
+        resumeAt: last,
+      })
+      metrics.recoveries.inc({ result: 'gap' })
+    } else {
+      last = 'resume' in request ? request.resume : { epoch: read.epoch, offset: 0 }
+      for (const entry of read.events) {
+        if (entry.offset <= last.offset) continue
+        this.parts.send(connection, dataFrame(replayEvent(topic, read.epoch, entry)))
+        last = { epoch: read.epoch, offset: entry.offset }
+      }
+      metrics.replayed.inc(read.events.length)
+      metrics.recoveries.inc({ result: 'recovered' })
+    }
+    // what arrived live meanwhile, each offset once: the read may already have covered some of it
+    for (const item of held) {
+      if ('gap' in item) {
+        if (item.gap.resumeAt.epoch !== last.epoch || item.gap.resumeAt.offset > last.offset) {
+          this.tell(connection, item.gap)
+          last = item.gap.resumeAt
+        }
+        continue
+      }
+      const pos = item.event.pos!
+      if (pos.epoch === last.epoch && pos.offset <= last.offset) continue
+      if (pos.epoch !== last.epoch && last.epoch !== '')
+        this.tell(connection, {
+          topic,
+          reason: 'epoch',
+          resumeAt: { epoch: pos.epoch, offset: pos.offset - 1 },
+        })
+      this.parts.send(connection, dataFrame(item.event))
+      last = pos
+    }
+  }
+
+  private tell(connection: Connection, gap: SequenceGap): void {
+    this.parts.metrics.gaps.inc({ reason: gap.reason })
+    this.parts.send(connection, gapFrame(gap))
+  }
+}
