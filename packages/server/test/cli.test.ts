@@ -115,5 +115,5 @@ describe('npx likewire, as the README says, from the repository root after npm c
         () => 'gone',
       )
     await vi.waitFor(async () => expect(await state()).toBe('gone'), { timeout: 15_000 })
-  })
+  }, 60_000) // npx, then a CLI start and a drain: slow on a loaded 2-core machine
 })

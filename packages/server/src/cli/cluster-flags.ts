@@ -4,6 +4,7 @@ export interface ClusterFlags {
   redis: string
   secret?: string
   keyPrefix: string
+  historyRedis?: string
 }
 
 /** Flags of the cluster roles: the datacenter's Redis and the shared secret. */
@@ -23,6 +24,11 @@ export function clusterOptions(command: Command): Command {
       new Option('--key-prefix <prefix>', 'prefix of every Redis key')
         .env('LIKEWIRE_KEY_PREFIX')
         .default('likewire:'),
+    )
+    .addOption(
+      new Option('--history-redis <url>', "a Redis of its own for history (default: the registry's)").env(
+        'LIKEWIRE_HISTORY_REDIS_URL',
+      ),
     )
 }
 

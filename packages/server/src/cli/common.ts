@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander'
+import { type HistoryRule, parseHistoryRules, resolveRules } from '../history/rules'
 import type { ListenOptions } from '../http/listen'
 import { defaultServerLimits } from '../http/server'
 
@@ -12,6 +13,7 @@ export interface CommonFlags {
   nodeId?: string
   headersTimeoutMs: string
   requestTimeoutMs: string
+  history?: string
 }
 
 /** Flags every serving role shares; each also reads an environment variable. */
@@ -41,6 +43,12 @@ export function commonOptions(command: Command): Command {
     )
     .addOption(new Option('--node-id <id>', 'this node id (default: random)').env('LIKEWIRE_NODE_ID'))
     .addOption(
+      new Option(
+        '--history <rules>',
+        "topics that keep a history: pattern=size[/ttlSeconds],... ('chat:*=100/300,live:*:comments=50')",
+      ).env('LIKEWIRE_HISTORY'),
+    )
+    .addOption(
       new Option('--headers-timeout-ms <ms>', 'time a client has to send its request headers (408 after)')
         .env('LIKEWIRE_HEADERS_TIMEOUT_MS')
         .default(String(defaultServerLimits.headersTimeoutMs)),
@@ -60,6 +68,13 @@ export function listenFlags(flags: CommonFlags): ListenOptions {
     headersTimeoutMs: intOption(flags.headersTimeoutMs, 'headers-timeout-ms', { min: 1 }),
     requestTimeoutMs: intOption(flags.requestTimeoutMs, 'request-timeout-ms', { min: 1 }),
   }
+}
+
+/** `--history`, checked now: a bad rule refuses to start with one clear line. */
+export function historyFlag(flags: CommonFlags): HistoryRule[] {
+  const rules = parseHistoryRules(flags.history)
+  resolveRules(rules)
+  return rules
 }
 
 /** `--heartbeat-ms`, checked here so the message names the flag. */

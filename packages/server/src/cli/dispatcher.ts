@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { createDispatcherNode } from '../cluster/dispatcher-node'
 import { listen } from '../http/listen'
 import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
-import { type CommonFlags, commonOptions, corsFlag, listenFlags, onShutdown } from './common'
+import { type CommonFlags, commonOptions, corsFlag, historyFlag, listenFlags, onShutdown } from './common'
 
 /** `likewire dispatcher`: stateless; takes publishes and forwards them to subscribed frontends. */
 export function dispatcherCommand(program: Command): void {
@@ -25,6 +25,8 @@ export function dispatcherCommand(program: Command): void {
         redis: flags.redis,
         secret,
         keyPrefix: flags.keyPrefix,
+        history: historyFlag(flags),
+        historyRedis: flags.historyRedis,
         dc: flags.dc,
         peers,
         apiKey: flags.apiKey,

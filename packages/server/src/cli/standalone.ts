@@ -1,7 +1,15 @@
 import type { Command } from 'commander'
 import { listen } from '../http/listen'
 import { createLikewire } from '../likewire'
-import { type CommonFlags, commonOptions, corsFlag, heartbeatFlag, listenFlags, onShutdown } from './common'
+import {
+  type CommonFlags,
+  commonOptions,
+  corsFlag,
+  heartbeatFlag,
+  historyFlag,
+  listenFlags,
+  onShutdown,
+} from './common'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
@@ -13,6 +21,7 @@ export function standaloneCommand(program: Command): void {
     const lw = createLikewire({
       apiKey: flags.apiKey,
       heartbeatMs: heartbeatFlag(flags),
+      history: historyFlag(flags),
       logLevel: flags.logLevel,
       cors: corsFlag(flags.corsOrigins),
       ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),

@@ -3,14 +3,16 @@ import type { Logger } from 'pino'
 import { assertSecret } from '../auth/bearer'
 import { Dispatcher } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
+import { HistoryRecorder } from '../dispatcher/recorder'
 import { createApp, type LikewireApp } from '../http/app'
 import { attachServer, type ServerLimits } from '../http/server'
-import type { Core } from '../node/core'
+import type { Core, HealthReport } from '../node/core'
 import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
 import { forwardRoute } from '../peers/forward-route'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
+import { clusterHistory } from './history'
 import { peerForwarder } from './peers'
 
 type DispatcherLimits =
@@ -23,6 +25,8 @@ type DispatcherLimits =
   | 'processMetrics'
   | 'nodeId'
   | 'logger'
+  | 'history'
+  | 'historyStore'
 
 export interface DispatcherNodeOptions extends Pick<LikewireOptions, DispatcherLimits> {
   /** Redis URL of this datacenter's registry. */
@@ -39,6 +43,8 @@ export interface DispatcherNodeOptions extends Pick<LikewireOptions, DispatcherL
   pruneIntervalMs?: number | undefined
   /** Per-request timeout to a frontend node; keep it under publishers' timeout. @default 3000 */
   deliveryTimeoutMs?: number | undefined
+  /** A Redis of its own for history (`--history-redis`). @default the registry's Redis */
+  historyRedis?: string | undefined
 }
 
 export interface DispatcherNode {
@@ -73,7 +79,12 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     logger,
   })
   const peers = peerForwarder(options.peers, options.secret, metrics, logger)
-  const dispatcher = new Dispatcher({ registry, transport, peers, metrics, logger })
+  const history = await clusterHistory(options, registry).catch(async (error: unknown) => {
+    await registry.close()
+    throw error
+  })
+  const recorder = history ? new HistoryRecorder(history.rules, history.store) : undefined
+  const dispatcher = new Dispatcher({ registry, transport, peers, history: recorder, metrics, logger })
   const core: Core = {
     nodeId,
     options: base.options,
@@ -82,8 +93,10 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     metrics,
     logger,
     async health() {
-      const registryHealth = await registry.health()
-      return { status: registryHealth.ok ? 'ok' : 'degraded', nodeId, checks: { registry: registryHealth } }
+      const checks: HealthReport['checks'] = { registry: await registry.health() }
+      if (history) checks.history = await history.store.health()
+      const ok = Object.values(checks).every((check) => check.ok)
+      return { status: ok ? 'ok' : 'degraded', nodeId, checks }
     },
   }
   const app = createApp(core, [
@@ -105,6 +118,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     async close() {
       clearInterval(prune)
       await transport.close()
+      if (history && !options.historyStore) await history.store.close()
       await registry.close()
     },
   }

@@ -8,6 +8,7 @@ import { RedisRegistry } from '../registry/redis-registry'
 import { deliverRoute } from '../transport/deliver-route'
 import { HttpTransport } from '../transport/http-transport'
 import { InProcessTransport } from '../transport/in-process'
+import { clusterHistory } from './history'
 import { routeToOwner } from './owner-routing'
 import { peerForwarder } from './peers'
 import { Registration } from './registration'
@@ -34,6 +35,11 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
   maxStallMs?: number | undefined
   /** Peer datacenters (name -> dispatcher URLs): this node's in-process publishes reach them too. */
   peers?: Record<string, string[]> | undefined
+  /**
+   * A Redis of its own for history (`--history-redis`), so its loss fails only history publishes.
+   * @default the registry's Redis
+   */
+  historyRedis?: string | undefined
 }
 
 export interface FrontendNode extends Likewire {
@@ -63,11 +69,16 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   const http = new HttpTransport({ registry, secret: options.secret, logger: base.logger })
   const transport = new InProcessTransport(http)
   const peers = peerForwarder(options.peers, options.secret, base.metrics, base.logger)
-  const parts = frontendParts(base, { registry, transport, peers })
+  const history = await clusterHistory(options, registry).catch(async (error: unknown) => {
+    await registry.close()
+    throw error
+  })
+  const parts = frontendParts(base, { registry, transport, peers, history })
   const self = { nodeId: base.nodeId, url: options.internalUrl }
   const registration = new Registration(registry, self, parts.frontend, base.logger)
   const lw = assembleLikewire(base, parts, {
     registry,
+    history,
     url: options.internalUrl,
     routeToOwner: routeToOwner(registry, base.nodeId, options.secret),
     healthChecks: async () => ({ registration: await registration.check() }),
@@ -89,6 +100,7 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     closeRole: async () => {
       await http.close()
       await transport.close()
+      if (history && !options.historyStore) await history.store.close()
       await registry.close()
     },
   })

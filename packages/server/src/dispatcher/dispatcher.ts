@@ -77,6 +77,7 @@ export class Dispatcher {
         dataJson,
         key,
       }))
+      // recorded first, looked up after: a subscriber recorded meanwhile either is looked up or reads it from history
       ;({ deliver: events, ids } = await this.history.record(drafts))
     } else {
       events = this.encode(publishes)
@@ -87,6 +88,10 @@ export class Dispatcher {
     })
     this.metrics.published.inc(events.length)
     return ids
+  }
+
+  private lookup(events: ReadonlyArray<{ topic: string }>): Promise<Map<string, string[]>> {
+    return this.registry.nodesFor([...new Set(events.map((event) => event.topic))])
   }
 
   /** A peer datacenter's publish: recorded in this datacenter's history where a rule says so, delivered here only. */
@@ -100,7 +105,7 @@ export class Dispatcher {
   async dispatch(events: readonly EncodedEvent[], onRouted?: () => void): Promise<void> {
     let routes: Map<string, string[]>
     try {
-      routes = await this.registry.nodesFor([...new Set(events.map((event) => event.topic))])
+      routes = await this.lookup(events)
     } catch (error) {
       this.logger.warn({ err: error }, 'registry lookup failed')
       throw unavailable('The registry is unavailable; the publish was not accepted')

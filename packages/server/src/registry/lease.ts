@@ -34,3 +34,24 @@ export function failFastOptions(commandTimeoutMs: number): RedisOptions {
     retryStrategy: (times) => Math.min(100 * times, 1000),
   }
 }
+
+/** Resolves once the client is connected; rejects with a clear message when Redis cannot be reached in time. */
+export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup()
+      const { host, port } = redis.options
+      reject(new Error(`Cannot reach Redis at ${host}:${port} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const onReady = () => {
+      cleanup()
+      resolve()
+    }
+    const cleanup = () => {
+      clearTimeout(timer)
+      redis.off('ready', onReady)
+    }
+    redis.on('ready', onReady)
+  })
+}

@@ -17,6 +17,12 @@ export function redisKeys(prefix: string) {
     viewers: (topic: string) => `${prefix}viewers:${topic}`,
     /** Who publishes a topic's viewer count this window. */
     viewersClaim: (topic: string) => `${prefix}viewers-claim:${topic}`,
+    /** A history topic's events: a stream whose entry ids are `0-<offset>`, fields `j` (JSON) and `t` (ms). */
+    history: (topic: string) => `${prefix}history:${topic}`,
+    /** A history topic's epoch and latest offset (a hash). */
+    historyMeta: (topic: string) => `${prefix}history-meta:${topic}`,
+    /** An idempotency key of a history topic: `<epoch>|<offset>|<id>` of the first publish. */
+    historyKey: (topic: string, key: string) => `${prefix}history-key:${topic}:${key}`,
   }
 }
 

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import { failFastOptions, renewLease } from './lease'
+import { failFastOptions, renewLease, whenReady } from './lease'
 import { type LeaseKeeper, type LeaseKeeperOptions, startLeaseKeeper } from './lease-keeper'
+import { RedisHistoryStore } from './redis-history'
 import { DEFAULT_KEY_PREFIX, type RedisKeys, redisKeys } from './redis-keys'
 import type { NodeInfo, Registry, RegistryHealth } from './registry'
 
@@ -51,23 +52,13 @@ export class RedisRegistry implements Registry {
   }
 
   /** Resolves once connected; rejects with a clear message when Redis cannot be reached in time. */
-  async ready(timeoutMs = 5000): Promise<void> {
-    if (this.redis.status === 'ready') return
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup()
-        reject(new Error(`Cannot reach Redis at ${describe(this.redis)} within ${timeoutMs} ms`))
-      }, timeoutMs)
-      const onReady = () => {
-        cleanup()
-        resolve()
-      }
-      const cleanup = () => {
-        clearTimeout(timer)
-        this.redis.off('ready', onReady)
-      }
-      this.redis.on('ready', onReady)
-    })
+  ready(timeoutMs = 5000): Promise<void> {
+    return whenReady(this.redis, timeoutMs)
+  }
+
+  /** The datacenter's history, on this registry's own connection (closed with it). */
+  historyStore(): RedisHistoryStore {
+    return new RedisHistoryStore(this.redis, this.keys)
   }
 
   /** Calls `listener` each time the connection to Redis is (re)established; returns its removal. */
@@ -230,8 +221,3 @@ end
 redis.call('DEL', p .. 'held:' .. id)
 redis.call('SREM', p .. 'nodes', id)
 return 1`
-
-function describe(redis: Redis): string {
-  const { host, port } = redis.options
-  return `${host}:${port}`
-}
