@@ -99,7 +99,7 @@ describe('npx likewire, as the README says, from the repository root after npm c
       out += chunk
     })
     await vi.waitFor(() => expect(out).toContain(`listening on http://127.0.0.1:${port}`), {
-      timeout: 15_000,
+      timeout: 30_000,
     })
     const url = `http://127.0.0.1:${port}`
     const stream = await openStream(`${url}/v1/connect?topics=live:42:likes`)
