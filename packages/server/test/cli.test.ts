@@ -54,6 +54,12 @@ describe('likewire standalone (the CLI a new user runs)', () => {
     await expect(spawnLikewire('standalone', ['--headers-timeout-ms', '0'])).rejects.toThrow(
       /likewire: --headers-timeout-ms must be at least 1/,
     )
+    await expect(spawnLikewire('standalone', ['--history', 'chat:*'])).rejects.toThrow(
+      /likewire: --history: expected pattern=size\[\/ttlSeconds\], got "chat:\*"/,
+    )
+    await expect(spawnLikewire('standalone', ['--history', 'chat:*=0'])).rejects.toThrow(
+      /likewire: history rule 1 \("chat:\*"\): size must be an integer from 1/,
+    )
   })
 })
 
@@ -86,7 +92,7 @@ describe('npx likewire, as the README says, from the repository root after npm c
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve()
+          if (child.exitCode !== null || child.signalCode !== null) return resolve()
           child.once('exit', () => resolve())
           process.kill(-child.pid!, 'SIGTERM')
         }),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { validatePublish } from '../dispatcher/publish-input'
 import { ErrorCode, LikewireError } from '../protocol/errors'
 
@@ -25,6 +26,12 @@ export interface PublisherOptions {
   maxPayloadBytes?: number | undefined
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch | undefined
+  /**
+   * Send an idempotency key with every event, so a batch retried on another dispatcher after a timeout is
+   * recorded and delivered once on history topics (ignored on fire-and-forget topics).
+   * @default true
+   */
+  idempotencyKeys?: boolean | undefined
 }
 
 export interface Publisher {
@@ -135,9 +142,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
   }
 
   /** The event's JSON, or the error a dispatcher would answer for it (the dispatcher's own check). */
+  const keyPrefix = randomBytes(9).toString('base64url')
+  let keyCounter = 0
   function serialize(topic: string, data: unknown): string {
     const { dataJson } = validatePublish({ topic, data }, maxPayloadBytes)
-    return `{"topic":${JSON.stringify(topic)},"data":${dataJson}}`
+    // unique per event and publisher process: the same for every attempt of this event
+    const key =
+      options.idempotencyKeys === false ? '' : `,"key":"${keyPrefix}.${(keyCounter++).toString(36)}"`
+    return `{"topic":${JSON.stringify(topic)}${key},"data":${dataJson}}`
   }
 
   return {

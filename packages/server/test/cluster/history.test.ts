@@ -1,6 +1,7 @@
 import { post, type RedisProcess, type Stream, startRedis } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { resolveRules } from '../../src/history/rules'
+import { createPublisher } from '../../src/publisher/publisher'
 import { connectHistoryStore } from '../../src/registry/redis-history'
 import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode, SECRET } from './nodes'
@@ -125,5 +126,25 @@ describe('cluster history (Redis Streams)', () => {
     expect(retry.body.ids).toEqual(first.body.ids)
     await post(`${d2.url}/v1/publish`, { topic: 'chat:1', data: 'y' })
     await vi.waitFor(() => expect(events(s).map((e) => e.data)).toEqual(['x', 'y']))
+  })
+
+  it("createPublisher's keys make a retry after a lost answer count once (the first dispatcher did record it)", async () => {
+    const { fe1, d1, d2 } = await cluster()
+    const s = await stream(`${fe1.url}/v1/connect?topics=chat:1`)
+    let calls = 0
+    const publisher = createPublisher({
+      dispatchers: [d1.url, d2.url],
+      // the first attempt reaches d1, which records and delivers, but its answer is lost on the way back
+      fetch: async (input, init) => {
+        const res = await fetch(input, init)
+        if (calls++ === 0) throw new Error('answer lost')
+        return res
+      },
+    })
+    await publisher.publish('chat:1', 'once')
+    await publisher.publish('chat:1', 'next')
+    await vi.waitFor(() => expect(events(s).map((e) => e.data)).toEqual(['once', 'next']))
+    expect(calls).toBe(3)
+    await publisher.close()
   })
 })
