@@ -1,4 +1,6 @@
 // Likewire's test kit: real parts for tests and tooling, each kept once.
+
+export { startBalancer, type TcpBalancer } from './balancer'
 export {
   type LikewireOptions,
   type LikewireProcess,
