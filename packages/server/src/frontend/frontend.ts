@@ -197,7 +197,10 @@ export class Frontend implements DeliveryTarget {
     for (const topic of fresh) {
       connection.topics.add(topic)
       this.subscriptionCount++
-      if (this.table.add(topic, connection)) firsts.push(topic)
+      if (this.table.add(topic, connection)) {
+        firsts.push(topic)
+        this.history?.anchor(topic)
+      }
       this.countChanges.emit(topic)
     }
     for (const topic of catchUp?.keys() ?? []) if (!fresh.includes(topic)) catchUp!.delete(topic)

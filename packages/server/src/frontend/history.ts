@@ -84,6 +84,16 @@ export class FrontendHistory {
     for (const topic of topics) this.recovery.cancel(connection, topic)
   }
 
+  /** The topic's first subscriber on this node: its order starts after what is recorded now. */
+  anchor(topic: string): void {
+    const rule = this.parts.rules.ruleFor(topic)
+    if (!rule) return
+    this.sequencer.anchor(topic, async () => {
+      const { epoch, latest } = await this.parts.store.read(topic, rule, { last: 0 })
+      return { epoch, offset: latest }
+    })
+  }
+
   /** The node has no subscriber of the topic any more. */
   forget(topic: string): void {
     this.sequencer.forget(topic)

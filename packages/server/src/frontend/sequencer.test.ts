@@ -91,4 +91,24 @@ describe('Sequencer (a node delivers each history topic in offset order, once)',
     sequencer.forget('t')
     expect(offsets(sequencer.order([ev(2)]))).toEqual([2])
   })
+
+  it("anchors a topic's order at its first subscriber: an earlier event overtaken by a later one is not lost", async () => {
+    const { sequencer, released } = make([ev(9), ev(10)])
+    let anchored = (_: { epoch: string; offset: number }) => {}
+    sequencer.anchor('t', () => new Promise((resolve) => (anchored = resolve)))
+    // 10 arrives first (another dispatcher), then 8 (recorded before the subscription), while anchoring
+    expect(offsets(sequencer.order([ev(10), ev(8)]))).toEqual([])
+    anchored({ epoch: 'E', offset: 8 })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(released.map(offsets)).toEqual([]) // 9 is missing: held, not skipped
+    expect(offsets(sequencer.order([ev(9)]))).toEqual([9, 10])
+  })
+
+  it('an anchor that cannot read history starts at the first event held', async () => {
+    const { sequencer, released } = make()
+    sequencer.anchor('t', () => Promise.reject(new Error('down')))
+    sequencer.order([ev(4), ev(5)])
+    await vi.advanceTimersByTimeAsync(0)
+    expect(released.map(offsets)).toEqual([[4, 5]])
+  })
 })

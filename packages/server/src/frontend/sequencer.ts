@@ -21,6 +21,8 @@ interface TopicOrder {
   epoch: string
   /** The next offset this node delivers for the topic. */
   next: number
+  /** Waiting for the topic's latest offset (its first subscriber here): every event is held meanwhile. */
+  anchoring: boolean
   /** Events that arrived ahead of a hole, by offset. */
   held: Map<number, EncodedEvent>
   repair: ReturnType<typeof setTimeout> | undefined
@@ -59,6 +61,39 @@ export class Sequencer {
     return out ?? events
   }
 
+  /**
+   * The topic got its first subscriber on this node: its order starts after the latest offset recorded
+   * now, not at whatever event arrives first (a later one can overtake an earlier one on another
+   * dispatcher). Events arriving meanwhile are held; a hole after the anchor is repaired as any other.
+   */
+  anchor(topic: string, latest: () => Promise<Position>): void {
+    if (this.topics.has(topic)) return
+    const order: TopicOrder = { epoch: '', next: 0, anchoring: true, held: new Map(), repair: undefined }
+    this.topics.set(topic, order)
+    const settle = (position: Position | undefined) => {
+      if (this.topics.get(topic) !== order) return
+      order.anchoring = false
+      const held = [...order.held.values()].sort((a, b) => a.pos!.offset - b.pos!.offset)
+      if (position && held.every((e) => e.pos!.epoch === position.epoch)) {
+        order.epoch = position.epoch
+        order.next = position.offset + 1
+        for (const offset of [...order.held.keys()]) if (offset < order.next) order.held.delete(offset)
+      } else if (held[0]) {
+        // history unreadable (or already in another epoch): start at the first event held, as without an anchor
+        order.epoch = held[0].pos!.epoch
+        order.next = held[0].pos!.offset
+      } else {
+        this.topics.delete(topic)
+        return
+      }
+      const ready = this.drain(order)
+      if (order.held.size > 0)
+        order.repair ??= setTimeout(() => void this.repair(topic, order), this.holeWaitMs)
+      if (ready.length > 0) this.hooks.release(ready)
+    }
+    latest().then(settle, () => settle(undefined))
+  }
+
   /** Forgets a topic this node no longer has subscribers of (its order restarts with the next event). */
   forget(topic: string): void {
     const order = this.topics.get(topic)
@@ -69,6 +104,10 @@ export class Sequencer {
   private accept(event: EncodedEvent): EncodedEvent[] {
     const pos = event.pos!
     const order = this.topics.get(event.topic)
+    if (order?.anchoring) {
+      order.held.set(pos.offset, event)
+      return []
+    }
     if (!order || order.epoch !== pos.epoch) {
       if (order) {
         // the topic's history was lost (a new epoch): what subscribers held before is gone
@@ -82,6 +121,7 @@ export class Sequencer {
       this.topics.set(event.topic, {
         epoch: pos.epoch,
         next: pos.offset + 1,
+        anchoring: false,
         held: new Map(),
         repair: undefined,
       })
@@ -115,7 +155,7 @@ export class Sequencer {
   /** The hole is still open after the wait: read it from history, or tell subscribers and move past it. */
   private async repair(topic: string, order: TopicOrder): Promise<void> {
     order.repair = undefined
-    if (this.topics.get(topic) !== order || order.held.size === 0) return
+    if (this.topics.get(topic) !== order || order.anchoring || order.held.size === 0) return
     let filled: EncodedEvent[] = []
     let unreachable = false
     try {

@@ -152,7 +152,7 @@ end
 local latest = tonumber(redis.call('HGET', meta, 'offset') or '0')
 local entries = {}
 if ARGV[1] == 'last' then
-  entries = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', ARGV[2])
+  if tonumber(ARGV[2]) > 0 then entries = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', ARGV[2]) end
 elseif epoch == ARGV[3] then
   entries = redis.call('XRANGE', stream, '(0-' .. ARGV[2], '+')
 end
