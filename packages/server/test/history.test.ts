@@ -202,4 +202,36 @@ describe('history topics (embedded)', () => {
       source.close()
     }
   })
+
+  it('a topic that lost its last subscriber here and got new ones: each offset once, nothing from before', async () => {
+    server = await startLikewire({ history: [{ match: 'chat:*', size: 1000 }] })
+    let publishing = true
+    let published = 0
+    const loop = (async () => {
+      while (publishing) {
+        await server!.lw.publish('chat:1', ++published)
+        await new Promise((resolve) => setTimeout(resolve, 3))
+      }
+    })()
+    try {
+      const first = await connect('topics=chat:1')
+      await vi.waitFor(() => expect(events(first).length).toBeGreaterThan(20))
+      server.listening.server.closeAllConnections() // the topic's last subscriber here is gone
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const { epoch, offset } = events(first).at(-1)!.pos!
+      const resumed = await connect(`topics=chat:1&resume=chat:1~${epoch}~${offset}`)
+      const publishedBefore = published
+      const fresh = await connect('topics=chat:1')
+      await vi.waitFor(() => expect(events(fresh).length).toBeGreaterThan(50))
+      const offsets = (s: Stream) => events(s).map((e) => e.pos!.offset)
+      const consecutive = (list: number[], from: number) => list.every((o, i) => o === from + i)
+      expect(consecutive(offsets(resumed), offset + 1)).toBe(true)
+      expect(consecutive(offsets(fresh), offsets(fresh)[0]!)).toBe(true)
+      // the fresh subscriber gets what was published after it subscribed, not a replay of before
+      expect(offsets(fresh)[0]).toBeGreaterThan(publishedBefore - 1)
+    } finally {
+      publishing = false
+      await loop
+    }
+  })
 })

@@ -10,6 +10,12 @@ export type RecoveryRequest = { resume: Position } | { rewind: number }
 
 type Held = { event: EncodedEvent } | { gap: SequenceGap }
 
+/**
+ * Catching up: live events are held. Then, until the node's live order has passed what the catch-up
+ * wrote (a hole repaired later may release offsets the catch-up already sent), a floor filters them.
+ */
+type CatchUp = { held: Held[] } | { floor: Position }
+
 export interface RecoveryParts {
   /** Reads the topic's history (the rule is the frontend's business). */
   read(topic: string, from: { after: Position } | { last: number }): Promise<HistoryRead>
@@ -21,7 +27,10 @@ export interface RecoveryParts {
 /** The frame that tells a subscriber events are missing: it refetches, and goes on after `resumeAt`. */
 export function gapFrame(gap: SequenceGap): Buffer {
   const { topic, reason, resumeAt } = gap
-  return controlFrame(ControlEvent.gap, { topic, reason, epoch: resumeAt.epoch, offset: resumeAt.offset })
+  return controlFrame(
+    ControlEvent.gap,
+    resumeAt ? { topic, reason, epoch: resumeAt.epoch, offset: resumeAt.offset } : { topic, reason },
+  )
 }
 
 /** A stored event as a frame: its id and ts are read back from its JSON (a replay is not the hot path). */
@@ -42,12 +51,12 @@ export function replayEvent(
  */
 export class Recovery {
   /** topic -> subscribers catching up on it, with what arrived live meanwhile. */
-  private readonly catching = new Map<string, Map<Connection, Held[]>>()
+  private readonly catching = new Map<string, Map<Connection, CatchUp>>()
 
   constructor(private readonly parts: RecoveryParts) {}
 
   /** Subscribers of `topic` catching up, if any (checked per run of events on the hot path). */
-  catchingOn(topic: string): ReadonlyMap<Connection, Held[]> | undefined {
+  catchingOn(topic: string): ReadonlyMap<Connection, CatchUp> | undefined {
     return this.catching.get(topic)
   }
 
@@ -58,11 +67,23 @@ export class Recovery {
       subscribers = new Map()
       this.catching.set(topic, subscribers)
     }
-    subscribers.set(connection, [])
+    subscribers.set(connection, { held: [] })
   }
 
-  hold(connection: Connection, topic: string, held: Held): void {
-    this.catching.get(topic)?.get(connection)?.push(held)
+  /** A live event or gap for a subscriber still catching up: held, or past the floor written now. */
+  hold(connection: Connection, topic: string, item: Held): void {
+    const state = this.catching.get(topic)?.get(connection)
+    if (!state) return
+    if ('held' in state) {
+      state.held.push(item)
+      return
+    }
+    const at = 'event' in item ? item.event.pos! : item.gap.resumeAt
+    if (at && at.epoch === state.floor.epoch && at.offset <= state.floor.offset) return // the catch-up wrote it
+    if ('event' in item) {
+      this.parts.send(connection, dataFrame(item.event))
+      this.cancel(connection, topic) // the live order is past the catch-up: nothing more to filter
+    } else this.tell(connection, item.gap)
   }
 
   /** The subscription is gone (unsubscribed, closed, refused): nothing more is written for it. */
@@ -84,14 +105,18 @@ export class Recovery {
     } catch {
       read = undefined
     }
-    const held = this.catching.get(topic)?.get(connection)
-    if (!held || connection.closed) return // gone meanwhile
-    this.cancel(connection, topic)
-    let last: Position
+    const state = this.catching.get(topic)?.get(connection)
+    if (!state || !('held' in state) || connection.closed) return // gone meanwhile
+    const { held } = state
+    let last: Position | undefined
     if (!read) {
       // history unreachable: the subscriber is told, and goes on with what arrives live
       const first = held.find((h): h is { event: EncodedEvent } => 'event' in h)?.event.pos
-      last = first ? { epoch: first.epoch, offset: first.offset - 1 } : { epoch: '', offset: 0 }
+      last = first
+        ? { epoch: first.epoch, offset: first.offset - 1 }
+        : 'resume' in request
+          ? request.resume
+          : undefined
       this.tell(connection, { topic, reason: 'unavailable', resumeAt: last })
       metrics.recoveries.inc({ result: 'gap' })
     } else if ('resume' in request && (read.epoch !== request.resume.epoch || !read.complete)) {
@@ -115,15 +140,16 @@ export class Recovery {
     // what arrived live meanwhile, each offset once: the read may already have covered some of it
     for (const item of held) {
       if ('gap' in item) {
-        if (item.gap.resumeAt.epoch !== last.epoch || item.gap.resumeAt.offset > last.offset) {
+        const at = item.gap.resumeAt
+        if (!last || !at || at.epoch !== last.epoch || at.offset > last.offset) {
           this.tell(connection, item.gap)
-          last = item.gap.resumeAt
+          last = at ?? last
         }
         continue
       }
       const pos = item.event.pos!
-      if (pos.epoch === last.epoch && pos.offset <= last.offset) continue
-      if (pos.epoch !== last.epoch && last.epoch !== '')
+      if (last && pos.epoch === last.epoch && pos.offset <= last.offset) continue
+      if (last && pos.epoch !== last.epoch)
         this.tell(connection, {
           topic,
           reason: 'epoch',
@@ -132,6 +158,9 @@ export class Recovery {
       this.parts.send(connection, dataFrame(item.event))
       last = pos
     }
+    // live again; until the node's order passes what was written here, a floor keeps each offset once
+    if (last) this.catching.get(topic)!.set(connection, { floor: last })
+    else this.cancel(connection, topic)
   }
 
   private tell(connection: Connection, gap: SequenceGap): void {

@@ -12,7 +12,8 @@ const ev = (offset: number, epoch = 'E', topic = 't'): EncodedEvent => ({
 const ff = (id: string): EncodedEvent => ({ topic: 'f', id, ts: 1, json: '{}' })
 const offsets = (events: readonly EncodedEvent[]) => events.map((e) => e.pos?.offset ?? e.id)
 
-function make(history: EncodedEvent[] = [], unreachable = false) {
+/** A sequencer with topic `t` subscribed: its order starts at the first event (no anchor position). */
+async function make(history: EncodedEvent[] = [], unreachable = false) {
   const released: EncodedEvent[][] = []
   const gaps: SequenceGap[] = []
   const sequencer = new Sequencer(
@@ -26,6 +27,8 @@ function make(history: EncodedEvent[] = [], unreachable = false) {
     },
     100,
   )
+  sequencer.anchor('t', () => Promise.reject(new Error('no anchor: start at the first event')))
+  await vi.advanceTimersByTimeAsync(0)
   return { sequencer, released, gaps }
 }
 
@@ -37,15 +40,15 @@ afterEach(() => {
 })
 
 describe('Sequencer (a node delivers each history topic in offset order, once)', () => {
-  it('passes in-order events and fire-and-forget ones straight through, and drops what it delivered already', () => {
-    const { sequencer } = make()
+  it('passes in-order events and fire-and-forget ones straight through, and drops what it delivered already', async () => {
+    const { sequencer } = await make()
     const batch = [ev(1), ff('x'), ev(2)]
     expect(sequencer.order(batch)).toBe(batch) // nothing to reorder: the same array, no copy
     expect(offsets(sequencer.order([ev(2), ev(3)]))).toEqual([3])
   })
 
-  it('holds an event ahead of a hole and releases it when the late one arrives', () => {
-    const { sequencer, released } = make()
+  it('holds an event ahead of a hole and releases it when the late one arrives', async () => {
+    const { sequencer, released } = await make()
     sequencer.order([ev(1)])
     expect(offsets(sequencer.order([ff('a'), ev(3), ev(4)]))).toEqual(['a'])
     expect(offsets(sequencer.order([ev(2)]))).toEqual([2, 3, 4])
@@ -54,7 +57,7 @@ describe('Sequencer (a node delivers each history topic in offset order, once)',
   })
 
   it('fills a hole that stays open from history', async () => {
-    const { sequencer, released, gaps } = make([ev(1), ev(2), ev(3)])
+    const { sequencer, released, gaps } = await make([ev(1), ev(2), ev(3)])
     sequencer.order([ev(1)])
     sequencer.order([ev(4)])
     await vi.advanceTimersByTimeAsync(100)
@@ -67,7 +70,7 @@ describe('Sequencer (a node delivers each history topic in offset order, once)',
       [false, 'expired'],
       [true, 'unavailable'],
     ] as const) {
-      const { sequencer, released, gaps } = make([ev(3)], unreachable)
+      const { sequencer, released, gaps } = await make([ev(3)], unreachable)
       sequencer.order([ev(1)])
       sequencer.order([ev(4), ev(5)])
       await vi.advanceTimersByTimeAsync(100)
@@ -78,23 +81,28 @@ describe('Sequencer (a node delivers each history topic in offset order, once)',
     }
   })
 
-  it('tells an epoch gap when the topic history was lost, then follows the new epoch', () => {
-    const { sequencer, gaps } = make()
+  it('tells an epoch gap when the topic history was lost, then follows the new epoch', async () => {
+    const { sequencer, gaps } = await make()
     sequencer.order([ev(5)])
     expect(offsets(sequencer.order([ev(1, 'F')]))).toEqual([1])
     expect(gaps).toEqual([{ topic: 't', reason: 'epoch', resumeAt: { epoch: 'F', offset: 0 } }])
   })
 
-  it('starts over for a topic it forgot (no subscriber left)', () => {
-    const { sequencer } = make()
+  it('keeps no state for a topic it forgot (no subscriber left): a stray delivery passes and leaves nothing', async () => {
+    const { sequencer } = await make()
     sequencer.order([ev(5)])
     sequencer.forget('t')
-    expect(offsets(sequencer.order([ev(2)]))).toEqual([2])
+    expect(offsets(sequencer.order([ev(9)]))).toEqual([9])
+    // a new first subscriber anchors afresh: the stray event 9 left no order behind
+    sequencer.anchor('t', async () => ({ epoch: 'E', offset: 11 }))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(offsets(sequencer.order([ev(10), ev(12)]))).toEqual([12])
   })
 
   it("anchors a topic's order at its first subscriber: an earlier event overtaken by a later one is not lost", async () => {
-    const { sequencer, released } = make([ev(9), ev(10)])
+    const { sequencer, released } = await make([ev(9), ev(10)])
     let anchored = (_: { epoch: string; offset: number }) => {}
+    sequencer.forget('t')
     sequencer.anchor('t', () => new Promise((resolve) => (anchored = resolve)))
     // 10 arrives first (another dispatcher), then 8 (recorded before the subscription), while anchoring
     expect(offsets(sequencer.order([ev(10), ev(8)]))).toEqual([])
@@ -105,7 +113,8 @@ describe('Sequencer (a node delivers each history topic in offset order, once)',
   })
 
   it('an anchor that cannot read history starts at the first event held', async () => {
-    const { sequencer, released } = make()
+    const { sequencer, released } = await make()
+    sequencer.forget('t')
     sequencer.anchor('t', () => Promise.reject(new Error('down')))
     sequencer.order([ev(4), ev(5)])
     await vi.advanceTimersByTimeAsync(0)

@@ -5,8 +5,8 @@ import type { EncodedEvent } from '../protocol/frames'
 export interface SequenceGap {
   topic: string
   reason: 'epoch' | 'expired' | 'unavailable'
-  /** Events after this position follow. */
-  resumeAt: Position
+  /** Events after this position follow; unknown (history unreadable, nothing seen yet) when absent. */
+  resumeAt: Position | undefined
 }
 
 export interface SequencerHooks {
@@ -79,12 +79,11 @@ export class Sequencer {
         order.next = position.offset + 1
         for (const offset of [...order.held.keys()]) if (offset < order.next) order.held.delete(offset)
       } else if (held[0]) {
-        // history unreadable (or already in another epoch): start at the first event held, as without an anchor
+        // history unreadable (or already in another epoch): start at the first event held
         order.epoch = held[0].pos!.epoch
         order.next = held[0].pos!.offset
       } else {
-        this.topics.delete(topic)
-        return
+        return // history unreadable, nothing held: the first event to arrive starts the order
       }
       const ready = this.drain(order)
       if (order.held.size > 0)
@@ -104,12 +103,14 @@ export class Sequencer {
   private accept(event: EncodedEvent): EncodedEvent[] {
     const pos = event.pos!
     const order = this.topics.get(event.topic)
-    if (order?.anchoring) {
+    // not subscribed here (a delivery racing the last unsubscribe): nothing to order, no state to leave behind
+    if (!order) return [event]
+    if (order.anchoring) {
       order.held.set(pos.offset, event)
       return []
     }
-    if (!order || order.epoch !== pos.epoch) {
-      if (order) {
+    if (order.epoch !== pos.epoch) {
+      if (order.epoch !== '') {
         // the topic's history was lost (a new epoch): what subscribers held before is gone
         this.forget(event.topic)
         this.hooks.gap({
