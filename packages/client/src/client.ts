@@ -263,7 +263,6 @@ export function createClient(options: ClientOptions): LikewireClient {
         recovery.remove(topic, rewind)
       }
     },
-
     onStateChange(listener) {
       return store.subscribe(listener)
     },
