@@ -1,8 +1,9 @@
 import type { ConnectedInfo, ConnectionDown } from './connection'
 import { RecentIds } from './dedupe'
-import type { EventCallback, LikewireEvent } from './event'
+import type { EventCallback, LikewireEvent, LikewireGap } from './event'
 import { type ClientOptions, resolveOptions } from './options'
 import { ReconnectPolicy } from './reconnect'
+import { Recovery, rewindCount } from './recovery'
 import { Rotation } from './rotation'
 import { type ConnectionState, type StateListener, StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
@@ -31,6 +32,21 @@ export interface SubscribeOptions {
    * @default undefined
    */
   onSubscribed?: (() => void) | undefined
+  /**
+   * History topics: called when events of the topic are missing (the client was away longer than the
+   * server retains, or the topic's history was lost). Refetch your state of the topic; the events after
+   * `gap.position` follow.
+   * @default undefined
+   */
+  onGap?: ((gap: LikewireGap) => void) | undefined
+  /**
+   * History topics: deliver the last `rewind` events published before this subscribe, then live ones
+   * (an integer from 0 to `MAX_REWIND`, 0 for none). The first callback of a topic has them from the
+   * server; a callback that joins a topic the client already holds has them from the client's buffer
+   * of the last events it delivered, kept only while some callback of the topic asked for a rewind.
+   * @default 0
+   */
+  rewind?: number | undefined
 }
 
 /** Creates a client; the stream opens lazily on the first subscribe. */
@@ -38,7 +54,8 @@ export function createClient(options: ClientOptions): LikewireClient {
   const opts = resolveOptions(options)
   const { timers, onError } = opts
   const store = new StateStore(onError)
-  const subscriptions = new Subscriptions()
+  const subscriptions = new Subscriptions(onError)
+  const recovery = new Recovery()
   const recent = new RecentIds(opts.dedupeSize)
   const policy = new ReconnectPolicy(opts.urls, opts.backoff, opts.random, timers)
   let started = false
@@ -51,14 +68,25 @@ export function createClient(options: ClientOptions): LikewireClient {
   const streams = new Streams(opts, {
     wanted: () => subscriptions.topics(),
     deliver(event) {
-      if (event.id !== '' && recent.seen(event.id)) return
-      subscriptions.deliver(event, onError)
+      // a history event is deduplicated by its position (exact, unbounded), any other by its id
+      if (event.position) {
+        const verdict = recovery.accept(event)
+        if (verdict === 'drop') return
+        if (verdict !== 'deliver') subscriptions.gap(verdict)
+      } else if (event.id !== '' && recent.seen(event.id)) return
+      subscriptions.deliver(event)
     },
+    onGap(gap) {
+      const told = recovery.gap(gap)
+      if (told) subscriptions.gap(told)
+    },
+    recovery: (topics) => recovery.request(topics),
     onRetry: (ms) => policy.setServerBase(ms),
     onConnected,
     onAcknowledged(s, topics) {
+      if (!s.dropped) recovery.acknowledged(topics)
       if (rotation.isReplacement(s)) rotation.promoteIfReady()
-      else if (s === stream) subscriptions.acknowledged(topics, onError)
+      else if (s === stream) subscriptions.acknowledged(topics)
     },
     onResponseLimit(s) {
       if (s === stream) rotation.start()
@@ -81,7 +109,7 @@ export function createClient(options: ClientOptions): LikewireClient {
       takeOver(next, gained) {
         stream = next
         store.set({ connectionId: next.connectionId }) // still `connected`: a replacement is not a reconnect
-        if (gained.length > 0) subscriptions.acknowledged(gained, onError)
+        if (gained.length > 0) subscriptions.acknowledged(gained)
       },
       retryDelay: (attempt) => policy.delay(attempt),
     },
@@ -207,17 +235,33 @@ export function createClient(options: ClientOptions): LikewireClient {
         )
       }
       if (typeof callback !== 'function') throw new TypeError('likewire: subscribe needs a callback')
+      const rewind = rewindCount(options.rewind)
       if (terminated) return () => {}
-      const { onSubscribed } = options
+      const { onSubscribed, onGap } = options
       const changed = () => {
         stream.sync.schedule()
         rotation.schedule()
+        // a topic left without callbacks forgets its position, unless it is subscribed again in this tick
+        queueMicrotask(() => {
+          if (!subscriptions.has(topic)) recovery.forget(topic)
+        })
       }
-      const remove = subscriptions.add(topic, callback as EventCallback, changed, onSubscribed)
+      const backlog = recovery.add(topic, rewind)
+      const remove = subscriptions.add(topic, callback as EventCallback, changed, {
+        onSubscribed,
+        onGap,
+        backlog,
+      })
       // a topic the stream already has: this callback is live at once
       if (onSubscribed && stream.sync.isAcknowledged(topic)) queueMicrotask(onSubscribed)
       if (!started) start()
-      return remove
+      let removed = false
+      return () => {
+        if (removed) return
+        removed = true
+        remove()
+        recovery.remove(topic, rewind)
+      }
     },
     onStateChange(listener) {
       return store.subscribe(listener)

@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser'
-import { type LikewireEvent, parseEvent } from './event'
+import { type LikewireEvent, type LikewireGap, parseEvent, parseGap } from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type Timers } from './options'
 import { StateReason } from './state'
 import type { Transport } from './transport/transport'
@@ -9,6 +9,8 @@ export const ControlEvent = {
   connected: 'likewire.connected',
   heartbeat: 'likewire.heartbeat',
   reconnect: 'likewire.reconnect',
+  /** Events of a history topic are missing; data `{topic, reason, epoch, offset}`. */
+  gap: 'likewire.gap',
 } as const
 
 export interface ConnectedInfo {
@@ -29,6 +31,8 @@ export interface ConnectionDown {
 export interface ConnectionHandlers {
   onConnected(info: ConnectedInfo): void
   onEvent(event: LikewireEvent): void
+  /** A `likewire.gap` frame: events of a history topic are missing. */
+  onGap?(gap: LikewireGap): void
   /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
   onRetry(ms: number): void
   onError(error: unknown): void
@@ -103,6 +107,11 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
           nodeId: String(info.nodeId ?? ''),
           heartbeatMs,
         })
+      } else if (message.event === ControlEvent.gap) {
+        const gap = parseGap(message.data)
+        if (gap) handlers.onGap?.(gap)
+        else
+          handlers.onError(new Error(`likewire: malformed gap frame ignored: ${message.data.slice(0, 200)}`))
       } else if (message.event === ControlEvent.reconnect) {
         const hint = parseJson(message.data) as { delayMs?: unknown } | null
         const delayMs = typeof hint?.delayMs === 'number' && hint.delayMs >= 0 ? hint.delayMs : (hintMs ?? 0)

@@ -3,7 +3,7 @@ export { createClient, type LikewireClient, type SubscribeOptions } from './clie
 export { type ConnectedInfo, ControlEvent } from './connection'
 export { configure, getDefaultClient, subscribe } from './default-client'
 export { LikewireError } from './errors'
-export type { EventCallback, LikewireEvent } from './event'
+export type { EventCallback, EventPosition, GapReason, LikewireEvent, LikewireGap } from './event'
 export { alwaysOnline, type OnlineSource, windowOnlineSource } from './online'
 export {
   type ClientOptions,
@@ -14,6 +14,7 @@ export {
   type HeadersInput,
   type Timers,
 } from './options'
+export { MAX_REWIND } from './recovery'
 export {
   type ConnectionState,
   type ConnectionStatus,

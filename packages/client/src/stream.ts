@@ -1,10 +1,12 @@
 import { type ConnectedInfo, type ConnectionDown, openConnection } from './connection'
-import type { LikewireEvent } from './event'
+import type { LikewireEvent, LikewireGap } from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } from './options'
+import type { RecoveryRequest } from './recovery'
 import { StateReason } from './state'
 import { TopicSync } from './topic-sync'
 
-// topics beyond this many URL characters are sent by POST once connected, keeping the URL short
+// topics beyond this many URL characters (their resume or rewind included) are sent by POST once
+// connected, keeping the URL short
 const MAX_URL_TOPICS_CHARS = 4000
 
 /** One SSE stream with its own topic sync: the live one, a replacement being opened, or a replaced one retiring. */
@@ -26,6 +28,10 @@ export interface StreamOwner {
   wanted(): string[]
   /** An event of any stream; streams may overlap, so this is where duplicates are dropped. */
   deliver(event: LikewireEvent): void
+  /** A `likewire.gap` frame of any stream. */
+  onGap(gap: LikewireGap): void
+  /** What to resume or rewind of these topics, taken as a connect or subscribe request is built. */
+  recovery(topics: readonly string[]): RecoveryRequest
   /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
   onRetry(ms: number): void
   onConnected(s: Stream, info: ConnectedInfo): void
@@ -53,6 +59,7 @@ export class Streams {
     const sync: TopicSync = new TopicSync({
       wanted: () => owner.wanted(),
       post: (url, path, body) => this.post(url, path, body),
+      recovery: (topics) => owner.recovery(topics),
       onConnectionLost(connectionId, reason) {
         if (!s.dropped && s.connectionId === connectionId) owner.onFailed(s, { reason })
       },
@@ -73,9 +80,11 @@ export class Streams {
   /** Opens `s` with its connect-URL topics, once the headers are ready. */
   open(s: Stream): void {
     const { opts, owner } = this
-    const topics = urlTopics(owner.wanted())
+    const wanted = owner.wanted()
+    const recovery = owner.recovery(wanted)
+    const topics = urlTopics(wanted, recovery)
     s.sync.beginConnect(topics)
-    const query = topics.length > 0 ? `?topics=${topics.map(encodeURIComponent).join(',')}` : ''
+    const query = connectQuery(topics, recovery)
     opts.getHeaders().then(
       (headers) => {
         if (s.dropped) return
@@ -95,6 +104,7 @@ export class Streams {
               owner.onConnected(s, info)
             },
             onEvent: (event) => owner.deliver(event),
+            onGap: (gap) => owner.onGap(gap),
             onRetry: (ms) => owner.onRetry(ms),
             onError: (error) => owner.onError(error),
             onResponseLimit: () => {
@@ -135,13 +145,33 @@ export function drop(s: Stream): void {
   s.connection = null
 }
 
-function urlTopics(topics: string[]): string[] {
+/** The connect URL's topics: as many as fit, each with its resume or rewind entry. */
+function urlTopics(topics: string[], recovery: RecoveryRequest): string[] {
   const picked: string[] = []
   let length = 0
   for (const topic of topics) {
-    length += encodeURIComponent(topic).length + 1
+    const entry = recoveryEntry(topic, recovery)
+    length += encodeURIComponent(topic).length + 1 + (entry === undefined ? 0 : entry.length + 1)
     if (length > MAX_URL_TOPICS_CHARS) break
     picked.push(topic)
   }
   return picked
+}
+
+/** `?topics=a,b&resume=a~<epoch>~<offset>&rewind=b~<n>` (protocol v1; `~` is not a topic character). */
+function connectQuery(topics: string[], recovery: RecoveryRequest): string {
+  if (topics.length === 0) return ''
+  const params = [`topics=${topics.map(encodeURIComponent).join(',')}`]
+  const resume = topics.filter((t) => recovery.resume.has(t))
+  const rewind = topics.filter((t) => !recovery.resume.has(t) && recovery.rewind.has(t))
+  if (resume.length > 0) params.push(`resume=${resume.map((t) => recoveryEntry(t, recovery)).join(',')}`)
+  if (rewind.length > 0) params.push(`rewind=${rewind.map((t) => recoveryEntry(t, recovery)).join(',')}`)
+  return `?${params.join('&')}`
+}
+
+function recoveryEntry(topic: string, recovery: RecoveryRequest): string | undefined {
+  const position = recovery.resume.get(topic)
+  if (position) return `${encodeURIComponent(topic)}~${position.epoch}~${position.offset}`
+  const rewind = recovery.rewind.get(topic)
+  return rewind === undefined ? undefined : `${encodeURIComponent(topic)}~${rewind}`
 }

@@ -1,27 +1,48 @@
-import type { EventCallback, LikewireEvent } from './event'
+import type { EventCallback, LikewireEvent, LikewireGap } from './event'
+
+/** What a callback brings besides itself. */
+export interface EntryOptions {
+  onSubscribed?: (() => void) | undefined
+  onGap?: ((gap: LikewireGap) => void) | undefined
+  /** Events it rewinds locally: handed to it before anything else the topic delivers. */
+  backlog?: LikewireEvent[] | undefined
+}
 
 interface Entry {
   callback: EventCallback
-  onSubscribed?: (() => void) | undefined
+  onSubscribed: (() => void) | undefined
+  onGap: ((gap: LikewireGap) => void) | undefined
+  backlog: LikewireEvent[] | undefined
 }
 
 /** Local callbacks per topic; all callbacks of a topic share one server subscription. */
 export class Subscriptions {
   private readonly byTopic = new Map<string, Set<Entry>>()
 
+  constructor(private readonly onError: (error: unknown) => void) {}
+
   /** Adds a callback; returns its removal (idempotent). `changed` runs when a topic appears or goes. */
-  add(topic: string, callback: EventCallback, changed: () => void, onSubscribed?: () => void): () => void {
+  add(topic: string, callback: EventCallback, changed: () => void, options: EntryOptions = {}): () => void {
     let entries = this.byTopic.get(topic)
     if (!entries) {
       entries = new Set()
       this.byTopic.set(topic, entries)
       changed()
     }
-    const entry: Entry = { callback, onSubscribed } // an object per call: a function subscribed twice counts twice
+    // an object per call: a function subscribed twice counts twice
+    const entry: Entry = {
+      callback,
+      onSubscribed: options.onSubscribed,
+      onGap: options.onGap,
+      backlog: options.backlog?.length ? options.backlog : undefined,
+    }
     entries.add(entry)
+    // the backlog goes out after this subscribe returns, or earlier if the topic delivers first
+    if (entry.backlog) queueMicrotask(() => this.drain(topic, entry))
     return () => {
       const current = this.byTopic.get(topic)
       if (!current?.delete(entry)) return
+      entry.backlog = undefined
       if (current.size === 0) {
         this.byTopic.delete(topic)
         changed()
@@ -29,36 +50,62 @@ export class Subscriptions {
     }
   }
 
+  has(topic: string): boolean {
+    return this.byTopic.has(topic)
+  }
+
   topics(): string[] {
     return [...this.byTopic.keys()]
   }
 
   /** Tells a topic's callbacks that the server acknowledged it (their events now arrive). */
-  acknowledged(topics: readonly string[], onError: (error: unknown) => void): void {
+  acknowledged(topics: readonly string[]): void {
     for (const topic of topics) {
       for (const entry of [...(this.byTopic.get(topic) ?? [])]) {
-        if (!entry.onSubscribed) continue
-        try {
-          entry.onSubscribed()
-        } catch (error) {
-          onError(error)
-        }
+        if (entry.onSubscribed) this.call(entry.onSubscribed)
       }
     }
   }
 
   /** Hands the event to every callback of its topic; one that throws does not stop the others. */
-  deliver(event: LikewireEvent, onError: (error: unknown) => void): void {
-    const entries = this.byTopic.get(event.topic)
+  deliver(event: LikewireEvent): void {
+    this.each(event.topic, (entry) => this.call(entry.callback, event))
+  }
+
+  /** Tells every callback of the gap's topic that passed an `onGap`. */
+  gap(gap: LikewireGap): void {
+    this.each(gap.topic, (entry) => {
+      if (entry.onGap) this.call(entry.onGap, gap)
+    })
+  }
+
+  private each(topic: string, run: (entry: Entry) => void): void {
+    const entries = this.byTopic.get(topic)
     if (!entries) return
     for (const entry of [...entries]) {
       // skip callbacks removed by an earlier callback of this same delivery
       if (!entries.has(entry)) continue
-      try {
-        entry.callback(event)
-      } catch (error) {
-        onError(error)
-      }
+      this.drain(topic, entry)
+      if (entries.has(entry)) run(entry)
+    }
+  }
+
+  /** Hands a callback its backlog (once), unless it was removed meanwhile. */
+  private drain(topic: string, entry: Entry): void {
+    const backlog = entry.backlog
+    if (!backlog) return
+    entry.backlog = undefined
+    for (const event of backlog) {
+      if (!this.byTopic.get(topic)?.has(entry)) return
+      this.call(entry.callback, event)
+    }
+  }
+
+  private call<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
+    try {
+      fn(...args)
+    } catch (error) {
+      this.onError(error)
     }
   }
 }

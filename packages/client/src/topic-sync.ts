@@ -1,4 +1,5 @@
 import { errorCode, LikewireError } from './errors'
+import type { RecoveryRequest } from './recovery'
 import type { HttpResponse } from './transport/transport'
 
 /** The live stream that subscribe POSTs address. */
@@ -11,6 +12,8 @@ export interface TopicSyncDeps {
   /** Topics that have at least one local callback. */
   wanted(): string[]
   post(baseUrl: string, path: string, body: unknown): Promise<HttpResponse>
+  /** What to resume or rewind of these topics, taken as the subscribe POST is built. */
+  recovery(topics: readonly string[]): RecoveryRequest
   /** The server forgot this connection (404 unknown_connection), or the POST could not be made. */
   onConnectionLost(connectionId: string, reason: 'unknown_connection' | 'network_error' | 'http_error'): void
   /** The server acknowledged these topics on the current stream. */
@@ -113,7 +116,13 @@ export class TopicSync {
 
   private send(target: SyncTarget, path: string, topics: string[]): Promise<void> {
     const stale = () => this.target?.connectionId !== target.connectionId
-    return this.deps.post(target.baseUrl, path, { connectionId: target.connectionId, topics }).then(
+    const body: Record<string, unknown> = { connectionId: target.connectionId, topics }
+    if (path === '/v1/subscribe') {
+      const { resume, rewind } = this.deps.recovery(topics)
+      if (resume.size > 0) body.resume = Object.fromEntries(resume)
+      if (rewind.size > 0) body.rewind = Object.fromEntries(rewind)
+    }
+    return this.deps.post(target.baseUrl, path, body).then(
       (response) => {
         if (response.status >= 200 && response.status < 300) {
           if (stale() || path !== '/v1/subscribe') return

@@ -1,4 +1,11 @@
-export type { ConnectionState, ConnectionStatus, LikewireClient, LikewireEvent } from '@likewire/client'
+export type {
+  ConnectionState,
+  ConnectionStatus,
+  EventPosition,
+  LikewireClient,
+  LikewireEvent,
+  LikewireGap,
+} from '@likewire/client'
 export { LikewireProvider, type LikewireProviderProps } from './LikewireProvider'
 export { useConnectionState } from './useConnectionState'
 export { useLikewireClient } from './useLikewireClient'

@@ -1,4 +1,4 @@
-import type { LikewireClient, LikewireEvent } from '@likewire/client'
+import type { LikewireClient, LikewireEvent, SubscribeOptions } from '@likewire/client'
 
 /** An external store for `useSyncExternalStore`: one topic's events folded into a snapshot. */
 export interface TopicStore<S> {
@@ -12,15 +12,20 @@ export function createTopicStore<T, S>(
   topic: string | null | undefined,
   initial: S,
   reduce: (snapshot: S, event: LikewireEvent<T>) => S,
+  options?: SubscribeOptions,
 ): TopicStore<S> {
   let snapshot = initial
   return {
     subscribe(onChange) {
       if (topic == null) return () => {}
-      return client.subscribe<T>(topic, (event) => {
-        snapshot = reduce(snapshot, event)
-        onChange()
-      })
+      return client.subscribe<T>(
+        topic,
+        (event) => {
+          snapshot = reduce(snapshot, event)
+          onChange()
+        },
+        options,
+      )
     },
     getSnapshot: () => snapshot,
   }

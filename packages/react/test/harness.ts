@@ -18,8 +18,8 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export async function startLikewire(): Promise<Harness> {
-  const lw = createLikewire({})
+export async function startLikewire(options: Parameters<typeof createLikewire>[0] = {}): Promise<Harness> {
+  const lw = createLikewire(options)
   let server: Server | undefined
   const port = await new Promise<number>((resolve) => {
     server = serve({ fetch: lw.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
@@ -50,9 +50,9 @@ export async function startLikewire(): Promise<Harness> {
 export function trackSubscriptions(client: LikewireClient) {
   const live = new Map<string, number>()
   const subscribe = client.subscribe.bind(client)
-  const spy = vi.spyOn(client, 'subscribe').mockImplementation(((topic, callback) => {
+  const spy = vi.spyOn(client, 'subscribe').mockImplementation(((topic, callback, options) => {
     live.set(topic, (live.get(topic) ?? 0) + 1)
-    const unsubscribe = subscribe(topic, callback)
+    const unsubscribe = subscribe(topic, callback, options)
     let open = true
     return () => {
       if (open) live.set(topic, (live.get(topic) ?? 0) - 1)
@@ -87,10 +87,13 @@ let topicCounter = 0
 export const uniqueTopic = (name: string) => `test:${name}:${Date.now()}:${++topicCounter}`
 
 /** Per test: a real server and a real client, handed to `use`; rendered trees and both closed after it. */
-export function withLiveServer(use: (harness: Harness, client: LikewireClient) => void): void {
+export function withLiveServer(
+  use: (harness: Harness, client: LikewireClient) => void,
+  options: Parameters<typeof createLikewire>[0] = {},
+): void {
   let harness: Harness | undefined
   beforeEach(async () => {
-    harness = await startLikewire()
+    harness = await startLikewire(options)
     use(harness, harness.client())
   })
   afterEach(async () => {

@@ -16,6 +16,17 @@ export const frame = {
     `event: likewire.reconnect\ndata: ${JSON.stringify({ reason: 'shutdown', delayMs })}\n\n`,
   data: (topic: string, id: string, data: unknown = {}) =>
     `id: ${id}\ndata: ${JSON.stringify({ topic, id, ts: 1, data })}\n\n`,
+  /** A history topic's event at `epoch:offset` (id `<epoch>-<offset>` unless given). */
+  positioned: (
+    topic: string,
+    epoch: string,
+    offset: number,
+    data: unknown = offset,
+    id = `${epoch}-${offset}`,
+  ) =>
+    `id: ${epoch}:${offset}\ndata: ${JSON.stringify({ topic, id, ts: 1, pos: { epoch, offset }, data })}\n\n`,
+  gap: (topic: string, reason: string, epoch: string, offset: number) =>
+    `event: likewire.gap\ndata: ${JSON.stringify({ topic, reason, epoch, offset })}\n\n`,
 }
 
 /** Fake only setTimeout/clearTimeout/Date, so setImmediate still drains real stream promises. */

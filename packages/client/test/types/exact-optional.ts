@@ -4,6 +4,7 @@ import {
   configure,
   createClient,
   type HeadersInput,
+  type LikewireGap,
   type StreamHandlers,
   type SubscribeOptions,
 } from '../../src/index'
@@ -14,6 +15,7 @@ const flagIsOn: { a?: number } = { a: undefined }
 
 declare const maybeGetHeaders: (() => Promise<HeadersInput>) | undefined
 declare const maybeOnSubscribed: (() => void) | undefined
+declare const maybeOnGap: ((gap: LikewireGap) => void) | undefined
 const token = process.env.LIKEWIRE_TOKEN // string | undefined
 const number = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined)
 
@@ -35,9 +37,10 @@ const client = createClient({
   onError: undefined,
 })
 client.subscribe('live:42:likes', () => {}, { onSubscribed: maybeOnSubscribed })
+client.subscribe('chat:42', () => {}, { onGap: maybeOnGap, rewind: number('LIKEWIRE_REWIND') })
 
 // options built apart, as an app's config module does
-const subscribeOptions: SubscribeOptions = { onSubscribed: undefined }
+const subscribeOptions: SubscribeOptions = { onSubscribed: undefined, onGap: undefined, rewind: undefined }
 const options: ClientOptions = {
   url: 'https://example.com/realtime',
   backoff: undefined,
