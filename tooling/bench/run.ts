@@ -2,12 +2,23 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
 import { scenarios } from './scenarios/catalog'
+import { DEFAULT_HISTORY, parseHistory } from './scenarios/history'
 import { fromRoot, resultsDir, runScenario } from './scenarios/run-scenario'
 
 const integer = (value: string) => {
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number')
   return parsed
+}
+
+/** `--history` alone: the default rule; with rules: checked here, so a typo stops before any process starts. */
+const historyRules = (value: string) => {
+  try {
+    parseHistory(value)
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+  return value
 }
 
 const names = scenarios.map((scenario) => scenario.name)
@@ -28,6 +39,11 @@ const program = new Command('bench')
   .option('--duration <s>', 'override the publish duration in seconds', integer)
   .option('--rate <n>', 'override the publishes/s (e.g. above the target, to find the ceiling)', integer)
   .option('--flush-window <ms>', "Likewire's flushWindowMs (0 = once per tick)", integer, 0)
+  .option(
+    '--history [rules]',
+    `history rules for the Likewire servers, as their CLI takes them (pattern=size[/ttlSeconds],...); alone: ${DEFAULT_HISTORY}. A fire-and-forget scenario run with history writes <scenario>-history.json, without baselines`,
+    historyRules,
+  )
   .option('--no-baselines', 'skip the baselines (hono streamSSE, socket.io + redis adapter)')
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
   .action(async (name: string, flags) => {
@@ -48,6 +64,7 @@ const program = new Command('bench')
           durationSec: flags.duration,
           ratePerSec: flags.rate,
           flushWindowMs: flags.flushWindow,
+          history: flags.history === true ? DEFAULT_HISTORY : flags.history,
           baselines: flags.baselines,
           cpuProfDir: flags.cpuProf,
           outDir,

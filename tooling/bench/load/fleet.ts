@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { createHistogram, decodeHistogram, type Histogram } from '../lib/histogram'
 import { spawnTs, stopChild } from '../lib/spawn'
-import type { ClientKind, Target, ToWorker, WorkerStats } from './protocol'
+import type { ClientKind, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
 
 /** One sample per second of the whole fleet: what the charts plot. */
 export interface Sample {
@@ -25,7 +25,7 @@ export class LoadFleet {
   constructor(readonly size: number) {
     for (let index = 0; index < size; index++) {
       const worker = spawnTs('../load/worker.ts', { label: `load${index}` })
-      worker.on('message', (message: WorkerStats) => {
+      worker.on('message', (message: WorkerStats | WorkerTally) => {
         if (message.type !== 'stats') return
         const previous = this.latest.get(index)
         if (previous && message.at > previous.at) {
@@ -68,8 +68,42 @@ export class LoadFleet {
     })
   }
 
-  cut(jitterMs: number): void {
-    for (const worker of this.workers) this.send(worker, { type: 'cut', jitterMs })
+  /** Every socket destroyed at once; `resume`: each comes back from the last position it saw. */
+  cut(jitterMs: number, resume = false): void {
+    for (const worker of this.workers) this.send(worker, { type: 'cut', jitterMs, resume })
+  }
+
+  /** Events no client got past its last offset, given each history topic's last offset; summed over workers. */
+  async tally(heads: Record<string, number>): Promise<Omit<WorkerTally, 'type'>> {
+    const answers = await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<WorkerTally | undefined>((resolve) => {
+            const timer = setTimeout(() => done(undefined), 5000)
+            const onMessage = (message: { type?: string }) => {
+              if (message.type === 'tally') done(message as WorkerTally)
+            }
+            const done = (answer: WorkerTally | undefined) => {
+              clearTimeout(timer)
+              worker.off('message', onMessage)
+              resolve(answer)
+            }
+            worker.on('message', onMessage)
+            this.send(worker, { type: 'tally', heads })
+          }),
+      ),
+    )
+    const sum = { tailMissing: 0, clients: 0, complete: 0 }
+    for (const answer of answers) {
+      // a worker that did not answer: its clients' positions are unknown, so nothing can be said complete
+      if (!answer) sum.tailMissing = Number.POSITIVE_INFINITY
+      else {
+        sum.tailMissing += answer.tailMissing
+        sum.clients += answer.clients
+        sum.complete += answer.complete
+      }
+    }
+    return sum
   }
 
   private send(worker: ChildProcess, message: ToWorker): void {
@@ -77,7 +111,12 @@ export class LoadFleet {
     if (worker.connected) worker.send(message, () => {})
   }
 
-  private sum(key: keyof Omit<WorkerStats, 'type' | 'histogram' | 'firstError' | 'lastReadyAt'>): number {
+  private sum(
+    key: keyof Omit<
+      WorkerStats,
+      'type' | 'histogram' | 'firstError' | 'lastReadyAt' | 'lastCaughtUpAt' | 'maxCatchUpMs'
+    >,
+  ): number {
     let total = 0
     for (const stats of this.latest.values()) total += stats[key]
     return total
@@ -97,6 +136,35 @@ export class LoadFleet {
   }
   get untimed(): number {
     return this.sum('untimed')
+  }
+  get positioned(): number {
+    return this.sum('positioned')
+  }
+  get duplicates(): number {
+    return this.sum('duplicates')
+  }
+  get missing(): number {
+    return this.sum('missing')
+  }
+  get epochChanges(): number {
+    return this.sum('epochChanges')
+  }
+  get gaps(): number {
+    return this.sum('gaps')
+  }
+  /** Clients cut with `resume` that have not caught up yet. */
+  get behind(): number {
+    return this.sum('behind')
+  }
+  get lastCaughtUpAt(): number {
+    let last = 0
+    for (const stats of this.latest.values()) last = Math.max(last, stats.lastCaughtUpAt)
+    return last
+  }
+  get maxCatchUpMs(): number {
+    let most = 0
+    for (const stats of this.latest.values()) most = Math.max(most, stats.maxCatchUpMs)
+    return most
   }
   get cpuMs(): number {
     return this.sum('cpuUserMs') + this.sum('cpuSystemMs')

@@ -5,7 +5,10 @@ export interface Target {
   port: number
   /** Request path with query, e.g. `/v1/connect?topics=live:1`. */
   path: string
-  /** Socket.IO clients: the room joined after connecting (SSE clients name their topics in `path`). */
+  /**
+   * The topic: Socket.IO clients join its room after connecting (SSE clients name it in `path` too); an SSE
+   * client that resumes after a cut adds `&resume=<topic>~<epoch>~<offset>`.
+   */
   topic?: string
 }
 
@@ -25,9 +28,24 @@ export type ToWorker =
       worker: number
       workers: number
     }
-  /** Destroys every socket at once; each reconnects after a random delay in [0, jitterMs]. */
-  | { type: 'cut'; jitterMs: number }
+  /**
+   * Destroys every socket at once; each reconnects after a random delay in [0, jitterMs]. `resume`: an SSE
+   * client reconnects from the last position it saw, and counts as behind until it has caught up.
+   */
+  | { type: 'cut'; jitterMs: number; resume?: boolean }
+  /** Asks for the events past each client's last offset, given each topic's last offset (`heads`). */
+  | { type: 'tally'; heads: Record<string, number> }
   | { type: 'close' }
+
+/** A worker's answer to `tally`. */
+export interface WorkerTally {
+  type: 'tally'
+  /** Sum over clients of events of their topic past their last offset (never received). */
+  tailMissing: number
+  /** Clients whose topic has a head (a history topic), and of them those that saw every offset up to it. */
+  clients: number
+  complete: number
+}
 
 export interface WorkerStats {
   type: 'stats'
@@ -41,6 +59,23 @@ export interface WorkerStats {
   dataFrames: number
   /** Data frames without a readable `ts`. */
   untimed: number
+  // history topics (events with an `id: <epoch>:<offset>` line), summed over this worker's clients
+  /** Clients that have seen a position. */
+  positioned: number
+  /** Offsets that came again (at or below the client's last one). */
+  duplicates: number
+  /** Offsets skipped (a later one came next); the tail past a client's last one is counted by `tally`. */
+  missing: number
+  /** Epoch changes seen by clients (offsets start over). */
+  epochChanges: number
+  /** `likewire.gap` frames. */
+  gaps: number
+  /** Clients cut with `resume` that have not caught up yet. */
+  behind: number
+  /** When the last client that caught up did (epoch ms; 0 before any). */
+  lastCaughtUpAt: number
+  /** The longest a client took from the start of its reconnect to caught up, ms. */
+  maxCatchUpMs: number
   /** Latency histogram (microseconds) of this interval only, compressed. */
   histogram: string
   cpuUserMs: number

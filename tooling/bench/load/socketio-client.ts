@@ -40,7 +40,7 @@ export function openSocketIo(
       const kind = data[1]
       if (kind === C2) {
         const at = data.indexOf(TS)
-        events.onData(at >= 0 ? readInt(data, at + TS.length, data.length) : Number.NaN)
+        events.onData(at >= 0 ? readInt(data, at + TS.length, data.length) : Number.NaN, Number.NaN)
       } else if (kind === C3) events.onConnected()
       else if (kind === C0) ws.send(join)
     } else if (type === C2) ws.send('3')

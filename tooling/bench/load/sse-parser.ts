@@ -1,24 +1,36 @@
 /**
  * Incremental parser of one SSE response read off a raw socket: HTTP head, chunked transfer coding,
- * then frames split on the blank line. It only looks at a frame's first byte and its `"ts":` digits,
- * so one process can read a million frames a second.
+ * then frames split on the blank line. It only looks at a frame's first byte, its `"ts":` digits and, for
+ * an event of a history topic, its `id: <epoch>:<offset>` line, so one process can read a million frames a
+ * second.
  */
 
 const CRLFCRLF = Buffer.from('\r\n\r\n')
 const FRAME_END = Buffer.from('\n\n')
 const TS = Buffer.from('"ts":')
 const CONNECTED = Buffer.from('event: likewire.connected')
+const GAP = Buffer.from('event: likewire.gap')
 const CHAR_I = 0x69 // 'i' or 'd': a frame starting with `id:` or `data:` is a data frame
 const CHAR_D = 0x64
 const CHAR_E = 0x65 // 'e': `event:` control frame
+const COLON = 0x3a
+const SPACE = 0x20
+const LF = 0x0a
 
 export interface FrameListener {
   /** The response head: status code. */
   onHead(status: number): void
   /** The `likewire.connected` control frame: the stream is subscribed. */
   onConnected(): void
-  /** A data frame, with its `ts` (ms since epoch; NaN when absent). */
-  onData(ts: number): void
+  /**
+   * A data frame, with its `ts` (ms since epoch; NaN when absent) and, for an event of a history topic, the
+   * offset of its `id: <epoch>:<offset>` line (NaN for a fire-and-forget event, which has no `id:` line).
+   */
+  onData(ts: number, offset: number): void
+  /** The stream's first `id:` epoch, and any later change of it: called before the `onData` of that frame. */
+  onEpoch?(epoch: string): void
+  /** A `likewire.gap` control frame: events of a history topic this stream will never get. */
+  onGap?(): void
 }
 
 enum State {
@@ -36,6 +48,8 @@ export class SseParser {
   private chunkLeft = 0
   private sizeDigits = 0
   private crlfLeft = 0
+  /** The epoch of the last `id:` line, as bytes: compared in place, so it is decoded once per stream. */
+  private epoch: Buffer | null = null
 
   constructor(private readonly listener: FrameListener) {}
 
@@ -119,16 +133,41 @@ export class SseParser {
   private frame(buf: Buffer, start: number, end: number): void {
     const first = buf[start]
     if (first === CHAR_I || first === CHAR_D) {
+      // a history event starts `id: <epoch>:<offset>\n` (the server writes its id line first)
+      const offset = first === CHAR_I ? this.position(buf, start, end) : Number.NaN
       const at = buf.indexOf(TS, start)
-      this.listener.onData(at >= 0 && at < end ? readInt(buf, at + TS.length, end) : Number.NaN)
-    } else if (
-      first === CHAR_E &&
-      buf.compare(CONNECTED, 0, CONNECTED.length, start, start + CONNECTED.length) === 0
-    ) {
-      this.listener.onConnected()
+      this.listener.onData(at >= 0 && at < end ? readInt(buf, at + TS.length, end) : Number.NaN, offset)
+    } else if (first === CHAR_E) {
+      if (startsWith(buf, start, CONNECTED)) this.listener.onConnected()
+      else if (startsWith(buf, start, GAP)) this.listener.onGap?.()
     }
   }
+
+  /** The offset of an `id: <epoch>:<offset>` line (NaN if it is not one); tells the listener a new epoch. */
+  private position(buf: Buffer, start: number, end: number): number {
+    if (buf[start + 1] !== CHAR_D || buf[start + 2] !== COLON) return Number.NaN
+    const from = buf[start + 3] === SPACE ? start + 4 : start + 3
+    let lineEnd = buf.indexOf(LF, from)
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end
+    // the offset is the digits after the last ':' (an epoch has none)
+    let colon = lineEnd - 1
+    while (colon > from && buf[colon] !== COLON) colon--
+    if (colon <= from) return Number.NaN
+    const epoch = this.epoch
+    if (
+      epoch === null ||
+      colon - from !== epoch.length ||
+      buf.compare(epoch, 0, epoch.length, from, colon) !== 0
+    ) {
+      this.epoch = Buffer.from(buf.subarray(from, colon))
+      this.listener.onEpoch?.(this.epoch.toString('latin1'))
+    }
+    return readInt(buf, colon + 1, lineEnd)
+  }
 }
+
+const startsWith = (buf: Buffer, start: number, prefix: Buffer) =>
+  buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0
 
 function hexDigit(byte: number): number {
   if (byte >= 0x30 && byte <= 0x39) return byte - 0x30

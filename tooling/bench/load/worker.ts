@@ -3,24 +3,29 @@
  * frames and records latency (client receipt - `ts`) into an HdrHistogram sent to the parent every second.
  */
 import { createHistogram, encodeHistogram } from '../lib/histogram'
-import type { ClientKind, Target, ToWorker, WorkerStats } from './protocol'
+import type { ClientKind, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
+import { ClientState, tallyClients } from './sequence'
 import { openSocketIo } from './socketio-client'
 import { SourcePorts } from './source-ports'
 import { openSse } from './sse-client'
 
 const histogram = createHistogram()
-const stats = { ready: 0, opened: 0, closed: 0, errors: 0, rejected: 0, dataFrames: 0, untimed: 0 }
+const stats = { ready: 0, opened: 0, closed: 0, errors: 0, rejected: 0, dataFrames: 0, untimed: 0, gaps: 0 }
 let firstError: string | undefined
 const sockets = new Set<{ destroy(): void }>()
+/** One per connection this worker holds, kept across its reconnects: its position in its topic. */
+const clients: Array<{ target: Target; state: ClientState }> = []
 let client: ClientKind = 'sse'
 let reopenAfterClose = false
 let reopenJitterMs = 0
+/** After a `cut` with `resume`: reconnect from the last position, and count who has caught up. */
+let resume = false
 let closing = false
 let lastReadyAt = 0
 
 let ports: SourcePorts | undefined
 
-function open(target: Target, done: () => void, attempt = 0): void {
+function open(target: Target, state: ClientState, done: () => void, attempt = 0): void {
   let counted = false
   let ready = false
   const settle = () => {
@@ -29,7 +34,11 @@ function open(target: Target, done: () => void, attempt = 0): void {
       done()
     }
   }
-  const socket = (client === 'socketio' ? openSocketIo : openSse)(target, ports?.next(), {
+  const from =
+    resume && client === 'sse' && target.topic !== undefined ? state.seq.resume(target.topic) : undefined
+  const path = from === undefined ? target.path : `${target.path}&resume=${from}`
+  if (resume) state.reopened(Date.now())
+  const socket = (client === 'socketio' ? openSocketIo : openSse)({ ...target, path }, ports?.next(), {
     onHead(status) {
       if (status !== 200) {
         stats.rejected++
@@ -43,18 +52,30 @@ function open(target: Target, done: () => void, attempt = 0): void {
       lastReadyAt = Date.now()
       settle()
     },
-    onData(ts) {
+    onData(ts, offset) {
       stats.dataFrames++
+      // a fire-and-forget event has no offset (NaN): nothing more to do
+      if (!Number.isNaN(offset)) state.seq.see(offset)
       if (Number.isNaN(ts)) stats.untimed++
-      // Date.now() is the clock `ts` was stamped with; performance.timeOrigin can be off by ms
-      else histogram.recordValue(Math.max(0, Date.now() - ts) * 1000)
+      else {
+        // Date.now() is the clock `ts` was stamped with; performance.timeOrigin can be off by ms
+        const now = Date.now()
+        histogram.recordValue(Math.max(0, now - ts) * 1000)
+        if (resume) state.arrived(ts, now)
+      }
+    },
+    onEpoch(epoch) {
+      state.seq.onEpoch(epoch)
+    },
+    onGap() {
+      stats.gaps++
     },
     onClose(hadError, error) {
       sockets.delete(socket)
       if (!counted && (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' && attempt < 50) {
         // that source pair is taken (TIME_WAIT, another process): the next one, not an error
         stats.opened--
-        open(target, done, attempt + 1)
+        open(target, state, done, attempt + 1)
         return
       }
       stats.closed++
@@ -65,7 +86,7 @@ function open(target: Target, done: () => void, attempt = 0): void {
       }
       settle()
       if (reopenAfterClose && !closing) {
-        setTimeout(() => open(target, () => {}), Math.random() * reopenJitterMs)
+        setTimeout(() => open(target, state, () => {}), Math.random() * reopenJitterMs)
       }
     },
   })
@@ -85,7 +106,9 @@ function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
       const index = next++
       inFlight++
       const target = targets[index % targets.length]!
-      open(target, () => {
+      const state = new ClientState()
+      clients.push({ target, state })
+      open(target, state, () => {
         inFlight--
         setImmediate(pump)
       })
@@ -99,6 +122,7 @@ function report(): void {
   const message: WorkerStats = {
     type: 'stats',
     ...stats,
+    ...tallyClients(clients.map((c) => c.state)),
     histogram: encodeHistogram(histogram),
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
@@ -113,13 +137,30 @@ function report(): void {
 
 const timer = setInterval(report, 1000)
 
+/** Per client: the events of its topic up to `heads[topic]` it never got past its last one. */
+function tally(heads: Record<string, number>): WorkerTally {
+  const answer: WorkerTally = { type: 'tally', tailMissing: 0, clients: 0, complete: 0 }
+  for (const { target, state } of clients) {
+    const head = target.topic === undefined ? undefined : heads[target.topic]
+    if (head === undefined) continue
+    const tail = state.seq.tail(head)
+    answer.clients++
+    answer.tailMissing += tail
+    if (tail === 0 && state.seq.missing === 0 && state.seq.epochChanges === 0) answer.complete++
+  }
+  return answer
+}
+
 process.on('message', (message: ToWorker) => {
   if (message.type === 'open') openMany(message)
   else if (message.type === 'cut') {
     reopenAfterClose = true
     reopenJitterMs = message.jitterMs
+    resume = message.resume === true
+    if (resume) for (const c of clients) c.state.cut()
     for (const socket of [...sockets]) socket.destroy()
-  } else if (message.type === 'close') {
+  } else if (message.type === 'tally') process.send?.(tally(message.heads))
+  else if (message.type === 'close') {
     closing = true
     clearInterval(timer)
     for (const socket of sockets) socket.destroy()

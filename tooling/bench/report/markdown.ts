@@ -1,4 +1,5 @@
 import type { ScenarioResult } from '../scenarios/run-scenario'
+import { type HistoryPair, historySection, seconds } from './history'
 
 const n = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : String(value)
@@ -6,7 +7,11 @@ const ms = (value: number) => `${Math.round(value * 10) / 10}`
 const mark = (met: boolean | null) => (met === null ? 'smoke run, not judged' : met ? 'met' : '**missed**')
 
 /** docs/benchmarks.md from the results: table, charts, machine, reproduce command, and the notes in each result. */
-export function renderMarkdown(results: ScenarioResult[], chartDir: string): string {
+export function renderMarkdown(
+  results: ScenarioResult[],
+  chartDir: string,
+  historyPairs: HistoryPair[] = [],
+): string {
   const machine = results[0]?.machine
   const lines = [
     '# Benchmarks',
@@ -26,6 +31,7 @@ export function renderMarkdown(results: ScenarioResult[], chartDir: string): str
     'npm run bench -- light-latency  # one scenario; writes tooling/bench/results/light-latency.json',
     'npm run bench -- report         # regenerate this page from tooling/bench/results/*.json',
     'npm run bench -- capacity --quick   # smoke run (50 connections, 2 s): not judged, writes results/quick/',
+    "npm run bench -- dispatcher --history 'live:*=100/300'   # with history: results/dispatcher-history.json",
     '```',
     '',
     '## Machine',
@@ -56,6 +62,10 @@ export function renderMarkdown(results: ScenarioResult[], chartDir: string): str
     ),
     '',
     ...baselineSection(results),
+    ...historySection(
+      historyPairs,
+      results.find((r) => r.scenario === 'recovery-storm'),
+    ),
     '## Per scenario',
     '',
     ...results.flatMap((r) => [
@@ -89,6 +99,8 @@ function other(r: ScenarioResult): string {
   if (r.scenario === 'dispatcher') return `${n(r.publishesPerSec)} publishes/s`
   if (r.scenario === 'reconnect-storm')
     return `back in ${r.extra.reconnectSeconds} s, ${r.frontendErrors.length} frontend errors`
+  if (r.scenario === 'recovery-storm')
+    return `back in ${seconds(r.extra.reconnectSeconds)}, caught up in ${seconds(r.extra.recoverySeconds)}, ${n(r.history?.missing ?? Number.NaN)} missing, ${n(r.history?.duplicates ?? Number.NaN)} duplicates`
   return ''
 }
 

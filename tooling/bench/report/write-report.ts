@@ -3,6 +3,7 @@ import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
 import type { ScenarioResult } from '../scenarios/run-scenario'
+import { HISTORY_PAIRS, type HistoryPair } from './history'
 import { renderMarkdown } from './markdown'
 import { barChart, lineChart } from './svg'
 
@@ -13,9 +14,8 @@ export const docsFile = new URL('../../../docs/benchmarks.md', import.meta.url)
 export function writeReport(dir: URL, out: URL = docsFile): URL {
   const results: ScenarioResult[] = []
   for (const scenario of scenarios) {
-    const file = new URL(`${scenario.name}.json`, dir)
-    if (!existsSync(file)) continue
-    const result = JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult
+    const result = readResult(new URL(`${scenario.name}.json`, dir))
+    if (!result) continue
     results.push(result)
     writeFileSync(
       new URL(`${scenario.name}-deliveries.svg`, dir),
@@ -42,14 +42,26 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
       ),
     )
   }
+  // each history pair side by side: a side not run yet is named on the page, never an error
+  const historyPairs: HistoryPair[] = HISTORY_PAIRS.map(({ scenario }) => ({
+    scenario,
+    plain: results.find((r) => r.scenario === scenario),
+    history: readResult(new URL(`${scenario}-history.json`, dir)),
+  }))
   // the analysis of missed targets is written by hand in results/notes.md and kept across regenerations
   const notesFile = new URL('notes.md', dir)
   const notes = existsSync(notesFile)
     ? readFileSync(notesFile, 'utf8').trim()
     : 'No analysis written yet (results/notes.md).'
-  writeFileSync(out, renderMarkdown(results, chartDir(out, dir)).replace('<!-- LIMITS -->', notes))
+  writeFileSync(
+    out,
+    renderMarkdown(results, chartDir(out, dir), historyPairs).replace('<!-- LIMITS -->', notes),
+  )
   return out
 }
+
+const readResult = (file: URL): ScenarioResult | undefined =>
+  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ScenarioResult) : undefined
 
 const percentiles = (latency: ScenarioResult['latencyMs']) => [
   latency.p50,

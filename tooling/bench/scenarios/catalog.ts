@@ -1,6 +1,7 @@
 import { progress, waitUntil } from '../lib/progress'
 import type { FanoutPlan, FanoutResult } from './fanout'
-import { LOCAL_ADDRESSES, type RunOptions, workersFor } from './options'
+import { common, type RunOptions } from './options'
+import { recoveryStorm } from './recovery-storm'
 
 /** A scenario of issue 5: its plan, its target, and how the target is judged. */
 export interface Scenario {
@@ -11,27 +12,11 @@ export interface Scenario {
   baselines: Array<'hono' | 'socketio'>
   /** Scenarios through a dispatcher run in cluster mode (Redis registry); the baselines always run embedded. */
   mode: 'embedded' | 'cluster'
+  /** History rules the scenario always runs with (CLI form), whatever `--history` says. Absent: fire-and-forget. */
+  history?: string
   plan(options: RunOptions): Omit<FanoutPlan, 'kind' | 'label' | 'mode'>
   /** Each check: name -> met. */
   judge(result: FanoutResult): Record<string, boolean>
-}
-
-const common = (
-  options: RunOptions,
-  full: { connections: number; durationSec: number; minWorkers?: number },
-) => {
-  const connections = options.connections ?? (options.quick ? 50 : full.connections)
-  return {
-    connections,
-    durationMs: (options.durationSec ?? (options.quick ? 2 : full.durationSec)) * 1000,
-    workers: options.quick ? 1 : workersFor(connections, full.minWorkers),
-    flushWindowMs: options.flushWindowMs,
-    localAddresses: LOCAL_ADDRESSES,
-    connectTimeoutMs: options.quick ? 20_000 : 180_000,
-    tickMs: 10,
-    warmupMs: options.quick ? 0 : 2000,
-    cpuProfDir: options.cpuProfDir,
-  }
 }
 
 export const scenarios: Scenario[] = [
@@ -163,4 +148,5 @@ export const scenarios: Scenario[] = [
       '0 lost after': r.lost === 0,
     }),
   },
+  recoveryStorm,
 ]

@@ -1,19 +1,18 @@
-import { startRedis } from '@likewire/testkit'
 import { type Percentiles, percentilesMs } from '../lib/histogram'
 import { listenOverflows } from '../lib/netstat'
 import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
 import type { Target } from '../load/protocol'
+import { type ClusterPlan, startCluster } from '../server/cluster'
 import type { ServerKind } from '../server/protocol'
-import { type ServerHandle, startServers } from '../server/servers'
+import type { ServerHandle } from '../server/servers'
+import { type HistoryFigures, hasHistory } from './history'
 
 /** One fan-out run: frontends, viewers spread over them, likes published on every frontend, counted back. */
-export interface FanoutPlan {
+export interface FanoutPlan extends ClusterPlan {
   label: string
-  kind: ServerKind
-  /** Embedded: each frontend publishes to itself. Cluster: one dispatcher process, Redis registry, HTTP to frontends. */
-  mode: 'embedded' | 'cluster'
-  frontends: number
+  /** `--history` as given (`live:*=100/300`), with `history` its parsed rules: the result reports it. */
+  historyText?: string | undefined
   connections: number
   /** Topics per frontend; connection i subscribes to topic i mod topics. */
   topics: number
@@ -27,9 +26,10 @@ export interface FanoutPlan {
   connectTimeoutMs: number
   /** Latency recorded in the first ms of publishing is dropped (JIT warm-up); counts keep everything. */
   warmupMs: number
-  cpuProfDir?: string
   /** Runs between "all connected" and publishing (reconnect-storm cuts here). */
   beforePublish?: (run: FanoutRun) => Promise<void>
+  /** Runs while the likes are published, awaited before the drain (recovery-storm cuts here). */
+  duringPublish?: (run: FanoutRun) => Promise<void>
 }
 
 export interface FanoutRun {
@@ -62,65 +62,14 @@ export interface FanoutResult {
   loadErrors: number
   frontendErrors: string[]
   timeline: Sample[]
+  /** Runs with history rules: duplicates and missing offsets per client, summed; null without history. */
+  history: HistoryFigures | null
   extra: Record<string, unknown>
 }
 
 /** Embedded frontends are independent: each has its own topics. In a cluster a topic spans every frontend. */
 const topicNamer = (mode: FanoutPlan['mode']) => (frontend: number, topic: number) =>
   mode === 'cluster' ? `live:${topic}` : `live:${frontend}-${topic}`
-
-/** Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process. */
-async function startCluster(plan: FanoutPlan) {
-  const base = { kind: plan.kind, flushWindowMs: plan.flushWindowMs, maxConnections: 19_500 }
-  if (plan.mode === 'embedded' && plan.kind === 'socketio') {
-    // Socket.IO's cluster story is its redis adapter: every frontend on the bench's own Redis
-    const redis = await startRedis()
-    const servers = await startServers(
-      plan.frontends,
-      { ...base, redis: redis.url },
-      { cpuProfDir: plan.cpuProfDir },
-    ).catch(async (error) => {
-      await redis.stop()
-      throw error
-    })
-    return { servers, publishers: servers, stop: () => redis.stop() }
-  }
-  if (plan.mode === 'embedded') {
-    const servers = await startServers(plan.frontends, base, { cpuProfDir: plan.cpuProfDir })
-    return { servers, publishers: servers, stop: async () => {} }
-  }
-  const redis = await startRedis()
-  const cluster = { redis: redis.url, secret: 'bench-secret' }
-  const servers = await startServers(
-    plan.frontends,
-    { ...base, ...cluster, kind: 'cluster-frontend' },
-    {
-      cpuProfDir: plan.cpuProfDir,
-    },
-  ).catch(async (error) => {
-    await redis.stop()
-    throw error
-  })
-  const dispatchers = await startServers(
-    1,
-    { ...base, ...cluster, kind: 'cluster-dispatcher' },
-    {
-      cpuProfDir: plan.cpuProfDir,
-    },
-  ).catch(async (error) => {
-    await Promise.all(servers.map((server) => server.close()))
-    await redis.stop()
-    throw error
-  })
-  return {
-    servers,
-    publishers: dispatchers,
-    stop: async () => {
-      await Promise.all(dispatchers.map((dispatcher) => dispatcher.close()))
-      await redis.stop()
-    },
-  }
-}
 
 export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const { label } = plan
@@ -141,7 +90,12 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
                 path: '/socket.io/?EIO=4&transport=websocket',
                 topic: topicName(index, topic),
               }
-            : { host: '127.0.0.1', port: server.port, path: `/v1/connect?topics=${topicName(index, topic)}` },
+            : {
+                host: '127.0.0.1',
+                port: server.port,
+                path: `/v1/connect?topics=${topicName(index, topic)}`,
+                topic: topicName(index, topic),
+              },
         )
       }
     }
@@ -186,6 +140,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
         ready: fleet.ready,
       })
     }, 1000)
+    const during = plan.duringPublish?.({ fleet, servers, plan, extra })
     const outcomes = await Promise.all(
       publishers.map((server, index) =>
         server
@@ -210,6 +165,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
           }),
       ),
     )
+    await during
     const expected =
       plan.mode === 'embedded'
         ? outcomes.reduce((sum, outcome) => sum + outcome.expectedDeliveries, 0)
@@ -241,6 +197,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     // counts and latency from the same worker reports: both end with the drain window
     const delivered = fleet.dataFrames - framesBefore
     extra.listenOverflows = listenOverflows() - overflowsAtStart
+    const history = plan.history ? await historyFigures(fleet, plan, outcomes) : null
     const latencyMs = percentilesMs(fleet.histogram)
     const published = outcomes.reduce(
       (sum, o) => sum + Object.values(o.perTopic).reduce((a, b) => a + b, 0),
@@ -283,6 +240,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       loadErrors: fleet.errors + fleet.rejected,
       frontendErrors: servers.flatMap((server) => server.errorLines).slice(0, 20),
       timeline: fleet.samples.filter((sample) => sample.t * 1000 >= publishStart - connectStart - 2000),
+      history,
       extra,
     }
   } finally {
@@ -290,5 +248,30 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     await Promise.all(servers.map((server) => server.close()))
     await stop()
     await sleep(200)
+  }
+}
+
+/**
+ * Each history topic's last offset is the number of its accepted publishes (offsets run 1, 2, 3, ... on the
+ * run's fresh store); the workers count, per client, what came twice and what never came.
+ */
+async function historyFigures(
+  fleet: LoadFleet,
+  plan: FanoutPlan,
+  outcomes: Array<{ perTopic: Record<string, number> }>,
+): Promise<HistoryFigures> {
+  const heads: Record<string, number> = {}
+  for (const outcome of outcomes)
+    for (const [topic, count] of Object.entries(outcome.perTopic))
+      if (hasHistory(plan.history, topic)) heads[topic] = count
+  const tally = await fleet.tally(heads)
+  return {
+    rules: plan.historyText ?? JSON.stringify(plan.history),
+    clients: tally.clients,
+    complete: tally.complete,
+    duplicates: fleet.duplicates,
+    missing: fleet.missing + tally.tailMissing,
+    gaps: fleet.gaps,
+    epochChanges: fleet.epochChanges,
   }
 }

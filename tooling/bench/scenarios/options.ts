@@ -10,6 +10,12 @@ export interface RunOptions {
   /** Override of the scenario's publishes/s. */
   ratePerSec?: number
   flushWindowMs: number
+  /**
+   * History rules for the Likewire servers under test, the server's CLI form (`live:*=100/300`): a run of a
+   * fire-and-forget scenario with history, written as `<scenario>-history.json`. A scenario with its own rule
+   * (recovery-storm) keeps it.
+   */
+  history?: string | undefined
   /** Also run the baselines side by side (hono streamSSE, socket.io + redis adapter). */
   baselines: boolean
   /** Folder for V8 CPU profiles of the server processes. */
@@ -23,3 +29,22 @@ export const LOCAL_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i 
 
 /** Load-generator processes for `connections`: at most 16K sockets each (fd cap ~20K), at least `min`. */
 export const workersFor = (connections: number, min = 1) => Math.max(min, Math.ceil(connections / 16_000))
+
+/** What every scenario's plan starts from: a smoke run (`--quick`) is 50 connections for 2 s (or `quickSec`). */
+export const common = (
+  options: RunOptions,
+  full: { connections: number; durationSec: number; minWorkers?: number; quickSec?: number },
+) => {
+  const connections = options.connections ?? (options.quick ? 50 : full.connections)
+  return {
+    connections,
+    durationMs: (options.durationSec ?? (options.quick ? (full.quickSec ?? 2) : full.durationSec)) * 1000,
+    workers: options.quick ? 1 : workersFor(connections, full.minWorkers),
+    flushWindowMs: options.flushWindowMs,
+    localAddresses: LOCAL_ADDRESSES,
+    connectTimeoutMs: options.quick ? 20_000 : 180_000,
+    tickMs: 10,
+    warmupMs: options.quick ? 0 : 2000,
+    cpuProfDir: options.cpuProfDir,
+  }
+}

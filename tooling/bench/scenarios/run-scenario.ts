@@ -4,6 +4,7 @@ import { type MachineInfo, machineInfo } from '../lib/machine'
 import { progress } from '../lib/progress'
 import type { Scenario } from './catalog'
 import { type FanoutResult, runFanout } from './fanout'
+import { parseHistory } from './history'
 import type { RunOptions } from './options'
 
 /** Full runs write here; quick runs into `results/quick/` (never over a full result). */
@@ -47,9 +48,18 @@ export async function runScenario(
   options: RunOptions,
   command: string,
 ): Promise<ScenarioResult> {
-  const plan = { ...scenario.plan(options), ...(options.frontends ? { frontends: options.frontends } : {}) }
+  // a scenario with its own rule (recovery-storm) keeps it: `all --history` must not shrink it
+  const historyText = scenario.history ?? options.history
+  const plan = {
+    ...scenario.plan(options),
+    ...(options.frontends ? { frontends: options.frontends } : {}),
+    ...(historyText ? { history: parseHistory(historyText), historyText } : {}),
+  }
+  // history on a fire-and-forget scenario is a variant (`<scenario>-history.json`); the baselines have none
+  const historyVariant = options.history !== undefined && scenario.history === undefined
   progress(scenario.name, {
     phase: 'likewire',
+    ...(historyText ? { history: historyText } : {}),
     connections: plan.connections,
     frontends: plan.frontends,
     workers: plan.workers,
@@ -84,8 +94,8 @@ export async function runScenario(
     ratios,
     baselineFailures: failures,
   }
-  // a run with a flush window is a variant: it never replaces the default run the report shows
-  const variant = plan.flushWindowMs > 0 ? `-flush${plan.flushWindowMs}` : ''
+  // a run with a flush window or history is a variant: it never replaces the default run the report shows
+  const variant = `${plan.flushWindowMs > 0 ? `-flush${plan.flushWindowMs}` : ''}${historyVariant ? '-history' : ''}`
   const outFile = options.outDir && new URL(`${scenario.name}${variant}.json`, options.outDir)
   // written before the baselines run, and again after: a baseline that hangs never costs Likewire's figures
   const save = () => {
@@ -94,7 +104,7 @@ export async function runScenario(
     writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
   }
   save()
-  if (options.baselines) {
+  if (options.baselines && !historyVariant) {
     for (const kind of scenario.baselines) {
       progress(scenario.name, { phase: kind })
       const run = await runFanout({
@@ -103,6 +113,8 @@ export async function runScenario(
         mode: 'embedded',
         label: `${scenario.name}:${kind}`,
         cpuProfDir: undefined,
+        history: undefined,
+        historyText: undefined,
       }).catch((error: Error) => error)
       if (run instanceof Error) {
         // a baseline that falls over is a result too; it must not take Likewire's figures with it
@@ -128,6 +140,12 @@ export async function runScenario(
     p90: result.latencyMs.p90,
     p99: result.latencyMs.p99,
     max: result.latencyMs.max,
+    ...(result.history
+      ? { duplicates: result.history.duplicates, missing: result.history.missing, gaps: result.history.gaps }
+      : {}),
+    ...(result.extra.recoverySeconds !== undefined
+      ? { recoverySeconds: result.extra.recoverySeconds as number }
+      : {}),
   }
   if (result.met === null) progress(scenario.name, summary, 'smoke run (--quick), not judged against targets')
   else progress(scenario.name, { met: String(result.met), ...summary })

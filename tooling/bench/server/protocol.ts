@@ -1,4 +1,8 @@
+import type { LikewireOptions } from '@likewire/server'
 import type { PublishOutcome } from './publisher'
+
+/** History rules of the Likewire servers under test (`--history`); the baselines have none. */
+export type HistoryRules = NonNullable<LikewireOptions['history']>
 
 /** IPC messages between the bench parent and a server-under-test process. */
 
@@ -13,6 +17,8 @@ export interface ServerSettings {
   /** Cluster roles: the registry and the shared secret; socketio: its redis adapter's Redis. */
   redis?: string
   secret?: string
+  /** Likewire kinds (embedded, both cluster roles): topics with a history. Absent: all fire-and-forget. */
+  history?: HistoryRules
 }
 
 export type ToServer =

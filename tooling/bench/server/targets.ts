@@ -31,6 +31,8 @@ const fromLikewire = (likewire: Likewire): ServerUnderTest => ({
 /** Builds the server of `settings.kind`; cluster roles need the port they will listen on up front. */
 export async function createTarget(settings: ServerSettings, port: number): Promise<ServerUnderTest> {
   const tuning = { flushWindowMs: settings.flushWindowMs, maxConnections: settings.maxConnections }
+  // only with --history: without it the servers are started exactly as before (fire-and-forget)
+  const history = settings.history ? { history: settings.history } : {}
   switch (settings.kind) {
     case 'hono': {
       const hono = createHonoSse()
@@ -42,18 +44,23 @@ export async function createTarget(settings: ServerSettings, port: number): Prom
       return { ...io, app: { fetch: () => new Response(null, { status: 404 }) }, topics: () => ({}) }
     }
     case 'likewire':
-      return fromLikewire(createLikewire(tuning))
+      return fromLikewire(createLikewire({ ...tuning, ...history }))
     case 'cluster-frontend':
       return fromLikewire(
         await createFrontendNode({
           ...tuning,
+          ...history,
           redis: settings.redis!,
           secret: settings.secret!,
           internalUrl: `http://127.0.0.1:${port}`,
         }),
       )
     case 'cluster-dispatcher': {
-      const node = await createDispatcherNode({ redis: settings.redis!, secret: settings.secret! })
+      const node = await createDispatcherNode({
+        redis: settings.redis!,
+        secret: settings.secret!,
+        ...history,
+      })
       return {
         app: node.app,
         connections: () => 0,

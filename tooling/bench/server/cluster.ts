@@ -1,0 +1,73 @@
+import { startRedis } from '@likewire/testkit'
+import type { HistoryRules, ServerKind } from './protocol'
+import { startServers } from './servers'
+
+/** What the servers under test of one run are. */
+export interface ClusterPlan {
+  kind: ServerKind
+  /** Embedded: each frontend publishes to itself. Cluster: one dispatcher process, Redis registry, HTTP to frontends. */
+  mode: 'embedded' | 'cluster'
+  frontends: number
+  flushWindowMs: number
+  history?: HistoryRules | undefined
+  cpuProfDir?: string | undefined
+}
+
+/** Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process. */
+export async function startCluster(plan: ClusterPlan) {
+  const base = {
+    kind: plan.kind,
+    flushWindowMs: plan.flushWindowMs,
+    maxConnections: 19_500,
+    // the same rules on every Likewire process (frontends and dispatcher alike); the baselines ignore them
+    ...(plan.history ? { history: plan.history } : {}),
+  }
+  if (plan.mode === 'embedded' && plan.kind === 'socketio') {
+    // Socket.IO's cluster story is its redis adapter: every frontend on the bench's own Redis
+    const redis = await startRedis()
+    const servers = await startServers(
+      plan.frontends,
+      { ...base, redis: redis.url },
+      { cpuProfDir: plan.cpuProfDir },
+    ).catch(async (error) => {
+      await redis.stop()
+      throw error
+    })
+    return { servers, publishers: servers, stop: () => redis.stop() }
+  }
+  if (plan.mode === 'embedded') {
+    const servers = await startServers(plan.frontends, base, { cpuProfDir: plan.cpuProfDir })
+    return { servers, publishers: servers, stop: async () => {} }
+  }
+  const redis = await startRedis()
+  const cluster = { redis: redis.url, secret: 'bench-secret' }
+  const servers = await startServers(
+    plan.frontends,
+    { ...base, ...cluster, kind: 'cluster-frontend' },
+    {
+      cpuProfDir: plan.cpuProfDir,
+    },
+  ).catch(async (error) => {
+    await redis.stop()
+    throw error
+  })
+  const dispatchers = await startServers(
+    1,
+    { ...base, ...cluster, kind: 'cluster-dispatcher' },
+    {
+      cpuProfDir: plan.cpuProfDir,
+    },
+  ).catch(async (error) => {
+    await Promise.all(servers.map((server) => server.close()))
+    await redis.stop()
+    throw error
+  })
+  return {
+    servers,
+    publishers: dispatchers,
+    stop: async () => {
+      await Promise.all(dispatchers.map((dispatcher) => dispatcher.close()))
+      await redis.stop()
+    },
+  }
+}
