@@ -50,8 +50,8 @@ describe('bench --quick', () => {
     expect(history.clients).toBe(50)
     expect(history.missing).toBe(0)
     expect(history.gaps).toBe(0)
-    // duplicates are the server's guarantee this scenario measures, not the harness's: not asserted here (when
-    // written, a resume racing live delivery gave some); the counts must add up whatever they are
+    // exactly once across the storm: the server's catch-up never doubles what arrives live after it
+    expect(history.duplicates).toBe(0)
 
     expect(result.delivered).toBe(result.expected - history.missing + history.duplicates)
   })

@@ -1,7 +1,7 @@
 import type { HistoryRules } from '../history/rules'
 import type { HistoryStore } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
-import type { EncodedEvent } from '../protocol/frames'
+import { dataFrame, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
 import { gapFrame, Recovery, type RecoveryRequest, replayEvent } from './recovery'
 import { type SequenceGap, Sequencer } from './sequencer'
@@ -68,8 +68,10 @@ export class FrontendHistory {
     return this.recovery.catchingOn(topic)
   }
 
+  /** Live events for a subscriber catching up: held, or written once past what its catch-up wrote. */
   hold(connection: Connection, topic: string, events: readonly EncodedEvent[]): void {
-    for (const event of events) this.recovery.hold(connection, topic, { event })
+    for (const event of events)
+      if (!this.recovery.hold(connection, topic, { event })) this.bind.send(connection, dataFrame(event))
   }
 
   begin(connection: Connection, topics: Iterable<string>): void {
@@ -102,11 +104,9 @@ export class FrontendHistory {
   private gapToTopic(gap: SequenceGap): void {
     const catching = this.recovery.catchingOn(gap.topic)
     for (const connection of this.bind.subscribers(gap.topic) ?? []) {
-      if (catching?.has(connection)) this.recovery.hold(connection, gap.topic, { gap })
-      else {
-        this.bind.metrics.gaps.inc({ reason: gap.reason })
-        this.bind.send(connection, gapFrame(gap))
-      }
+      if (catching?.has(connection) && this.recovery.hold(connection, gap.topic, { gap })) continue
+      this.bind.metrics.gaps.inc({ reason: gap.reason })
+      this.bind.send(connection, gapFrame(gap))
     }
   }
 }

@@ -70,20 +70,22 @@ export class Recovery {
     subscribers.set(connection, { held: [] })
   }
 
-  /** A live event or gap for a subscriber still catching up: held, or past the floor written now. */
-  hold(connection: Connection, topic: string, item: Held): void {
+  /**
+   * A live event or gap for a subscriber still catching up: held, or dropped when at or below the floor
+   * written by the catch-up. False when there is nothing to do for it here any more: write it as usual.
+   */
+  hold(connection: Connection, topic: string, item: Held): boolean {
     const state = this.catching.get(topic)?.get(connection)
-    if (!state) return
+    if (!state) return false
     if ('held' in state) {
       state.held.push(item)
-      return
+      return true
     }
     const at = 'event' in item ? item.event.pos! : item.gap.resumeAt
-    if (at && at.epoch === state.floor.epoch && at.offset <= state.floor.offset) return // the catch-up wrote it
-    if ('event' in item) {
-      this.parts.send(connection, dataFrame(item.event))
-      this.cancel(connection, topic) // the live order is past the catch-up: nothing more to filter
-    } else this.tell(connection, item.gap)
+    if (at && at.epoch === state.floor.epoch && at.offset <= state.floor.offset) return true // the catch-up wrote it
+    // the live order is past the catch-up: nothing more to filter for this subscriber
+    if ('event' in item) this.cancel(connection, topic)
+    return false
   }
 
   /** The subscription is gone (unsubscribed, closed, refused): nothing more is written for it. */
