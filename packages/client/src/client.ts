@@ -80,6 +80,10 @@ export function createClient(options: ClientOptions): LikewireClient {
       const told = recovery.gap(gap)
       if (told) subscriptions.gap(told)
     },
+    onStart(topic, position) {
+      const told = recovery.start(topic, position)
+      if (told) subscriptions.gap(told)
+    },
     recovery: (topics) => recovery.request(topics),
     onRetry: (ms) => policy.setServerBase(ms),
     onConnected,

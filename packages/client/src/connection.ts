@@ -1,5 +1,12 @@
 import { createParser } from 'eventsource-parser'
-import { type LikewireEvent, type LikewireGap, parseEvent, parseGap } from './event'
+import {
+  type EventPosition,
+  type LikewireEvent,
+  type LikewireGap,
+  parseEvent,
+  parseGap,
+  parseStart,
+} from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type Timers } from './options'
 import { StateReason } from './state'
 import type { Transport } from './transport/transport'
@@ -11,6 +18,7 @@ export const ControlEvent = {
   reconnect: 'likewire.reconnect',
   /** Events of a history topic are missing; data `{topic, reason, epoch, offset}`. */
   gap: 'likewire.gap',
+  position: 'likewire.position',
 } as const
 
 export interface ConnectedInfo {
@@ -33,6 +41,8 @@ export interface ConnectionHandlers {
   onEvent(event: LikewireEvent): void
   /** A `likewire.gap` frame: events of a history topic are missing. */
   onGap?(gap: LikewireGap): void
+  /** A `likewire.position` frame: where a fresh subscription of a history topic starts. */
+  onStart?(topic: string, position: EventPosition): void
   /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
   onRetry(ms: number): void
   onError(error: unknown): void
@@ -112,6 +122,9 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
         if (gap) handlers.onGap?.(gap)
         else
           handlers.onError(new Error(`likewire: malformed gap frame ignored: ${message.data.slice(0, 200)}`))
+      } else if (message.event === ControlEvent.position) {
+        const start = parseStart(message.data)
+        if (start) handlers.onStart?.(start.topic, start.position)
       } else if (message.event === ControlEvent.reconnect) {
         const hint = parseJson(message.data) as { delayMs?: unknown } | null
         const delayMs = typeof hint?.delayMs === 'number' && hint.delayMs >= 0 ? hint.delayMs : (hintMs ?? 0)

@@ -67,8 +67,11 @@ export interface LikewireGap {
    * the server restarted); `unavailable`: the server could not read its history.
    */
   reason: GapReason
-  /** Where the stream goes on: the events after this position follow. */
-  position: EventPosition
+  /**
+   * Where the stream goes on: the events after this position follow. Absent when the server could not
+   * tell (its history unreadable before anything was seen): the topic keeps its last position.
+   */
+  position?: EventPosition | undefined
 }
 
 /** Parses a `likewire.gap` frame's JSON; null when it is not well-formed. */
@@ -83,6 +86,21 @@ export function parseGap(json: string): LikewireGap | null {
   const { topic, reason, epoch, offset } = value as Record<string, unknown>
   // a reason a newer server may add, or a position the server could not give whole, still reports the gap
   if (typeof topic !== 'string' || typeof reason !== 'string') return null
+  if (epoch === undefined && offset === undefined) return { topic, reason: reason as GapReason }
   if (typeof epoch !== 'string' || !Number.isSafeInteger(offset) || (offset as number) < 0) return null
   return { topic, reason: reason as GapReason, position: { epoch, offset: offset as number } }
+}
+
+/** Parses a `likewire.position` frame (where a fresh subscription of a history topic starts); null if malformed. */
+export function parseStart(json: string): { topic: string; position: EventPosition } | null {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null) return null
+  const { topic, epoch, offset } = value as Record<string, unknown>
+  const position = { epoch, offset }
+  return typeof topic === 'string' && isPosition(position) ? { topic, position } : null
 }

@@ -84,7 +84,7 @@ describe('history topics: positions and resume', () => {
     const t = await connectedOn('chat:1')
     const order: string[] = []
     t.client.subscribe('chat:1', (e) => order.push(`event ${e.data}`), {
-      onGap: (gap) => order.push(`gap ${gap.reason} ${gap.position.epoch}:${gap.position.offset}`),
+      onGap: (gap) => order.push(`gap ${gap.reason} ${gap.position?.epoch}:${gap.position?.offset}`),
     })
     await settle()
     const stream = t.server.lastStream()
@@ -131,7 +131,7 @@ describe('history topics: gap frames', () => {
     stream.push(frame.gap('chat:1', 'unavailable', '', 0)) // history unreachable, no position known
     stream.push(frame.gap('chat:1', 'epoch', 'E2', 3))
     await settle()
-    expect(t.gaps.map((g) => `${g.reason} ${g.position.epoch}:${g.position.offset}`)).toEqual([
+    expect(t.gaps.map((g) => `${g.reason} ${g.position?.epoch}:${g.position?.offset}`)).toEqual([
       'unavailable :0',
       'epoch E2:3',
     ])

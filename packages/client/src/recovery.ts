@@ -118,6 +118,23 @@ export class Recovery {
   }
 
   /**
+   * Where a fresh subscription starts (`likewire.position`): the topic's position when it had none, so a
+   * reconnect before its first event still resumes. Later than a position it had (a subscribe that went
+   * without its resume), the events between are missing: a gap to tell.
+   */
+  start(topic: string, position: EventPosition): LikewireGap | null {
+    const state = this.topics.get(topic)
+    if (!state) return null
+    const last = state.position
+    if (!last) {
+      state.position = { ...position }
+      return null
+    }
+    if (last.epoch === position.epoch && position.offset <= last.offset) return null
+    return this.gap({ topic, reason: last.epoch === position.epoch ? 'expired' : 'epoch', position })
+  }
+
+  /**
    * A gap frame: the stream goes on after its position, which becomes the topic's position. Null when
    * there is nothing to tell: the topic is not subscribed, or the events up to that position were
    * delivered already (another stream had them: a replacement's overlap).
@@ -125,6 +142,8 @@ export class Recovery {
   gap(gap: LikewireGap): LikewireGap | null {
     const state = this.topics.get(gap.topic)
     if (!state) return null
+    // a gap the server could not place: told, and the topic keeps resuming from its last position
+    if (!gap.position) return gap
     const last = state.position
     if (last?.epoch === gap.position.epoch && gap.position.offset <= last.offset) return null
     // a position the server could not give whole (history unreachable) is told, not resumed from

@@ -1,5 +1,5 @@
 import { type ConnectedInfo, type ConnectionDown, openConnection } from './connection'
-import type { LikewireEvent, LikewireGap } from './event'
+import type { EventPosition, LikewireEvent, LikewireGap } from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } from './options'
 import type { RecoveryRequest } from './recovery'
 import { StateReason } from './state'
@@ -30,6 +30,8 @@ export interface StreamOwner {
   deliver(event: LikewireEvent): void
   /** A `likewire.gap` frame of any stream. */
   onGap(gap: LikewireGap): void
+  /** A `likewire.position` frame of any stream: where a fresh subscription of a history topic starts. */
+  onStart(topic: string, position: EventPosition): void
   /** What to resume or rewind of these topics, taken as a connect or subscribe request is built. */
   recovery(topics: readonly string[]): RecoveryRequest
   /** The preamble's `retry:` (before `likewire.connected`): the server's base reconnect delay. */
@@ -105,6 +107,7 @@ export class Streams {
             },
             onEvent: (event) => owner.deliver(event),
             onGap: (gap) => owner.onGap(gap),
+            onStart: (topic, position) => owner.onStart(topic, position),
             onRetry: (ms) => owner.onRetry(ms),
             onError: (error) => owner.onError(error),
             onResponseLimit: () => {

@@ -113,6 +113,22 @@ describe('history topics, client and server for real', () => {
     expect(chat.gaps).toEqual([])
   })
 
+  it('a subscription cut before its first event still gets what was published meanwhile (the server told where it starts)', async () => {
+    const { lw, listening } = await start(100)
+    await lw.publish('chat:1', 'before') // published before the subscription: not the client's
+    const online = switchableOnline()
+    const c = client(listening.url, { onlineSource: online.source })
+    const chat = await recorder(c, 'chat:1')
+    online.set(false) // away before any event arrived
+    await lw.publish('chat:1', 'while away 1')
+    await lw.publish('chat:1', 'while away 2')
+    online.set(true)
+    await connected(c)
+    await lw.publish('chat:1', 'live')
+    await eventually(() => expect(chat.data()).toEqual(['while away 1', 'while away 2', 'live']))
+    expect(chat.gaps).toEqual([])
+  })
+
   it('a client away longer than the retention gets onGap expired, then live events', async () => {
     const { lw, listening } = await start(5)
     const online = switchableOnline()

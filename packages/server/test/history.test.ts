@@ -45,6 +45,27 @@ describe('history topics (embedded)', () => {
     expect(frames.map((e) => e.id)).toEqual([`${a!.pos!.epoch}:1`, `${a!.pos!.epoch}:2`, undefined])
   })
 
+  it('tells a fresh subscriber where it starts (likewire.position), and a rewinding one where its rewind starts', async () => {
+    server = await startLikewire({ history })
+    await publish('chat:1', 1, 2, 3)
+    const fresh = await connect('topics=chat:1')
+    const position = () =>
+      fresh.events.filter((e) => e.event === 'likewire.position').map((e) => JSON.parse(e.data))
+    await vi.waitFor(() => expect(position()).toHaveLength(1))
+    const { epoch } = position()[0]
+    expect(position()).toEqual([{ topic: 'chat:1', epoch, offset: 3 }])
+    const rewinding = await connect('topics=chat:1&rewind=chat:1~2')
+    await vi.waitFor(() => expect(events(rewinding)).toHaveLength(2))
+    expect(rewinding.events.find((e) => e.event === 'likewire.position')!.data).toBe(
+      JSON.stringify({ topic: 'chat:1', epoch, offset: 1 }),
+    )
+    // a resuming subscriber already knows where it is: no position frame
+    const resumed = await connect(`topics=chat:1&resume=chat:1~${epoch}~3`)
+    await publish('chat:1', 4)
+    await vi.waitFor(() => expect(events(resumed).map((e) => e.data)).toEqual([4]))
+    expect(resumed.events.filter((e) => e.event === 'likewire.position')).toEqual([])
+  })
+
   it('resume: a client back after missing events gets exactly those, then live ones, each once and in order', async () => {
     server = await startLikewire({ history })
     const first = await connect('topics=chat:1')

@@ -193,7 +193,7 @@ export class Frontend implements DeliveryTarget {
     }
     const firsts: string[] = []
     // a fresh history subscription asking to resume or rewind holds its live events from this moment on
-    const catchUp = this.history?.applicable(recovery)
+    const catchUp = this.history?.applicable(recovery, fresh)
     for (const topic of fresh) {
       connection.topics.add(topic)
       this.subscriptionCount++
@@ -203,7 +203,6 @@ export class Frontend implements DeliveryTarget {
       }
       this.countChanges.emit(topic)
     }
-    for (const topic of catchUp?.keys() ?? []) if (!fresh.includes(topic)) catchUp!.delete(topic)
     if (catchUp?.size) this.history!.begin(connection, catchUp.keys())
     if (firsts.length > 0) void this.sync.touch(firsts).catch(() => {})
     try {

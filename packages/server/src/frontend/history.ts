@@ -52,11 +52,17 @@ export class FrontendHistory {
     })
   }
 
-  /** Which of these (resume or rewind) requests are for history topics: the others are plain subscribes. */
-  applicable(requests: ReadonlyMap<string, RecoveryRequest> | undefined): Map<string, RecoveryRequest> {
+  /**
+   * What each fresh history subscription asks: its resume or rewind, else `rewind: 0` (no event, but the
+   * subscriber is told where it starts). Topics without history are plain subscribes.
+   */
+  applicable(
+    requests: ReadonlyMap<string, RecoveryRequest> | undefined,
+    fresh: readonly string[],
+  ): Map<string, RecoveryRequest> {
     const kept = new Map<string, RecoveryRequest>()
-    for (const [topic, request] of requests ?? [])
-      if (this.parts.rules.ruleFor(topic)) kept.set(topic, request)
+    for (const topic of fresh)
+      if (this.parts.rules.ruleFor(topic)) kept.set(topic, requests?.get(topic) ?? { rewind: 0 })
     return kept
   }
 

@@ -5,7 +5,7 @@ import { ControlEvent, controlFrame, dataFrame, type EncodedEvent } from '../pro
 import type { Connection } from './connection'
 import type { SequenceGap } from './sequencer'
 
-/** What a subscriber asks of a history topic: resume after its last position, or the last n events first. */
+/** What a subscriber asks of a history topic: resume after its last position, or the last n events first (0: none, just where it starts). */
 export type RecoveryRequest = { resume: Position } | { rewind: number }
 
 type Held = { event: EncodedEvent } | { gap: SequenceGap }
@@ -31,6 +31,11 @@ export function gapFrame(gap: SequenceGap): Buffer {
     ControlEvent.gap,
     resumeAt ? { topic, reason, epoch: resumeAt.epoch, offset: resumeAt.offset } : { topic, reason },
   )
+}
+
+/** Where a fresh subscriber of a history topic starts: the events after this position follow. */
+export function positionFrame(topic: string, position: Position): Buffer {
+  return controlFrame(ControlEvent.position, { topic, epoch: position.epoch, offset: position.offset })
 }
 
 /** A stored event as a frame: its id and ts are read back from its JSON (a replay is not the hot path). */
@@ -130,14 +135,20 @@ export class Recovery {
       })
       metrics.recoveries.inc({ result: 'gap' })
     } else {
-      last = 'resume' in request ? request.resume : { epoch: read.epoch, offset: 0 }
-      for (const entry of read.events) {
-        if (entry.offset <= last.offset) continue
+      const after = 'resume' in request ? request.resume.offset : 0
+      const replay = read.events.filter((entry) => entry.offset > after)
+      if ('resume' in request) last = request.resume
+      else {
+        // a fresh subscriber learns where it starts, so a reconnect before its first event still resumes
+        last = { epoch: read.epoch, offset: (replay[0]?.offset ?? read.latest + 1) - 1 }
+        this.parts.send(connection, positionFrame(topic, last))
+      }
+      for (const entry of replay) {
         this.parts.send(connection, dataFrame(replayEvent(topic, read.epoch, entry)))
         last = { epoch: read.epoch, offset: entry.offset }
       }
-      metrics.replayed.inc(read.events.length)
-      metrics.recoveries.inc({ result: 'recovered' })
+      metrics.replayed.inc(replay.length)
+      if ('resume' in request || request.rewind > 0) metrics.recoveries.inc({ result: 'recovered' })
     }
     // what arrived live meanwhile, each offset once: the read may already have covered some of it
     for (const item of held) {

@@ -84,4 +84,6 @@ export const ControlEvent = {
   reconnect: 'likewire.reconnect',
   /** Events of a history topic are missing for this subscriber (no longer retained, history lost or unreachable). */
   gap: 'likewire.gap',
+  /** Where a fresh subscriber of a history topic starts (events after it follow). */
+  position: 'likewire.position',
 } as const
