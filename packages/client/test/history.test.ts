@@ -129,6 +129,25 @@ describe('history topics, client and server for real', () => {
     expect(chat.gaps).toEqual([])
   })
 
+  it('a client dropped as a slow consumer resumes from its position: nothing lost, nothing doubled', async () => {
+    const { lw, listening } = await start(5000, { maxBufferedBytes: 64 * 1024 })
+    proxy = await startProxy(listening.port)
+    const c = client(proxy.url)
+    const chat = await recorder(c, 'chat:1')
+    proxy.stall() // the client stops reading: the server's unsent bytes pile up past its bound
+    const text = 'x'.repeat(8000)
+    // 16 MB: past the kernel's socket buffers on both sides of the proxy, then past the server's bound
+    for (let n = 1; n <= 2000; n++) await lw.publish('chat:1', { n, text })
+    await eventually(async () => {
+      const metrics = await lw.metrics.metrics()
+      expect(metrics).toMatch(/likewire_disconnects_total\{reason="slow_consumer"\} 1/)
+    })
+    proxy.unstall()
+    await eventually(() => expect(chat.events.at(-1)?.data).toMatchObject({ n: 2000 }), 30_000)
+    expect(chat.events.map((e) => (e.data as { n: number }).n)).toEqual(range(1, 2000))
+    expect(chat.gaps).toEqual([])
+  }, 90_000)
+
   it('a client away longer than the retention gets onGap expired, then live events', async () => {
     const { lw, listening } = await start(5)
     const online = switchableOnline()

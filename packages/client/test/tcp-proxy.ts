@@ -7,6 +7,9 @@ export interface TcpProxy {
   /** Stop forwarding bytes in both directions without closing anything: a silent network. */
   freeze(): void
   thaw(): void
+  /** Stop reading from the server (bytes pile up on its side, as behind a client that stopped reading). */
+  stall(): void
+  unstall(): void
   /** Destroy every proxied connection. */
   cut(): void
   close(): Promise<void>
@@ -15,6 +18,7 @@ export interface TcpProxy {
 export function startProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>()
   let frozen = false
+  let stalled = false
   const server: Server = createServer((client) => {
     const upstream = tcpConnect(targetPort, '127.0.0.1')
     const pair: [Socket, Socket] = [client, upstream]
@@ -25,6 +29,7 @@ export function startProxy(targetPort: number): Promise<TcpProxy> {
       })
     forward(client, upstream)
     forward(upstream, client)
+    if (stalled) upstream.pause()
     const end = () => {
       pairs.delete(pair)
       client.destroy()
@@ -44,6 +49,14 @@ export function startProxy(targetPort: number): Promise<TcpProxy> {
         },
         thaw: () => {
           frozen = false
+        },
+        stall: () => {
+          stalled = true
+          for (const [, upstream] of pairs) upstream.pause()
+        },
+        unstall: () => {
+          stalled = false
+          for (const [, upstream] of pairs) upstream.resume()
         },
         cut: () => {
           for (const [a, b] of pairs) {

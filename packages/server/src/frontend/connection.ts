@@ -28,6 +28,11 @@ export class Connection {
     this.identity = identity
   }
 
+  /** Bytes queued or written but not yet taken by the kernel: what the slow-consumer bound measures. */
+  get backlog(): number {
+    return this.pendingBytes + this.sink.bufferedBytes()
+  }
+
   /** Queues a frame for this tick's flush; false when the connection is past its buffer bound. */
   enqueue(frame: Buffer, maxBufferedBytes: number): boolean {
     if (this.closed) return true // nothing is kept for a stream that is gone

@@ -58,15 +58,15 @@ export class Frontend implements DeliveryTarget {
       () => this.localTopics(),
       (topic) => this.table.count(topic) > 0,
     )
-    this.history =
-      history && history.rules.enabled
-        ? new FrontendHistory(history, {
-            metrics,
-            subscribers: (topic) => this.table.get(topic),
-            send: (connection, frame) => this.fanout.send(connection, frame),
-            deliverOrdered: (events) => this.fanout.deliver(events),
-          })
-        : undefined
+    this.history = FrontendHistory.create(history, {
+      metrics,
+      maxBufferedBytes: config.maxBufferedBytes,
+      logger,
+      drop: (connection) => this.remove(connection, 'server_error'),
+      subscribers: (topic) => this.table.get(topic),
+      send: (connection, frame) => this.fanout.send(connection, frame),
+      deliverOrdered: (events) => this.fanout.deliver(events),
+    })
     // built after history, which it holds events for; history reaches it through the closures above
     this.fanout = new Fanout({
       table: this.table,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { HistoryRules } from '../history/rules'
 import type { HistoryStore } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
@@ -14,6 +15,11 @@ export interface FrontendHistoryParts {
 
 interface Bindings {
   metrics: Metrics
+  /** The slow-consumer bound: a replay paces itself under it. */
+  maxBufferedBytes: number
+  logger: Logger
+  /** Ends a connection whose catch-up failed: its client reconnects and resumes. */
+  drop(connection: Connection): void
   /** The topic's local subscribers. */
   subscribers(topic: string): ReadonlySet<Connection> | undefined
   /** Queues one frame on a connection (slow-consumer bound included). */
@@ -30,7 +36,12 @@ export class FrontendHistory {
   private readonly sequencer: Sequencer
   private readonly recovery: Recovery
 
-  constructor(
+  /** The frontend's history part, or undefined when no topic has history (nothing more on the hot path). */
+  static create(parts: FrontendHistoryParts | undefined, bind: Bindings): FrontendHistory | undefined {
+    return parts?.rules.enabled ? new FrontendHistory(parts, bind) : undefined
+  }
+
+  private constructor(
     private readonly parts: FrontendHistoryParts,
     private readonly bind: Bindings,
   ) {
@@ -39,7 +50,12 @@ export class FrontendHistory {
       if (!rule) throw new Error(`${topic} has no history rule`)
       return parts.store.read(topic, rule, from)
     }
-    this.recovery = new Recovery({ read, send: bind.send, metrics: bind.metrics })
+    this.recovery = new Recovery({
+      read,
+      send: bind.send,
+      metrics: bind.metrics,
+      replayAheadBytes: bind.maxBufferedBytes / 2,
+    })
     this.sequencer = new Sequencer({
       release: (events) => bind.deliverOrdered(events),
       gap: (gap) => this.gapToTopic(gap),
@@ -85,7 +101,13 @@ export class FrontendHistory {
   }
 
   run(connection: Connection, requests: ReadonlyMap<string, RecoveryRequest>): void {
-    for (const [topic, request] of requests) void this.recovery.run(connection, topic, request)
+    for (const [topic, request] of requests)
+      this.recovery.run(connection, topic, request).catch((error: unknown) => {
+        // a bug of ours must not take the process down: the subscriber is dropped and comes back resuming
+        this.bind.logger.error({ err: error, topic }, 'catch-up failed')
+        this.recovery.cancel(connection, topic)
+        this.bind.drop(connection)
+      })
   }
 
   cancel(connection: Connection, topics: Iterable<string>): void {

@@ -22,7 +22,16 @@ export interface RecoveryParts {
   /** Queues frames on a connection (the frontend's own enqueue, slow-consumer bound included). */
   send(connection: Connection, frame: Buffer): void
   metrics: Metrics
+  /**
+   * A replay writes at most this many bytes ahead of what the client has taken, then waits for it: a
+   * backlog larger than the slow-consumer bound would otherwise drop the very client it is for.
+   * @default Infinity
+   */
+  replayAheadBytes?: number
 }
+
+/** How often a paced replay looks whether the client took what was written. */
+const DRAIN_POLL_MS = 10
 
 /** The frame that tells a subscriber events are missing: it refetches, and goes on after `resumeAt`. */
 export function gapFrame(gap: SequenceGap): Buffer {
@@ -144,6 +153,10 @@ export class Recovery {
         this.parts.send(connection, positionFrame(topic, last))
       }
       for (const entry of replay) {
+        if (connection.backlog > (this.parts.replayAheadBytes ?? Number.POSITIVE_INFINITY)) {
+          await this.drained(connection)
+          if (connection.closed) return this.cancel(connection, topic)
+        }
         this.parts.send(connection, dataFrame(replayEvent(topic, read.epoch, entry)))
         last = { epoch: read.epoch, offset: entry.offset }
       }
@@ -172,8 +185,18 @@ export class Recovery {
       last = pos
     }
     // live again; until the node's order passes what was written here, a floor keeps each offset once
-    if (last) this.catching.get(topic)!.set(connection, { floor: last })
+    const subscribers = this.catching.get(topic)
+    // a write above can drop the connection (a slow consumer): then nothing is left to filter
+    if (last && !connection.closed && subscribers?.has(connection))
+      subscribers.set(connection, { floor: last })
     else this.cancel(connection, topic)
+  }
+
+  /** Until the client took half of what is ahead of it (or the connection is gone). */
+  private async drained(connection: Connection): Promise<void> {
+    const target = (this.parts.replayAheadBytes ?? 0) / 2
+    while (!connection.closed && connection.backlog > target)
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
   }
 
   private tell(connection: Connection, gap: SequenceGap): void {
