@@ -68,6 +68,7 @@ export class Dispatcher {
   async publish(publishes: readonly ValidPublish[]): Promise<string[]> {
     let events: EncodedEvent[]
     let ids: string[]
+    let routes: Map<string, string[]> | undefined
     if (this.history) {
       const ts = Date.now()
       const drafts = publishes.map(({ topic, dataJson, key }) => ({
@@ -77,15 +78,24 @@ export class Dispatcher {
         dataJson,
         key,
       }))
-      // recorded first, looked up after: a subscriber recorded meanwhile either is looked up or reads it from history
-      ;({ deliver: events, ids } = await this.history.record(drafts))
+      // recorded first, looked up after (in the same round trip when the store can): a subscriber recorded
+      // meanwhile either is looked up or reads the event from history
+      ;({
+        deliver: events,
+        ids,
+        routes,
+      } = await this.history.record(drafts, [...new Set(drafts.map((d) => d.topic))]))
     } else {
       events = this.encode(publishes)
       ids = events.map((event) => event.id)
     }
-    await this.dispatch(events, () => {
-      this.peers?.forward(events).catch(() => {})
-    })
+    await this.dispatch(
+      events,
+      () => {
+        this.peers?.forward(events).catch(() => {})
+      },
+      routes,
+    )
     this.metrics.published.inc(events.length)
     return ids
   }
@@ -102,10 +112,14 @@ export class Dispatcher {
   }
 
   /** Delivers already-encoded events in this datacenter only (a forwarded publish stops here). */
-  async dispatch(events: readonly EncodedEvent[], onRouted?: () => void): Promise<void> {
+  async dispatch(
+    events: readonly EncodedEvent[],
+    onRouted?: () => void,
+    lookedUp?: Map<string, string[]>,
+  ): Promise<void> {
     let routes: Map<string, string[]>
     try {
-      routes = await this.lookup(events)
+      routes = lookedUp ?? (await this.lookup(events))
     } catch (error) {
       this.logger.warn({ err: error }, 'registry lookup failed')
       throw unavailable('The registry is unavailable; the publish was not accepted')

@@ -17,6 +17,8 @@ export interface Draft {
 export interface Recorded {
   deliver: EncodedEvent[]
   ids: string[]
+  /** The frontends of the asked topics, when the store looked them up with the appends (one round trip). */
+  routes?: Map<string, string[]> | undefined
 }
 
 /**
@@ -29,7 +31,8 @@ export class HistoryRecorder {
     private readonly store: HistoryStore,
   ) {}
 
-  async record(drafts: readonly Draft[]): Promise<Recorded> {
+  /** `lookup`: topics whose frontends the store may look up right after the appends, in the same round trip. */
+  async record(drafts: readonly Draft[], lookup?: readonly string[]): Promise<Recorded> {
     const requests: Array<AppendRequest & { index: number }> = []
     const deliver: Array<EncodedEvent | undefined> = drafts.map((draft, index) => {
       const rule = this.rules.ruleFor(draft.topic)
@@ -50,8 +53,11 @@ export class HistoryRecorder {
     const ids = drafts.map((draft) => draft.id)
     if (requests.length === 0) return { deliver: deliver as EncodedEvent[], ids }
     let appended: Awaited<ReturnType<HistoryStore['append']>>
+    let routes: Map<string, string[]> | undefined
     try {
-      appended = await this.store.append(requests)
+      if (lookup && this.store.appendThenLookup)
+        ({ appended, routes } = await this.store.appendThenLookup(requests, lookup))
+      else appended = await this.store.append(requests)
     } catch {
       throw unavailable('The history store is unavailable; the publish was not accepted')
     }
@@ -69,7 +75,7 @@ export class HistoryRecorder {
         pos: { epoch: record.epoch, offset: record.offset },
       }
     })
-    return { deliver: deliver.filter((event): event is EncodedEvent => event !== undefined), ids }
+    return { deliver: deliver.filter((event): event is EncodedEvent => event !== undefined), ids, routes }
   }
 
   /**

@@ -41,6 +41,15 @@ export interface HistoryRead {
 export interface HistoryStore {
   /** Records events in order, each topic's offsets consecutive; all or nothing per call is not promised. */
   append(requests: readonly AppendRequest[]): Promise<Appended[]>
+  /**
+   * Records, then looks up which frontend nodes hold `topics`, in one round trip: a store on the
+   * registry's own connection can (its answers come in order, so the lookup sees the registry after the
+   * append). Absent on stores that cannot.
+   */
+  appendThenLookup?(
+    requests: readonly AppendRequest[],
+    topics: readonly string[],
+  ): Promise<{ appended: Appended[]; routes: Map<string, string[]> }>
   /** Events after `after` in the same epoch, or the newest `last` retained ones. */
   read(topic: string, rule: ResolvedRule, from: { after: Position } | { last: number }): Promise<HistoryRead>
   health(): Promise<RegistryHealth>

@@ -20,7 +20,10 @@ export class RedisHistoryStore implements HistoryStore {
     private readonly onClose: () => Promise<void> = async () => {},
     /** Resolves once its connection is up (a store on a Redis of its own). */
     readonly ready: () => Promise<void> = async () => {},
+    /** On the registry's own connection: a publish's lookup can ride behind its appends. */
+    sameConnectionAsRegistry = false,
   ) {
+    if (sameConnectionAsRegistry) this.appendThenLookup = (requests, topics) => this.run(requests, topics)
     // EVALSHA once loaded: the script text is not sent with every event
     if (!('likewireHistoryAppend' in redis)) {
       redis.defineCommand('likewireHistoryAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT })
@@ -30,6 +33,14 @@ export class RedisHistoryStore implements HistoryStore {
 
   async append(requests: readonly AppendRequest[]): Promise<Appended[]> {
     if (requests.length === 0) return []
+    return (await this.run(requests, [])).appended
+  }
+
+  /** Only on the registry's connection (see RedisRegistry.historyStore): appends, then the lookup. */
+  appendThenLookup?: HistoryStore['appendThenLookup']
+
+  /** The appends, then SMEMBERS of `lookup`'s topics, in one pipeline: answered in that order. */
+  protected async run(requests: readonly AppendRequest[], lookup: readonly string[]) {
     const pipeline = this.redis.pipeline() as unknown as Scripts
     const now = this.now()
     for (const request of requests) {
@@ -48,13 +59,24 @@ export class RedisHistoryStore implements HistoryStore {
         now,
       )
     }
-    const replies = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec()) ?? []
-    return requests.map((_, i) => {
-      const [error, reply] = replies[i] ?? [new Error('no reply from Redis')]
+    const chain = pipeline as unknown as ReturnType<Redis['pipeline']>
+    for (const topic of lookup) chain.smembers(this.keys.topic(topic))
+    const replies = (await chain.exec()) ?? []
+    const reply = (i: number) => {
+      const [error, value] = replies[i] ?? [new Error('no reply from Redis')]
       if (error) throw error
-      const [epoch, offset, id, json, duplicate] = reply as [string, number, string, string, number]
+      return value
+    }
+    const appended = requests.map((_, i) => {
+      const [epoch, offset, id, json, duplicate] = reply(i) as [string, number, string, string, number]
       return { epoch, offset: Number(offset), id, json, duplicate: duplicate === 1 }
     })
+    const routes = new Map<string, string[]>()
+    lookup.forEach((topic, i) => {
+      const nodes = reply(requests.length + i) as string[]
+      if (nodes.length > 0) routes.set(topic, nodes)
+    })
+    return { appended, routes }
   }
 
   async read(

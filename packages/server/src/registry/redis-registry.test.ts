@@ -1,6 +1,8 @@
 import { startRedis } from '@likewire/testkit'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
+import { resolveRules } from '../history/rules'
+import { connectHistoryStore } from './redis-history'
 import { RedisRegistry } from './redis-registry'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
@@ -101,5 +103,29 @@ describe('RedisRegistry', () => {
     await redis.restart()
     await registry.ready()
     expect(await registry.renewLease(node)).toBe(true) // the restarted Redis lost it
+  })
+
+  it("keeps history on the registry's connection: appends, then the lookup, answered in one round trip", async () => {
+    const { registry } = await registryOnRedis()
+    const [rule] = resolveRules([{ match: 'chat:*', size: 10 }])
+    await registry.addTopics('fe-1', ['chat:1'])
+    const store = registry.historyStore()
+    const request = (n: number) => ({
+      topic: 'chat:1',
+      id: `e${n}`,
+      rule: rule!,
+      head: `{"topic":"chat:1","id":"e${n}","ts":1,`,
+      tail: `,"data":${n}}`,
+    })
+    const { appended, routes } = await store.appendThenLookup!([request(1), request(2)], ['chat:1', 'chat:2'])
+    expect(appended.map((a) => a.offset)).toEqual([1, 2])
+    expect(routes).toEqual(new Map([['chat:1', ['fe-1']]]))
+    const read = await store.read('chat:1', rule!, { after: { epoch: appended[0]!.epoch, offset: 0 } })
+    expect(read).toMatchObject({ latest: 2, complete: true })
+    expect(read.events.map((e) => JSON.parse(e.json).data)).toEqual([1, 2])
+    // a store on a Redis of its own cannot look up the registry with its appends
+    const own = connectHistoryStore({ url: 'redis://127.0.0.1:1' })
+    expect(own.appendThenLookup).toBeUndefined()
+    await own.close()
   })
 })

@@ -58,7 +58,14 @@ export class RedisRegistry implements Registry {
 
   /** The datacenter's history, on this registry's own connection (closed with it). */
   historyStore(): RedisHistoryStore {
-    return new RedisHistoryStore(this.redis, this.keys)
+    return new RedisHistoryStore(
+      this.redis,
+      this.keys,
+      Date.now,
+      async () => {},
+      async () => {},
+      true,
+    )
   }
 
   /** Calls `listener` each time the connection to Redis is (re)established; returns its removal. */
