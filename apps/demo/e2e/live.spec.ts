@@ -81,7 +81,7 @@ test('hostile comment text shows as text and runs nothing', async ({ browser }) 
     await expect(page.getByTestId('comment-list').locator('img')).toHaveCount(0)
     expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
   }
-  // a viewer who arrives later gets it from the GET, and it is still text
+  // a viewer who arrives later gets it by rewind of the comments topic, and it is still text
   const late = await openVideo(browser, server.url, 'blue')
   await expect(late.getByTestId('comment-list')).toContainText(hostile)
   expect(await late.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()

@@ -63,6 +63,20 @@ describe('GET /api/videos/:id', () => {
     expect(state.comments).toMatchObject([{ author: 'Ann', text: 'first!' }])
   })
 
+  it('with ?comments=false, leaves the comments out (the page takes them from their history topic)', async () => {
+    const { request, post } = setup()
+    await post('/api/videos/red/comments', JSON.stringify({ author: 'Ann', text: 'first!' }))
+    const response = await request('/api/videos/red?comments=false')
+    expect(response.status).toBe(200)
+    const state = (await response.json()) as Record<string, unknown>
+    expect(Object.keys(state).sort()).toEqual(['crowd', 'likeCount', 'video'])
+    expect(state.likeCount).toBe(10)
+    // any other value is the whole state
+    expect(await (await request('/api/videos/red?comments=true')).json()).toMatchObject({
+      comments: [{ text: 'first!' }],
+    })
+  })
+
   it('answers 404 unknown_video for a video that does not exist', async () => {
     const { request } = setup()
     const response = await request('/api/videos/purple')

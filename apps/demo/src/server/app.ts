@@ -9,6 +9,7 @@ import {
   type CommentEvent,
   type CrowdEvent,
   type LikeEvent,
+  type LiveState,
   topics,
   type VideoState,
   type VideoSummary,
@@ -104,12 +105,14 @@ export function createDemoApp(options: DemoAppOptions) {
     .get('/videos', async (c) => c.json({ videos: await Promise.all([...videos.values()].map(summary)) }))
     .get('/videos/:id', async (c) => {
       const video = videoOf(c)
-      const state: VideoState = {
+      const live: LiveState = {
         video: await summary(video),
         likeCount: await store.likeCount(video.id),
-        comments: await store.recentComments(video.id, COMMENT_HISTORY),
         crowd: await crowd.state(video.id),
       }
+      // the page takes comments from their history topic (rewind, resume): it asks without them
+      if (c.req.query('comments') === 'false') return c.json(live)
+      const state: VideoState = { ...live, comments: await store.recentComments(video.id, COMMENT_HISTORY) }
       return c.json(state)
     })
     .post('/videos/:id/likes', async (c) => {

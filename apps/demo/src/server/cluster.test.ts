@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { createClient, type LikewireClient, type LikewireEvent, viewersTopic } from '@likewire/client'
 import { type LikewireProcess, type RedisProcess, spawnLikewire, startRedis } from '@likewire/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { CrowdState, LikeEvent, VideoState } from '../shared/api.js'
+import type { CommentEvent, CrowdState, LikeEvent, VideoState } from '../shared/api.js'
+import { COMMENTS_HISTORY_FLAG } from './realtime.js'
 import { type DemoProcess, startDemo } from './test-processes.js'
 
 // Cluster mode for real: a redis-server, a `likewire dispatcher`, and two built demo processes in that
-// Redis. A publishes through the dispatcher (DISPATCHER_URLS); B through its own frontend node.
+// Redis. A publishes through the dispatcher (DISPATCHER_URLS); B through its own frontend node. The
+// dispatcher takes the demo's history rule for comments (`--history`), as its frontend nodes have it.
 let redis: RedisProcess
 let dispatcher: LikewireProcess
 let a: DemoProcess
@@ -18,7 +20,14 @@ const eventually = { timeout: 10_000 }
 beforeAll(async () => {
   redis = await startRedis()
   const secret = randomBytes(16).toString('hex')
-  dispatcher = await spawnLikewire('dispatcher', ['--redis', redis.url, '--secret', secret])
+  dispatcher = await spawnLikewire('dispatcher', [
+    '--redis',
+    redis.url,
+    '--secret',
+    secret,
+    '--history',
+    COMMENTS_HISTORY_FLAG,
+  ])
   const cluster = { REDIS_URL: redis.url, LIKEWIRE_SECRET: secret, CROWD_LIKES_PER_SECOND: '100' }
   ;[a, b] = await Promise.all([
     startDemo({ ...cluster, DISPATCHER_URLS: dispatcher.url }),
@@ -34,12 +43,12 @@ afterAll(async () => {
 }, 30_000)
 
 /** A subscriber on one demo process; resolves once its subscription counts (so a publish reaches it). */
-async function subscriber(demo: DemoProcess, topic: string) {
+async function subscriber(demo: DemoProcess, topic: string, options: { rewind?: number } = {}) {
   const client = createClient({ url: `${demo.url}/realtime` })
   clients.push(client)
   const events: LikewireEvent[] = []
   let viewers = 0
-  client.subscribe(topic, (event) => events.push(event))
+  client.subscribe(topic, (event) => events.push(event), options)
   await new Promise<void>((resolve) => {
     client.subscribe<{ count: number }>(viewersTopic(topic), (event) => {
       viewers = event.data.count
@@ -88,6 +97,27 @@ it('a comment POSTed to process B (its own frontend node publishes) reaches a su
     .poll(onA.data, eventually)
     .toMatchObject([{ videoId: 'blue', author: 'Ada', text: 'hello from B' }])
   expect((await state(a, 'blue')).comments).toMatchObject([{ author: 'Ada', text: 'hello from B' }])
+})
+
+it('comments are a history topic across the cluster: through the dispatcher (A) or B’s own node, each has a position, and a late joiner on either gets them by rewind; likes have none', async () => {
+  const likes = await subscriber(b, 'video:red:likes')
+  await post(a, '/api/videos/red/likes')
+  expect(
+    (await post(a, '/api/videos/red/comments', { author: 'Ada', text: 'via the dispatcher' })).status,
+  ).toBe(201)
+  expect((await post(b, '/api/videos/red/comments', { author: 'Bo', text: 'via B’s node' })).status).toBe(201)
+
+  for (const demo of [a, b]) {
+    const late = await subscriber(demo, 'video:red:comments', { rewind: 10 })
+    await expect.poll(() => late.events.length, eventually).toBe(2)
+    expect(late.events.map((event) => (event.data as CommentEvent).text)).toEqual([
+      'via the dispatcher',
+      'via B’s node',
+    ])
+    expect(late.events.map((event) => event.position?.offset)).toEqual([1, 2])
+  }
+  await expect.poll(() => likes.events.length, eventually).toBeGreaterThan(0)
+  for (const event of likes.events) expect(event.position).toBeUndefined()
 })
 
 it('the viewer count of a video sums the viewers of both processes', async () => {

@@ -4,6 +4,7 @@ import { createClient, type LikewireEvent, viewersTopic } from '@likewire/client
 import { createLikewire } from '@likewire/server'
 import { afterEach, expect, it } from 'vitest'
 import { createDemoApp } from './app.js'
+import { COMMENTS_HISTORY, createRealtime } from './realtime.js'
 import { createMemoryStore } from './store.js'
 import { defaultVideos } from './videos.js'
 
@@ -52,4 +53,56 @@ it('a like POSTed to the demo reaches a subscriber of that video (only) through 
   await expect
     .poll(() => received.map(({ topic, data }) => ({ topic, data })))
     .toEqual([{ topic: 'video:red:likes', data: { videoId: 'red', likeCount: 1, delta: 1 } }])
+})
+
+it('embedded, comments are a history topic (a late joiner gets them by rewind, with positions) and likes are not', async () => {
+  const realtime = await createRealtime({}, { port: 0 })
+  const demo = createDemoApp({
+    videos: defaultVideos(),
+    store: createMemoryStore(),
+    publisher: realtime.publisher,
+    realtime: realtime.app,
+  })
+  const server = serve({
+    fetch: demo.app.fetch,
+    port: 0,
+    hostname: '127.0.0.1',
+    overrideGlobalObjects: false,
+  })
+  await new Promise((resolve) => server.once('listening', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  cleanups.push(
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+    () => realtime.close(),
+    () => demo.close(),
+  )
+  expect(COMMENTS_HISTORY.match).toBe('video:*:comments')
+
+  const post = (path: string, body?: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  for (const text of ['one', 'two', 'three']) {
+    expect((await post('/api/videos/red/comments', { author: 'Ann', text })).status).toBe(201)
+  }
+
+  const client = createClient({ url: `${base}/realtime` })
+  cleanups.push(() => client.close())
+  const comments: LikewireEvent<{ text: string }>[] = []
+  const likes: LikewireEvent[] = []
+  client.subscribe<{ text: string }>('video:red:comments', (event) => comments.push(event), { rewind: 2 })
+  client.subscribe('video:red:likes', (event) => likes.push(event), {
+    onSubscribed: () => void post('/api/videos/red/likes'),
+  })
+
+  await expect
+    .poll(() => comments.map((event) => [event.data.text, event.position?.offset]))
+    .toEqual([
+      ['two', 2],
+      ['three', 3],
+    ])
+  await expect.poll(() => likes.length).toBe(1)
+  expect(likes[0]).not.toHaveProperty('position')
 })

@@ -1,8 +1,29 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { ServerType } from '@hono/node-server'
-import { createLikewire, createPublisher, type LikewireApp } from '@likewire/server'
+import { createLikewire, createPublisher, type LikewireApp, type LikewireOptions } from '@likewire/server'
+import { topics } from '../shared/api.js'
 import type { Publisher } from './app.js'
+
+/**
+ * Comments are a Likewire **history topic**: Likewire keeps the last `size` comment events of each video
+ * for `ttlMs`, so a page that was offline gets what it missed when it comes back (resume) and a new viewer
+ * starts with the last ones (rewind). Likes, the crowd switch and viewer counts stay fire-and-forget, as
+ * in the talk. `size` is twice what a page shows, so a viewer away for up to 100 comments catches up from
+ * the stream alone; `ttlMs` is the longest Likewire allows (24 h), so a newcomer still sees the last
+ * comments of a quiet video.
+ */
+export const COMMENTS_HISTORY = {
+  match: topics.comments('*'),
+  size: 100,
+  ttlMs: 24 * 60 * 60 * 1000,
+} as const satisfies HistoryRule
+
+/** The same rule as the CLI takes it (`--history 'video:*:comments=100/86400'`): a demo cluster's dispatchers need it. */
+export const COMMENTS_HISTORY_FLAG = `${COMMENTS_HISTORY.match}=${COMMENTS_HISTORY.size}/${COMMENTS_HISTORY.ttlMs / 1000}`
+
+// `HistoryRule` itself is not exported by @likewire/server
+type HistoryRule = NonNullable<LikewireOptions['history']>[number]
 
 /** Likewire as the demo uses it: the app mounted at `/realtime` and where likes and comments are published. */
 export interface Realtime {
@@ -42,6 +63,7 @@ export async function createRealtime(
   if (!env.REDIS_URL) {
     // the demo's backend publishes in-process; a key nobody knows keeps /realtime/v1/publish closed to browsers
     const lw = createLikewire({
+      history: [COMMENTS_HISTORY],
       drainJitterMs: 2_000,
       apiKey: env.LIKEWIRE_API_KEY || randomBytes(24).toString('hex'),
     })
@@ -79,6 +101,9 @@ export async function createRealtime(
     secret,
     internalUrl,
     apiKey: env.LIKEWIRE_API_KEY || randomBytes(24).toString('hex'),
+    // the same rule as the cluster's dispatchers (`--history`): this node records what it publishes
+    // itself, and resumes and rewinds its viewers' comments from the datacenter's Redis
+    history: [COMMENTS_HISTORY],
     drainJitterMs: 2_000,
   })
   const publisher =

@@ -41,11 +41,19 @@ export interface CrowdState {
   endsAt: number | null
 }
 
-/** `GET /api/videos/:id`: everything a new viewer needs so the page does not start empty. */
-export interface VideoState {
+/** `GET /api/videos/:id`: a video's whole state, its last comments included (the page reads them after a gap). */
+export interface VideoState extends LiveState {
+  /** The last `COMMENT_HISTORY`, oldest first. */
+  comments: Comment[]
+}
+
+/**
+ * `GET /api/videos/:id?comments=false`: the state of the fire-and-forget topics only, which the page
+ * re-reads on every new connection; comments come from their history topic instead.
+ */
+export interface LiveState {
   video: VideoSummary
   likeCount: number
-  comments: Comment[]
   crowd: CrowdState
 }
 

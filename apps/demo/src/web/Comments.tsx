@@ -105,7 +105,9 @@ export function Comments({
                     {formatAgo(comment.createdAt, now)}
                   </time>
                 </div>
-                <p className="comment-text">{comment.text}</p>
+                <p className="comment-text" data-testid="comment-text">
+                  {comment.text}
+                </p>
               </div>
             </li>
           ))

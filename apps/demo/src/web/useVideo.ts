@@ -1,33 +1,27 @@
 import { useConnectionState, useTopic } from '@likewire/react'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import {
-  COMMENT_HISTORY,
   type Comment,
-  type CommentEvent,
   type CrowdEvent,
   type CrowdState,
   type LikeEvent,
+  type LiveState,
   topics,
-  type VideoState,
   type VideoSummary,
 } from '../shared/api'
 import { getJson, postJson, RequestError } from './api'
-
-/** Merges two comment lists by id, oldest first, keeping the newest `COMMENT_HISTORY`. */
-function mergeComments(current: Comment[], incoming: Comment[]): Comment[] {
-  const byId = new Map<string, Comment>()
-  for (const comment of [...current, ...incoming]) byId.set(comment.id, comment)
-  return [...byId.values()].sort((a, b) => a.createdAt - b.createdAt).slice(-COMMENT_HISTORY)
-}
+import { useComments } from './useComments'
 
 /**
- * Everything live about one video: its state from `GET /api/videos/:id`, kept current by its topics.
- * Re-reads the state on every new connection, so a viewer who was offline catches up.
+ * Everything live about one video: its likes and crowd from `GET /api/videos/:id?comments=false`, kept
+ * current by their fire-and-forget topics and re-read on every new connection (what was published while
+ * the page was offline is lost on those topics), and its comments from their history topic
+ * (`useComments`), which recovers by itself.
  */
 export function useVideo(videoId: string, onLikes: (delta: number) => void) {
   const [video, setVideo] = useState<VideoSummary | null>(null)
   const [likeCount, setLikeCount] = useState<number | null>(null)
-  const [comments, setComments] = useState<Comment[]>([])
+  const { comments, add: addComments } = useComments(videoId)
   const [crowd, setCrowd] = useState<CrowdState>({ enabled: false, endsAt: null })
   const [loadError, setLoadError] = useState<string | null>(null)
   const likesSinceLoad = useRef(0)
@@ -39,9 +33,6 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
     setLikeCount(event.data.likeCount)
     onLikes(event.data.delta)
   })
-  useTopic<CommentEvent>(topics.comments(videoId), (event) => {
-    setComments((current) => mergeComments(current, [event.data]))
-  })
   useTopic<CrowdEvent>(topics.crowd(videoId), (event) => setCrowd(event.data))
 
   useEffect(() => {
@@ -49,7 +40,7 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
     if (connectionId === null && loadedVideo.current === videoId) return
     let cancelled = false
     likesSinceLoad.current = 0
-    getJson<VideoState>(`/api/videos/${encodeURIComponent(videoId)}`).then(
+    getJson<LiveState>(`/api/videos/${encodeURIComponent(videoId)}?comments=false`).then(
       (state) => {
         if (cancelled) return
         loadedVideo.current = videoId
@@ -58,7 +49,6 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
         setLikeCount((current) =>
           likesSinceLoad.current > 0 ? Math.max(current ?? 0, state.likeCount) : state.likeCount,
         )
-        setComments((current) => mergeComments(current, state.comments))
         setCrowd(state.crowd)
         setLoadError(null)
       },
@@ -84,9 +74,10 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
         `/api/videos/${encodeURIComponent(videoId)}/comments`,
         { author, text },
       )
-      setComments((current) => mergeComments(current, [saved]))
+      // shown at once; its event (the same id) changes nothing
+      addComments([saved])
     },
-    [videoId],
+    [videoId, addComments],
   )
 
   const setCrowdEnabled = useCallback(
