@@ -2,6 +2,7 @@
 // the root entry does not).
 
 export { HttpPeerForwarder, type PeerForwarderOptions } from '../peers/peer-forwarder'
+export { connectHistoryStore, RedisHistoryStore } from '../registry/redis-history'
 export { RedisRegistry, type RedisRegistryOptions } from '../registry/redis-registry'
 export { HttpTransport, type HttpTransportOptions } from '../transport/http-transport'
 export {

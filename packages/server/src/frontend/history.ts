@@ -83,7 +83,25 @@ export class FrontendHistory {
   }
 
   order(events: readonly EncodedEvent[]): readonly EncodedEvent[] {
+    for (const event of events) if (event.pos === undefined) this.checkUnpositioned(event.topic)
     return this.sequencer.order(events)
+  }
+
+  private readonly warned = new Set<string>()
+
+  /**
+   * An event without a position on a topic this node keeps history of: a dispatcher without the rule sent
+   * it, so it is in no history and a resume cannot get it. Delivered, but never silently: counted, logged.
+   */
+  private checkUnpositioned(topic: string): void {
+    if (!this.parts.rules.ruleFor(topic)) return
+    this.bind.metrics.unpositioned.inc()
+    if (this.warned.has(topic) || this.warned.size > 1000) return
+    this.warned.add(topic)
+    this.bind.logger.error(
+      { topic },
+      'an event of a history topic arrived without a position: give every dispatcher the same --history rules',
+    )
   }
 
   catchingOn(topic: string) {

@@ -95,6 +95,11 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    unpositioned: new Counter({
+      name: 'likewire_unpositioned_events_total',
+      help: 'Events of a topic this frontend keeps history of that arrived without a position (a dispatcher without the rule): not recoverable',
+      registers,
+    }),
     refused: new Counter({
       name: 'likewire_http_refused_total',
       help: 'Sockets answered and closed before a request was read: timeout (headers or body too slow, or nothing sent) or bad_request (unparsable)',

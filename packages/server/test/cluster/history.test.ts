@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { resolveRules } from '../../src/history/rules'
 import { createPublisher } from '../../src/publisher/publisher'
 import { connectHistoryStore } from '../../src/registry/redis-history'
+import { metric } from '../helpers'
 import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode, SECRET } from './nodes'
 
@@ -146,5 +147,18 @@ describe('cluster history (Redis Streams)', () => {
     await vi.waitFor(() => expect(events(s).map((e) => e.data)).toEqual(['once', 'next']))
     expect(calls).toBe(3)
     await publisher.close()
+  })
+
+  it('a dispatcher without the rule is never silent: its events are counted and logged on the frontend', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const fe = await frontendNode(redis.url, { history })
+    const bare = await dispatcherNode(redis.url) // misconfigured: no --history
+    cleanups.push(fe.close, bare.close)
+    const s = await stream(`${fe.url}/v1/connect?topics=chat:1`)
+    await post(`${bare.url}/v1/publish`, { topic: 'chat:1', data: 'unrecorded' })
+    await vi.waitFor(() => expect(events(s).map((e) => e.data)).toEqual(['unrecorded']))
+    expect(events(s)[0]!.pos).toBeUndefined()
+    expect(await metric(fe.node, 'likewire_unpositioned_events_total')).toBe(1)
   })
 })
