@@ -114,7 +114,7 @@ describe('useTopic on a history topic', () => {
       await publish(topic, 3, 4, 5, 6, 7) // 3 retained: 5-7; 3 and 4 are gone
       setOnline(true)
       await waitFor(() =>
-        expect(latestGaps.map((g) => [g.reason, g.position.offset])).toEqual([['expired', 7]]),
+        expect(latestGaps.map((g) => [g.reason, g.position?.offset])).toEqual([['expired', 7]]),
       )
       expect(firstGaps).toEqual([])
       await waitFor(() => expect(away.state.status).toBe('connected'))
