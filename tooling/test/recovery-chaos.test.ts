@@ -25,7 +25,10 @@ const clients: LikewireClient[] = []
 afterAll(async () => {
   for (const c of clients) c.close()
   // every part is stopped whatever another's stop does: none may outlive the run
-  for (const part of started.reverse()) await Promise.resolve().then(() => part.stop()).catch(() => {})
+  for (const part of started.reverse())
+    await Promise.resolve()
+      .then(() => part.stop())
+      .catch(() => {})
 })
 
 /** One client's record of one topic: what its callback got, and the gaps it was told. */
