@@ -75,6 +75,7 @@ describe('history topics (embedded)', () => {
     first.close()
     await publish('chat:1', 3, 4) // missed while away
     const back = await connect(`topics=chat:1&resume=chat:1~${epoch}~${offset}`)
+    await vi.waitFor(() => expect(events(back).map((e) => e.data)).toEqual([3, 4]))
     await publish('chat:1', 5)
     await vi.waitFor(() => expect(events(back).map((e) => e.data)).toEqual([3, 4, 5]))
     expect(gaps(back)).toEqual([])
@@ -104,6 +105,7 @@ describe('history topics (embedded)', () => {
     server = await startLikewire({ history })
     await publish('chat:1', 1, 2, 3, 4)
     const late = await connect('topics=chat:1&rewind=chat:1~2')
+    await vi.waitFor(() => expect(events(late).map((e) => e.data)).toEqual([3, 4]))
     await publish('chat:1', 5)
     await vi.waitFor(() => expect(events(late).map((e) => e.data)).toEqual([3, 4, 5]))
   })

@@ -203,7 +203,7 @@ export class Frontend implements DeliveryTarget {
       }
       this.countChanges.emit(topic)
     }
-    if (catchUp?.size) this.history!.begin(connection, catchUp.keys())
+    const begun = catchUp?.size ? this.history!.begin(connection, catchUp) : undefined
     if (firsts.length > 0) void this.sync.touch(firsts).catch(() => {})
     try {
       await this.sync.settled(topics)
@@ -214,7 +214,7 @@ export class Frontend implements DeliveryTarget {
       throw unavailable('The registry is unavailable; the subscription is not acknowledged, retry later')
     }
     // recorded: every later publish reaches this node, so the missed range read now is all there is
-    if (catchUp?.size) this.history!.run(connection, catchUp)
+    if (begun) this.history!.run(connection, begun)
   }
 
   async unsubscribe(connection: Connection, topics: readonly string[]): Promise<void> {

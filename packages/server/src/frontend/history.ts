@@ -4,7 +4,8 @@ import type { HistoryStore } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
 import { dataFrame, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
-import { gapFrame, Recovery, type RecoveryRequest, replayEvent } from './recovery'
+import { CoalescedReads } from './history-reads'
+import { gapFrame, Recovery, type RecoveryRequest, replayEvent, type Starting } from './recovery'
 import { type SequenceGap, Sequencer } from './sequencer'
 
 /** Where a frontend reads history: the rules that say which topics have one, and the store. */
@@ -45,11 +46,13 @@ export class FrontendHistory {
     private readonly parts: FrontendHistoryParts,
     private readonly bind: Bindings,
   ) {
-    const read = (topic: string, from: Parameters<HistoryStore['read']>[2]) => {
+    // catch-ups of one topic in one tick (a reconnect storm) share one store read
+    const reads = new CoalescedReads(async (topic, from) => {
       const rule = parts.rules.ruleFor(topic)
       if (!rule) throw new Error(`${topic} has no history rule`)
       return parts.store.read(topic, rule, from)
-    }
+    })
+    const read = (topic: string, from: Parameters<HistoryStore['read']>[2]) => reads.get(topic, from)
     this.recovery = new Recovery({
       read,
       send: bind.send,
@@ -114,11 +117,26 @@ export class FrontendHistory {
       if (!this.recovery.hold(connection, topic, { event })) this.bind.send(connection, dataFrame(event))
   }
 
-  begin(connection: Connection, topics: Iterable<string>): void {
-    for (const topic of topics) this.recovery.begin(connection, topic)
+  /**
+   * Starts holding live events for these subscriptions. A fresh one (`rewind: 0`) starts where the node's
+   * order stands right now: taken here, as it subscribes, so no event released meanwhile is skipped.
+   */
+  begin(
+    connection: Connection,
+    requests: ReadonlyMap<string, RecoveryRequest>,
+  ): Map<string, RecoveryRequest | Starting> {
+    const begun = new Map<string, RecoveryRequest | Starting>()
+    for (const [topic, request] of requests) {
+      this.recovery.begin(connection, topic)
+      begun.set(
+        topic,
+        'rewind' in request && request.rewind === 0 ? { start: this.sequencer.where(topic) } : request,
+      )
+    }
+    return begun
   }
 
-  run(connection: Connection, requests: ReadonlyMap<string, RecoveryRequest>): void {
+  run(connection: Connection, requests: ReadonlyMap<string, RecoveryRequest | Starting>): void {
     for (const [topic, request] of requests)
       this.recovery.run(connection, topic, request).catch((error: unknown) => {
         // a bug of ours must not take the process down: the subscriber is dropped and comes back resuming

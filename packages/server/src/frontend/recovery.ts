@@ -8,6 +8,9 @@ import type { SequenceGap } from './sequencer'
 /** What a subscriber asks of a history topic: resume after its last position, or the last n events first (0: none, just where it starts). */
 export type RecoveryRequest = { resume: Position } | { rewind: number }
 
+/** A fresh subscription's start: the node's order when it subscribed (see Sequencer.where). */
+export type Starting = { start: Promise<Position | undefined> }
+
 type Held = { event: EncodedEvent } | { gap: SequenceGap }
 
 /**
@@ -110,7 +113,8 @@ export class Recovery {
   }
 
   /** Reads what the subscriber missed and writes it, then what was held; call it once the subscription is recorded. */
-  async run(connection: Connection, topic: string, request: RecoveryRequest): Promise<void> {
+  async run(connection: Connection, topic: string, request: RecoveryRequest | Starting): Promise<void> {
+    if ('start' in request) return this.start(connection, topic, await request.start)
     const { metrics } = this.parts
     let read: HistoryRead | undefined
     try {
@@ -163,7 +167,22 @@ export class Recovery {
       metrics.replayed.inc(replay.length)
       if ('resume' in request || request.rewind > 0) metrics.recoveries.inc({ result: 'recovered' })
     }
-    // what arrived live meanwhile, each offset once: the read may already have covered some of it
+    this.finish(connection, topic, held, last)
+  }
+
+  /**
+   * A fresh subscriber (no resume, no rewind): told where it starts, the node's own order at the moment
+   * it subscribed (every event after it reaches it), so a reconnect before its first event still resumes.
+   */
+  private start(connection: Connection, topic: string, start: Position | undefined): void {
+    const state = this.catching.get(topic)?.get(connection)
+    if (!state || !('held' in state) || connection.closed) return
+    if (start) this.parts.send(connection, positionFrame(topic, start))
+    this.finish(connection, topic, state.held, start)
+  }
+
+  /** What arrived live meanwhile, each offset once (the read may have covered some of it); then live. */
+  private finish(connection: Connection, topic: string, held: Held[], last: Position | undefined): void {
     for (const item of held) {
       if ('gap' in item) {
         const at = item.gap.resumeAt

@@ -26,6 +26,8 @@ interface TopicOrder {
   /** Events that arrived ahead of a hole, by offset. */
   held: Map<number, EncodedEvent>
   repair: ReturnType<typeof setTimeout> | undefined
+  /** Asked where the order stands before it knew (anchoring): told once it does. */
+  waiting?: Array<(position: Position | undefined) => void>
 }
 
 /**
@@ -83,14 +85,37 @@ export class Sequencer {
         order.epoch = held[0].pos!.epoch
         order.next = held[0].pos!.offset
       } else {
-        return // history unreadable, nothing held: the first event to arrive starts the order
+        return this.placed(order, undefined) // history unreadable, nothing held: the first event starts it
       }
+      this.placed(order, { epoch: order.epoch, offset: order.next - 1 })
       const ready = this.drain(order)
       if (order.held.size > 0)
         order.repair ??= setTimeout(() => void this.repair(topic, order), this.holeWaitMs)
       if (ready.length > 0) this.hooks.release(ready)
     }
     latest().then(settle, () => settle(undefined))
+  }
+
+  /**
+   * Where a subscriber added now starts: every event after this position reaches it (the next offset this
+   * node delivers, minus one). Known now, or once the topic's anchor settles; undefined when it cannot be
+   * known (history unreadable and nothing arrived yet).
+   */
+  where(topic: string): Promise<Position | undefined> {
+    const order = this.topics.get(topic)
+    if (!order) return Promise.resolve(undefined)
+    if (!order.anchoring && order.epoch !== '')
+      return Promise.resolve({ epoch: order.epoch, offset: order.next - 1 })
+    return new Promise((resolve) => {
+      order.waiting ??= []
+      order.waiting.push(resolve)
+    })
+  }
+
+  private placed(order: TopicOrder, position: Position | undefined): void {
+    const waiting = order.waiting
+    order.waiting = undefined
+    for (const resolve of waiting ?? []) resolve(position)
   }
 
   /** Forgets a topic this node no longer has subscribers of (its order restarts with the next event). */
@@ -119,6 +144,7 @@ export class Sequencer {
           resumeAt: { epoch: pos.epoch, offset: pos.offset - 1 },
         })
       }
+      if (order.epoch === '') this.placed(order, { epoch: pos.epoch, offset: pos.offset - 1 })
       this.topics.set(event.topic, {
         epoch: pos.epoch,
         next: pos.offset + 1,
