@@ -1,4 +1,4 @@
-/** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios (issue 5). */
+/** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
 import { scenarios } from './scenarios/catalog'

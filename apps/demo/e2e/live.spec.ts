@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test'
 import { DemoServer } from './demo-server'
 import { closePage, formatCount, openVideo, readCount } from './pages'
 
-/** The README's image: committed, refreshed only by `npm run screenshot` (scripts/screenshot.mjs). */
+/** The README's image: committed, refreshed only by `npm run screenshot -w @likewire/demo`. */
 const README_IMAGE = fileURLToPath(new URL('../screenshot.png', import.meta.url))
 
 let server: DemoServer

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { freePort, openStream, post, spawnLikewire } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
@@ -72,6 +72,17 @@ describe('npx likewire, as the README says, from the repository root after npm c
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })
+
+  it('links a bin that a fresh clone has before any build (npm links a bin only if its file exists at install)', () => {
+    const { bin } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    const tracked = spawnSync('git', ['ls-files', '--error-unmatch', bin.likewire], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    })
+    expect({ bin: bin.likewire, tracked: tracked.status }).toEqual({ bin: './bin/likewire.js', tracked: 0 })
+    expect(realpathSync(`${root}/node_modules/.bin/likewire`)).toBe(
+      fileURLToPath(new URL('../bin/likewire.js', import.meta.url)),
+    )
+  })
 
   it('prints its version', async () => {
     const child = npx(['--version'])

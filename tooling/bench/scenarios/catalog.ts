@@ -3,7 +3,7 @@ import type { FanoutPlan, FanoutResult } from './fanout'
 import { common, type RunOptions } from './options'
 import { recoveryStorm } from './recovery-storm'
 
-/** A scenario of issue 5: its plan, its target, and how the target is judged. */
+/** A benchmark scenario: its plan, its target, and how the target is judged. */
 export interface Scenario {
   name: string
   what: string

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { ServerType } from '@hono/node-server'
-import { createLikewire, createPublisher, type LikewireApp, type LikewireOptions } from '@likewire/server'
+import { createLikewire, createPublisher, type HistoryRule, type LikewireApp } from '@likewire/server'
 import { topics } from '../shared/api.js'
 import type { Publisher } from './app.js'
 
@@ -21,9 +21,6 @@ export const COMMENTS_HISTORY = {
 
 /** The same rule as the CLI takes it (`--history 'video:*:comments=100/86400'`): a demo cluster's dispatchers need it. */
 export const COMMENTS_HISTORY_FLAG = `${COMMENTS_HISTORY.match}=${COMMENTS_HISTORY.size}/${COMMENTS_HISTORY.ttlMs / 1000}`
-
-// `HistoryRule` itself is not exported by @likewire/server
-type HistoryRule = NonNullable<LikewireOptions['history']>[number]
 
 /** Likewire as the demo uses it: the app mounted at `/realtime` and where likes and comments are published. */
 export interface Realtime {

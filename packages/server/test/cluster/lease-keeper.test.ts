@@ -1,8 +1,12 @@
 import { post, startRedis } from '@likewire/testkit'
 import { Redis } from 'ioredis'
 import { describe, expect, it, vi } from 'vitest'
+import { DEFAULT_KEY_PREFIX, redisKeys } from '../../src/registry/redis-keys'
 import { cleanups, stream } from './cleanup'
 import { dispatcherNode, frontendNode } from './nodes'
+
+// the registry's own key names: the test reads what the lease keeper wrote
+const keys = redisKeys(DEFAULT_KEY_PREFIX)
 
 /** Holds this thread (the frontend's event loop) the way a huge synchronous fan-out or a long GC would. */
 function blockEventLoop(ms: number): void {
@@ -25,8 +29,8 @@ describe('lease keeper (the lease is renewed off the event loop)', () => {
     blockEventLoop(2500) // 2.5 leases: renewed only by the keeper thread meanwhile
     // sent before any timer of this thread runs: Redis answers with what the keeper alone kept
     const [ttl, held] = await Promise.all([
-      watcher.pttl(`likewire:node:${fe.node.frontend.nodeId}`),
-      watcher.smembers('likewire:topic:busy'),
+      watcher.pttl(keys.node(fe.node.frontend.nodeId)),
+      watcher.smembers(keys.topic('busy')),
     ])
     expect(ttl).toBeGreaterThan(0)
     expect(held).toEqual([fe.node.frontend.nodeId])
@@ -46,10 +50,10 @@ describe('lease keeper (the lease is renewed off the event loop)', () => {
     await watcher.ping()
 
     blockEventLoop(2500) // the keeper stops renewing after 500 ms; the lease ends 1 s after its last renewal
-    expect(await watcher.pttl(`likewire:node:${fe.node.frontend.nodeId}`)).toBe(-2)
+    expect(await watcher.pttl(keys.node(fe.node.frontend.nodeId))).toBe(-2)
     // once the loop turns again the node records itself by itself
     await vi.waitFor(async () =>
-      expect(await watcher.pttl(`likewire:node:${fe.node.frontend.nodeId}`)).toBeGreaterThan(0),
+      expect(await watcher.pttl(keys.node(fe.node.frontend.nodeId))).toBeGreaterThan(0),
     )
   })
 })
