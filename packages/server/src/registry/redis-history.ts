@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Position } from '../history/positions'
 import type { ResolvedRule } from '../history/rules'
-import type { Appended, AppendRequest, HistoryRead, HistoryStore } from '../history/store'
+import {
+  type Appended,
+  type AppendRequest,
+  type HistoryRead,
+  type HistoryStore,
+  positionedJson,
+} from '../history/store'
 import { failFastOptions, whenReady } from './lease'
 import { DEFAULT_KEY_PREFIX, type RedisKeys, redisKeys } from './redis-keys'
 import type { RegistryHealth } from './registry'
@@ -26,7 +32,7 @@ export class RedisHistoryStore implements HistoryStore {
     if (sameConnectionAsRegistry) this.appendThenLookup = (requests, topics) => this.run(requests, topics)
     // EVALSHA once loaded: the script text is not sent with every event
     if (!('likewireHistoryAppend' in redis)) {
-      redis.defineCommand('likewireHistoryAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT })
+      redis.defineCommand('likewireHistoryAppend', { lua: APPEND_SCRIPT }) // its key count comes first
       redis.defineCommand('likewireHistoryRead', { numberOfKeys: 2, lua: READ_SCRIPT })
     }
   }
@@ -39,26 +45,24 @@ export class RedisHistoryStore implements HistoryStore {
   /** Only on the registry's connection (see RedisRegistry.historyStore): appends, then the lookup. */
   appendThenLookup?: HistoryStore['appendThenLookup']
 
-  /** The appends, then SMEMBERS of `lookup`'s topics, in one pipeline: answered in that order. */
+  /**
+   * The appends (one script run for the whole batch: per-command costs are paid once, not per event), then
+   * SMEMBERS of `lookup`'s topics, in one pipeline: answered in that order.
+   */
   protected async run(requests: readonly AppendRequest[], lookup: readonly string[]) {
     const pipeline = this.redis.pipeline() as unknown as Scripts
-    const now = this.now()
+    const keys: string[] = []
+    const args: Array<string | number> = [this.now(), newEpoch()]
     for (const request of requests) {
       const { topic, rule } = request
-      pipeline.likewireHistoryAppend(
+      keys.push(
         this.keys.history(topic),
         this.keys.historyMeta(topic),
         request.key === undefined ? '' : this.keys.historyKey(topic, request.key),
-        request.head,
-        request.tail,
-        rule.size,
-        rule.ttlMs,
-        metaTtl(rule),
-        newEpoch(),
-        request.id ?? '',
-        now,
       )
+      args.push(rule.size, rule.ttlMs, metaTtl(rule), request.id ?? '', request.head, request.tail)
     }
+    pipeline.likewireHistoryAppend(keys.length, ...keys, ...args)
     const chain = pipeline as unknown as ReturnType<Redis['pipeline']>
     for (const topic of lookup) chain.smembers(this.keys.topic(topic))
     const replies = (await chain.exec()) ?? []
@@ -67,13 +71,18 @@ export class RedisHistoryStore implements HistoryStore {
       if (error) throw error
       return value
     }
-    const appended = requests.map((_, i) => {
-      const [epoch, offset, id, json, duplicate] = reply(i) as [string, number, string, string, number]
-      return { epoch, offset: Number(offset), id, json, duplicate: duplicate === 1 }
+    const flat = reply(0) as Array<string | number>
+    const appended = requests.map((request, i): Appended => {
+      const epoch = String(flat[i * 4])
+      const offset = Number(flat[i * 4 + 1])
+      const duplicate = Number(flat[i * 4 + 3]) === 1
+      // the JSON is built here, as the script would: Redis answers positions, not the events back
+      const json = duplicate ? '' : positionedJson(request, { epoch, offset })
+      return { epoch, offset, id: String(flat[i * 4 + 2]), json, duplicate }
     })
     const routes = new Map<string, string[]>()
     lookup.forEach((topic, i) => {
-      const nodes = reply(requests.length + i) as string[]
+      const nodes = reply(1 + i) as string[]
       if (nodes.length > 0) routes.set(topic, nodes)
     })
     return { appended, routes }
@@ -139,28 +148,44 @@ function fieldOf(fields: string[], name: string): string {
   return ''
 }
 
-// KEYS: stream, meta, idempotency key ('' when none). ARGV: head, tail, size, ttlMs, metaTtlMs, new epoch, id, now.
+// KEYS: per event stream, meta, idempotency key ('' when none). ARGV: now, a new epoch, then per event size,
+// ttlMs, metaTtlMs, id, head, tail. Answers per event epoch, offset, id, duplicate (0 | 1).
 const APPEND_SCRIPT = `
-local stream, meta, key = KEYS[1], KEYS[2], KEYS[3]
-if key ~= '' then
-  local seen = redis.call('GET', key)
+local now, fresh = tonumber(ARGV[1]), ARGV[2]
+local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local stream, meta, key = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  local a = 2 + i * 6
+  local size, ttl, metaTtl, id = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
+  local seen = key ~= '' and redis.call('GET', key)
   if seen then
-    local e, o, i = string.match(seen, '^([^|]*)|([^|]*)|(.*)$')
-    return {e, tonumber(o), i, '', 1}
+    local e, o, first = string.match(seen, '^([^|]*)|([^|]*)|(.*)$')
+    table.insert(out, e); table.insert(out, tonumber(o)); table.insert(out, first); table.insert(out, 1)
+  else
+    local epoch = redis.call('HGET', meta, 'epoch')
+    if not epoch then
+      epoch = fresh
+      redis.call('HSET', meta, 'epoch', epoch)
+    end
+    local offset = redis.call('HINCRBY', meta, 'offset', 1)
+    local json = ARGV[a + 5] .. '"pos":{"epoch":"' .. epoch .. '","offset":' .. offset .. '}' .. ARGV[a + 6]
+    redis.call('XADD', stream, 'MAXLEN', size, '0-' .. offset, 'j', json, 't', now)
+    -- trimmed by age too, every 8th append up to 16 entries older than the TTL (ids are offsets: MINID)
+    if offset % 8 == 0 then
+      local keep
+      for _, entry in ipairs(redis.call('XRANGE', stream, '-', '+', 'COUNT', 16)) do
+        if tonumber(entry[2][4]) >= now - ttl then break end
+        keep = '0-' .. (tonumber(string.sub(entry[1], 3)) + 1)
+      end
+      if keep then redis.call('XTRIM', stream, 'MINID', keep) end
+    end
+    redis.call('PEXPIRE', stream, ttl)
+    redis.call('PEXPIRE', meta, metaTtl)
+    if key ~= '' then redis.call('SET', key, epoch .. '|' .. offset .. '|' .. id, 'PX', ttl) end
+    table.insert(out, epoch); table.insert(out, offset); table.insert(out, id); table.insert(out, 0)
   end
 end
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
-  epoch = ARGV[6]
-  redis.call('HSET', meta, 'epoch', epoch)
-end
-local offset = redis.call('HINCRBY', meta, 'offset', 1)
-local json = ARGV[1] .. '"pos":{"epoch":"' .. epoch .. '","offset":' .. offset .. '}' .. ARGV[2]
-redis.call('XADD', stream, 'MAXLEN', ARGV[3], '0-' .. offset, 'j', json, 't', ARGV[8])
-redis.call('PEXPIRE', stream, ARGV[4])
-redis.call('PEXPIRE', meta, ARGV[5])
-if key ~= '' then redis.call('SET', key, epoch .. '|' .. offset .. '|' .. ARGV[7], 'PX', ARGV[4]) end
-return {epoch, offset, ARGV[7], json, 0}`
+return out`
 
 // KEYS: stream, meta. ARGV: 'after' | 'last', offset or count, the reader's epoch, new epoch, metaTtlMs.
 const READ_SCRIPT = `

@@ -2,7 +2,8 @@ import { startRedis } from '@likewire/testkit'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { resolveRules } from '../history/rules'
-import { connectHistoryStore } from './redis-history'
+import { connectHistoryStore, RedisHistoryStore } from './redis-history'
+import { DEFAULT_KEY_PREFIX, redisKeys } from './redis-keys'
 import { RedisRegistry } from './redis-registry'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
@@ -127,5 +128,40 @@ describe('RedisRegistry', () => {
     const own = connectHistoryStore({ url: 'redis://127.0.0.1:1' })
     expect(own.appendThenLookup).toBeUndefined()
     await own.close()
+  })
+
+  it('trims a stream by age as it appends (not only by size), and reads what is left', async () => {
+    const { watcher, redis } = await registryOnRedis()
+    const client = new Redis(redis.url)
+    cleanups.push(() => client.disconnect())
+    let now = 1_000_000
+    const keys = redisKeys(DEFAULT_KEY_PREFIX)
+    const store = new RedisHistoryStore(client, keys, () => now)
+    const [rule] = resolveRules([{ match: '*', size: 100, ttlMs: 10_000 }])
+    const append = (n: number) =>
+      store.append([
+        {
+          topic: 't',
+          id: `e${n}`,
+          rule: rule!,
+          head: `{"topic":"t","id":"e${n}","ts":1,`,
+          tail: `,"data":${n}}`,
+        },
+      ])
+    for (let n = 1; n <= 12; n++) await append(n) // at t = 1,000 s
+    now += 5_000
+    await append(13) // 5 s later: nothing is past its age
+    expect(await watcher.xlen(keys.history('t'))).toBe(13)
+    now += 6_000
+    // 11 s after the first 12: every 8th append trims up to 16 of those past their age, never the 13th (6 s old)
+    await append(14)
+    await append(15)
+    expect(await watcher.xlen(keys.history('t'))).toBe(15)
+    const [first] = await append(16)
+    const ids = (await watcher.xrange(keys.history('t'), '-', '+')).map(([id]) => id)
+    expect(ids).toEqual(['0-13', '0-14', '0-15', '0-16'])
+    const read = await store.read('t', rule!, { after: { epoch: first!.epoch, offset: 12 } })
+    expect(read).toMatchObject({ complete: true, latest: 16 })
+    expect(read.events.map((e) => e.offset)).toEqual([13, 14, 15, 16])
   })
 })
