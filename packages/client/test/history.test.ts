@@ -1,5 +1,6 @@
 // History topics against a real server: resume across cut and silent connections, expired gaps, rewind.
 import { createLikewire, type Likewire, type Listening, listen } from '@likewire/server'
+import { startProxy, type TcpProxy } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createClient,
@@ -8,7 +9,6 @@ import {
   type LikewireGap,
   type OnlineSource,
 } from '../src/index'
-import { startProxy, type TcpProxy } from './tcp-proxy'
 
 let lw: Likewire | undefined
 let listening: Listening | undefined

@@ -1,7 +1,7 @@
 import { createLikewire, type Likewire, type Listening, listen } from '@likewire/server'
+import { startProxy, type TcpProxy } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createClient, type LikewireClient, type LikewireEvent } from '../src/index'
-import { startProxy, type TcpProxy } from './tcp-proxy'
 
 let lw: Likewire
 let listening: Listening

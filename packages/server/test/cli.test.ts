@@ -61,6 +61,23 @@ describe('likewire standalone (the CLI a new user runs)', () => {
       /likewire: history rule 1 \("chat:\*"\): size must be an integer from 1/,
     )
   })
+
+  it('takes history rules from LIKEWIRE_HISTORY on every role, and refuses bad ones there too', async () => {
+    const server = await spawnLikewire('standalone', [], { env: { LIKEWIRE_HISTORY: 'chat:*=10/60' } })
+    cleanups.push(() => server.stop())
+    const stream = await openStream(`${server.url}/v1/connect?topics=chat:1`)
+    cleanups.push(() => stream.close())
+    await vi.waitFor(() => stream.connectionId())
+    await post(`${server.url}/v1/publish`, { topic: 'chat:1', data: 'kept' })
+    await vi.waitFor(() =>
+      expect(stream.data()).toEqual([expect.objectContaining({ data: 'kept', pos: expect.anything() })]),
+    )
+    const cluster = ['--redis', 'redis://127.0.0.1:1', '--secret', 'a-secret']
+    for (const role of ['frontend', 'dispatcher'] as const)
+      await expect(
+        spawnLikewire(role, cluster, { env: { LIKEWIRE_HISTORY: 'chat:*=100/0' } }),
+      ).rejects.toThrow(/likewire: history rule 1 \("chat:\*"\): ttl/)
+  })
 })
 
 describe('npx likewire, as the README says, from the repository root after npm ci', () => {

@@ -14,6 +14,8 @@ export interface CommonFlags {
   headersTimeoutMs: string
   requestTimeoutMs: string
   history?: string
+  /** Only on the roles that hold streams (standalone, frontend): see streamOptions. */
+  maxBufferedBytes?: string
 }
 
 /** Flags every serving role shares; each also reads an environment variable. */
@@ -58,6 +60,25 @@ export function commonOptions(command: Command): Command {
         .env('LIKEWIRE_REQUEST_TIMEOUT_MS')
         .default(String(defaultServerLimits.requestTimeoutMs)),
     )
+}
+
+/** Flags of the roles that hold streams (standalone, frontend). */
+export function streamOptions(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--max-buffered-bytes <n>',
+      'bytes a stream may have queued but unsent before it is dropped as a slow consumer',
+    )
+      .env('LIKEWIRE_MAX_BUFFERED_BYTES')
+      .default('1048576'),
+  )
+}
+
+/** The stream limits those roles take from their flags. */
+export function streamFlags(flags: CommonFlags): { maxBufferedBytes: number } {
+  return {
+    maxBufferedBytes: intOption(flags.maxBufferedBytes ?? '1048576', 'max-buffered-bytes', { min: 1024 }),
+  }
 }
 
 /** The listen() options every serving role takes from its flags. */

@@ -11,13 +11,17 @@ import {
   intOption,
   listenFlags,
   onShutdown,
+  streamFlags,
+  streamOptions,
 } from './common'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
   clusterOptions(
-    commonOptions(
-      program.command('frontend').description('Run a frontend node: holds SSE connections (cluster mode)'),
+    streamOptions(
+      commonOptions(
+        program.command('frontend').description('Run a frontend node: holds SSE connections (cluster mode)'),
+      ),
     ),
   )
     .addOption(
@@ -73,6 +77,7 @@ export function frontendCommand(program: Command): void {
           apiKey: flags.apiKey,
           heartbeatMs: heartbeatFlag(flags),
           history: historyFlag(flags),
+          ...streamFlags(flags),
           historyRedis: flags.historyRedis,
           logLevel: flags.logLevel,
           cors: corsFlag(flags.corsOrigins),

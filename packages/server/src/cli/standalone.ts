@@ -9,19 +9,24 @@ import {
   historyFlag,
   listenFlags,
   onShutdown,
+  streamFlags,
+  streamOptions,
 } from './common'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
-  commonOptions(
-    program
-      .command('standalone')
-      .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+  streamOptions(
+    commonOptions(
+      program
+        .command('standalone')
+        .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+    ),
   ).action(async (flags: CommonFlags) => {
     const lw = createLikewire({
       apiKey: flags.apiKey,
       heartbeatMs: heartbeatFlag(flags),
       history: historyFlag(flags),
+      ...streamFlags(flags),
       logLevel: flags.logLevel,
       cors: corsFlag(flags.corsOrigins),
       ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),

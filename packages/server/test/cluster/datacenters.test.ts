@@ -167,3 +167,49 @@ describe('cluster: a slow or failing frontend', () => {
     expect(await metric(d.node, 'likewire_forward_failures_total', '{target="frontend"}')).toBe(1)
   })
 })
+
+describe('cluster: history across two datacenters', () => {
+  it('each datacenter records forwarded events in its own history, with its own positions; a client that moves gets a gap', async () => {
+    const history = [{ match: 'chat:*', size: 100, ttlMs: 60_000 }]
+    const [r1, r2] = await Promise.all([startRedis(), startRedis()])
+    cleanups.push(
+      () => r1!.stop(),
+      () => r2!.stop(),
+    )
+    const fe1 = await frontendNode(r1!.url, { history })
+    const fe2 = await frontendNode(r2!.url, { history })
+    const d2 = await dispatcherNode(r2!.url, { history, dc: 'dc2' })
+    const d1 = await dispatcherNode(r1!.url, { history, dc: 'dc1', peers: { dc2: [d2.url] } })
+    cleanups.push(fe1.close, fe2.close, d1.close, d2.close)
+    type Positioned = { data: unknown; pos?: { epoch: string; offset: number } }
+    const inDc1 = await stream(`${fe1.url}/v1/connect?topics=chat:1`)
+    const inDc2 = await stream(`${fe2.url}/v1/connect?topics=chat:1`)
+    // dc2's own publishes: its offsets run ahead of dc1's
+    for (const data of ['dc2-a', 'dc2-b']) await post(`${d2.url}/v1/publish`, { topic: 'chat:1', data })
+    await vi.waitFor(() => expect(inDc2.data()).toHaveLength(2))
+    const away = (inDc2.data() as Positioned[])[1]!.pos!
+    inDc2.close()
+    expect((await post(`${d1.url}/v1/publish`, { topic: 'chat:1', data: 'from-dc1' })).status).toBe(202)
+    await vi.waitFor(() => expect(inDc1.data()).toHaveLength(1))
+    const seenInDc1 = (inDc1.data() as Positioned[])[0]!.pos!
+    expect(seenInDc1.offset).toBe(1)
+    // the forwarded event is in dc2's history, at dc2's next offset: a dc2 client resumes it
+    const back = await stream(
+      `${fe2.url}/v1/connect?topics=chat:1&resume=chat:1~${away.epoch}~${away.offset}`,
+    )
+    await vi.waitFor(() =>
+      expect(back.data()).toEqual([
+        expect.objectContaining({ data: 'from-dc1', pos: { epoch: away.epoch, offset: 3 } }),
+      ]),
+    )
+    // a dc1 position means nothing in dc2 (another epoch): the client that moved is told, never silently
+    const moved = await stream(
+      `${fe2.url}/v1/connect?topics=chat:1&resume=chat:1~${seenInDc1.epoch}~${seenInDc1.offset}`,
+    )
+    await vi.waitFor(() =>
+      expect(moved.events.filter((e) => e.event === 'likewire.gap').map((e) => JSON.parse(e.data))).toEqual([
+        { topic: 'chat:1', reason: 'epoch', epoch: away.epoch, offset: 3 },
+      ]),
+    )
+  })
+})

@@ -161,4 +161,39 @@ describe('cluster history (Redis Streams)', () => {
     expect(events(s)[0]!.pos).toBeUndefined()
     expect(await metric(fe.node, 'likewire_unpositioned_events_total')).toBe(1)
   })
+
+  it('rewind in a cluster: a late joiner on another frontend gets the last n from Redis, then live', async () => {
+    const { fe1, fe2, d1, d2 } = await cluster()
+    const early = await stream(`${fe1.url}/v1/connect?topics=chat:1`)
+    for (let i = 1; i <= 5; i++)
+      await post(`${(i % 2 ? d1 : d2).url}/v1/publish`, { topic: 'chat:1', data: i })
+    await vi.waitFor(() => expect(events(early)).toHaveLength(5))
+    const late = await stream(`${fe2.url}/v1/connect?topics=chat:1&rewind=chat:1~3`)
+    await vi.waitFor(() => expect(events(late).map((e) => e.data)).toEqual([3, 4, 5]))
+    await post(`${d2.url}/v1/publish`, { topic: 'chat:1', data: 6 })
+    await vi.waitFor(() => expect(events(late).map((e) => e.data)).toEqual([3, 4, 5, 6]))
+    expect(events(late).map((e) => e.pos!.offset)).toEqual([3, 4, 5, 6])
+    expect(gaps(late)).toEqual([])
+  })
+
+  it('a client away for more events than Redis keeps resumes with an expired gap, then live', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const small = [{ match: 'chat:*', size: 3, ttlMs: 60_000 }]
+    const fe = await frontendNode(redis.url, { history: small })
+    const d = await dispatcherNode(redis.url, { history: small })
+    cleanups.push(fe.close, d.close)
+    const first = await stream(`${fe.url}/v1/connect?topics=chat:1`)
+    await post(`${d.url}/v1/publish`, { topic: 'chat:1', data: 1 })
+    await vi.waitFor(() => expect(events(first)).toHaveLength(1))
+    const { epoch, offset } = events(first)[0]!.pos!
+    first.close()
+    for (let i = 2; i <= 7; i++) await post(`${d.url}/v1/publish`, { topic: 'chat:1', data: i }) // 2-4 trimmed
+    const back = await stream(`${fe.url}/v1/connect?topics=chat:1&resume=chat:1~${epoch}~${offset}`)
+    await vi.waitFor(() =>
+      expect(gaps(back)).toEqual([{ topic: 'chat:1', reason: 'expired', epoch, offset: 7 }]),
+    )
+    await post(`${d.url}/v1/publish`, { topic: 'chat:1', data: 8 })
+    await vi.waitFor(() => expect(events(back).map((e) => e.data)).toEqual([8]))
+  })
 })
