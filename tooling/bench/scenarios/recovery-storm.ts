@@ -80,11 +80,17 @@ async function cutAndRecover({ fleet, plan, servers, extra }: FanoutRun): Promis
       'likewire_recoveries_total{result="recovered"}',
       'likewire_recoveries_total{result="gap"}',
       'likewire_replayed_events_total',
+      'likewire_gaps_total{reason="expired"}',
+      'likewire_gaps_total{reason="epoch"}',
+      'likewire_gaps_total{reason="unavailable"}',
     ],
   )
   extra.serverRecovered = counters['likewire_recoveries_total{result="recovered"}']
   extra.serverRecoveryGaps = counters['likewire_recoveries_total{result="gap"}']
   extra.serverReplayed = counters.likewire_replayed_events_total
+  // why the gaps: history no longer retained, lost, or unreachable (a read failed or timed out)
+  for (const reason of ['expired', 'epoch', 'unavailable'])
+    extra[`serverGaps_${reason}`] = counters[`likewire_gaps_total{reason="${reason}"}`] ?? 0
   progress(label, {
     reconnected: fleet.ready,
     backSeconds: extra.reconnectSeconds as number,

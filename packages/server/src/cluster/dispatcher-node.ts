@@ -79,7 +79,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     logger,
   })
   const peers = peerForwarder(options.peers, options.secret, metrics, logger)
-  const history = await clusterHistory(options, registry).catch(async (error: unknown) => {
+  const history = await clusterHistory(options, registry, 'dispatcher').catch(async (error: unknown) => {
     await registry.close()
     throw error
   })

@@ -69,7 +69,7 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   const http = new HttpTransport({ registry, secret: options.secret, logger: base.logger })
   const transport = new InProcessTransport(http)
   const peers = peerForwarder(options.peers, options.secret, base.metrics, base.logger)
-  const history = await clusterHistory(options, registry).catch(async (error: unknown) => {
+  const history = await clusterHistory(options, registry, 'frontend').catch(async (error: unknown) => {
     await registry.close()
     throw error
   })

@@ -3,7 +3,7 @@ import { MemoryHistoryStore } from '../history/memory-store'
 import type { Position } from '../history/positions'
 import { resolveRules } from '../history/rules'
 import type { HistoryRead } from '../history/store'
-import { CoalescedReads } from './history-reads'
+import { CoalescedReads, retried } from './history-reads'
 
 const [rule] = resolveRules([{ match: '*', size: 5, ttlMs: 60_000 }])
 type From = { after: Position } | { last: number }
@@ -70,5 +70,25 @@ describe('CoalescedReads (catch-ups of one topic in one tick share one store rea
     const failing = new CoalescedReads(() => Promise.reject(new Error('store down')))
     const both = [failing.get('t', { last: 1 }), failing.get('t', { after: { epoch, offset: 1 } })]
     for (const answer of both) await expect(answer).rejects.toThrow('store down')
+  })
+})
+
+describe('retried (a history read that failed once is tried again before a subscriber gets a gap)', () => {
+  it('answers once a retry succeeds, and fails after the last delay with the last error', async () => {
+    let calls = 0
+    const flaky = retried(async () => {
+      calls++
+      if (calls < 3) throw new Error(`timeout ${calls}`)
+      return { epoch: 'E', latest: 0, events: [], complete: true }
+    }, [1, 1, 1])
+    expect(await flaky('t', { last: 1 })).toMatchObject({ epoch: 'E' })
+    expect(calls).toBe(3)
+    calls = 0
+    const down = retried(async () => {
+      calls++
+      throw new Error(`down ${calls}`)
+    }, [1, 1])
+    await expect(down('t', { last: 1 })).rejects.toThrow('down 3')
+    expect(calls).toBe(3)
   })
 })

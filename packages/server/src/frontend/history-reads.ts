@@ -83,3 +83,25 @@ function narrow(read: HistoryRead, after: Position): HistoryRead {
     (events.length > 0 ? events[0]!.offset === after.offset + 1 : after.offset === read.latest)
   return { ...read, events, complete }
 }
+
+/** Waits before each retry of a failed history read: about 1.5 s in all, then the read fails. */
+export const READ_RETRY_DELAYS_MS = [100, 400, 1000] as const
+
+/**
+ * A history read retried a few times before it fails (and a subscriber is told `unavailable`): under a
+ * reconnect storm a frontend's event loop can stall past Redis's command timeout while the answer sits
+ * unread, and one such timeout should not cost thousands of subscribers their exactly-once.
+ */
+export function retried(read: Read, delays: readonly number[] = READ_RETRY_DELAYS_MS): Read {
+  return async (topic, from) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await read(topic, from)
+      } catch (error) {
+        const delay = delays[attempt]
+        if (delay === undefined) throw error
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+  }
+}

@@ -4,7 +4,7 @@ import type { HistoryStore } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
 import { dataFrame, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
-import { CoalescedReads } from './history-reads'
+import { CoalescedReads, retried } from './history-reads'
 import { gapFrame, Recovery, type RecoveryRequest, replayEvent, type Starting } from './recovery'
 import { type SequenceGap, Sequencer } from './sequencer'
 
@@ -46,12 +46,14 @@ export class FrontendHistory {
     private readonly parts: FrontendHistoryParts,
     private readonly bind: Bindings,
   ) {
-    // catch-ups of one topic in one tick (a reconnect storm) share one store read
-    const reads = new CoalescedReads(async (topic, from) => {
-      const rule = parts.rules.ruleFor(topic)
-      if (!rule) throw new Error(`${topic} has no history rule`)
-      return parts.store.read(topic, rule, from)
-    })
+    // catch-ups of one topic in one tick (a reconnect storm) share one store read, retried a few times
+    const reads = new CoalescedReads(
+      retried(async (topic, from) => {
+        const rule = parts.rules.ruleFor(topic)
+        if (!rule) throw new Error(`${topic} has no history rule`)
+        return parts.store.read(topic, rule, from)
+      }),
+    )
     const read = (topic: string, from: Parameters<HistoryStore['read']>[2]) => reads.get(topic, from)
     this.recovery = new Recovery({
       read,

@@ -209,8 +209,10 @@ return {epoch, latest, entries}`
 export function connectHistoryStore(options: {
   url: string
   keyPrefix?: string | undefined
+  /** How long a command may take before it fails. @default 1000 */
+  commandTimeoutMs?: number | undefined
 }): RedisHistoryStore {
-  const redis = new Redis(options.url, failFastOptions(1000))
+  const redis = new Redis(options.url, failFastOptions(options.commandTimeoutMs ?? 1000))
   redis.on('error', () => {}) // surfaces as 503 on history publishes and in health
   return new RedisHistoryStore(
     redis,
