@@ -19,8 +19,9 @@ describe('report: History', () => {
     const page = lines.join('\n')
     expect(page).toContain('## History')
     expect(page).toContain('| dispatcher | fire-and-forget | not run yet |')
+    expect(page).toContain('- `dispatcher-rate20000.json` (`npm run bench -- dispatcher --rate 20000`)')
     expect(page).toContain(
-      "- `dispatcher-history.json` (`npm run bench -- dispatcher --history 'live:*=100/300'`)",
+      "- `dispatcher-rate20000-history.json` (`npm run bench -- dispatcher --rate 20000 --history 'live:*=100/300'`)",
     )
     expect(page).toContain(
       "- `million-likes-history.json` (`npm run bench -- million-likes --history 'live:*=100/300'`)",
@@ -32,7 +33,7 @@ describe('report: History', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-report-'))
     const url = pathToFileURL(`${dir}/`)
     // results written before history existed (no `history` key) still read
-    copyFileSync(committed('dispatcher.json'), join(dir, 'dispatcher.json'))
+    copyFileSync(committed('dispatcher.json'), join(dir, 'dispatcher-rate20000.json'))
     const plain = JSON.parse(readFileSync(committed('dispatcher.json'), 'utf8'))
     const history = {
       ...plain,
@@ -47,7 +48,7 @@ describe('report: History', () => {
         epochChanges: 0,
       },
     }
-    writeFileSync(join(dir, 'dispatcher-history.json'), JSON.stringify(history))
+    writeFileSync(join(dir, 'dispatcher-rate20000-history.json'), JSON.stringify(history))
     const page = readFileSync(writeReport(url, new URL('page.md', url)), 'utf8')
     const row = page.split('\n').find((line) => line.startsWith('| dispatcher | history `live:*=100/300` |'))
     expect(row).toContain('(x0.5)')
@@ -55,6 +56,6 @@ describe('report: History', () => {
     expect(page).toContain('| million-likes | fire-and-forget | not run yet |')
     expect(page).toContain('- `million-likes.json` (`npm run bench -- million-likes`)')
     expect(page).toContain('- `recovery-storm.json` (`npm run bench -- recovery-storm`)')
-    expect(page).not.toContain('`dispatcher-history.json` (')
+    expect(page).not.toContain('`dispatcher-rate20000-history.json` (')
   })
 })

@@ -32,6 +32,7 @@ export function renderMarkdown(
     'npm run bench -- report         # regenerate this page from tooling/bench/results/*.json',
     'npm run bench -- capacity --quick   # smoke run (50 connections, 2 s): not judged, writes results/quick/',
     "npm run bench -- dispatcher --history 'live:*=100/300'   # with history: results/dispatcher-history.json",
+    'npm run bench -- dispatcher --rate 20000                 # another rate: results/dispatcher-rate20000.json',
     '```',
     '',
     '## Machine',

@@ -43,10 +43,12 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
     )
   }
   // each history pair side by side: a side not run yet is named on the page, never an error
-  const historyPairs: HistoryPair[] = HISTORY_PAIRS.map(({ scenario }) => ({
+  const historyPairs: HistoryPair[] = HISTORY_PAIRS.map(({ scenario, variant }) => ({
     scenario,
-    plain: results.find((r) => r.scenario === scenario),
-    history: readResult(new URL(`${scenario}-history.json`, dir)),
+    plain: variant
+      ? readResult(new URL(`${scenario}${variant}.json`, dir))
+      : results.find((r) => r.scenario === scenario),
+    history: readResult(new URL(`${scenario}${variant}-history.json`, dir)),
   }))
   // the analysis of missed targets is written by hand in results/notes.md and kept across regenerations
   const notesFile = new URL('notes.md', dir)

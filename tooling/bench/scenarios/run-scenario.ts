@@ -94,8 +94,12 @@ export async function runScenario(
     ratios,
     baselineFailures: failures,
   }
-  // a run with a flush window or history is a variant: it never replaces the default run the report shows
-  const variant = `${plan.flushWindowMs > 0 ? `-flush${plan.flushWindowMs}` : ''}${historyVariant ? '-history' : ''}`
+  // a run with another rate, a flush window or history is a variant: it never replaces the default run
+  const variant = resultVariant({
+    ratePerSec: options.ratePerSec,
+    flushWindowMs: plan.flushWindowMs,
+    history: historyVariant,
+  })
   const outFile = options.outDir && new URL(`${scenario.name}${variant}.json`, options.outDir)
   // written before the baselines run, and again after: a baseline that hangs never costs Likewire's figures
   const save = () => {
@@ -157,3 +161,12 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** A file's path from the repository root, as a person finds it in the tree. */
 export const fromRoot = (file: URL) => fileURLToPath(file).slice(root.length)
+
+/** The suffix of a variant run's result file: `-rate<n>`, `-flush<ms>`, `-history`, in that order. */
+export function resultVariant(v: {
+  ratePerSec?: number | undefined
+  flushWindowMs: number
+  history: boolean
+}): string {
+  return `${v.ratePerSec !== undefined ? `-rate${v.ratePerSec}` : ''}${v.flushWindowMs > 0 ? `-flush${v.flushWindowMs}` : ''}${v.history ? '-history' : ''}`
+}
