@@ -1,6 +1,12 @@
 import type { ConnectedInfo, ConnectionDown } from './connection'
 import { RecentIds } from './dedupe'
-import type { EventCallback, LikewireEvent, LikewireGap } from './event'
+import {
+  type EventCallback,
+  type EventPosition,
+  isPosition,
+  type LikewireEvent,
+  type LikewireGap,
+} from './event'
 import { type ClientOptions, resolveOptions } from './options'
 import { ReconnectPolicy } from './reconnect'
 import { Recovery, rewindCount } from './recovery'
@@ -47,6 +53,14 @@ export interface SubscribeOptions {
    * @default 0
    */
   rewind?: number | undefined
+  /**
+   * History topics: hand this callback the events after this position (one your app kept, or the last it
+   * saw), each once, then live ones. A topic the client does not hold yet is resumed by the server from
+   * there; one it holds is served from its buffer of recent events (`keepRecent`), else `onGap` is called
+   * with reason `expired`. Takes precedence over `rewind`.
+   * @default undefined
+   */
+  resumeFrom?: EventPosition | undefined
 }
 
 /** Creates a client; the stream opens lazily on the first subscribe. */
@@ -55,7 +69,7 @@ export function createClient(options: ClientOptions): LikewireClient {
   const { timers, onError } = opts
   const store = new StateStore(onError)
   const subscriptions = new Subscriptions(onError)
-  const recovery = new Recovery()
+  const recovery = new Recovery(opts.keepRecent)
   const recent = new RecentIds(opts.dedupeSize)
   const policy = new ReconnectPolicy(opts.urls, opts.backoff, opts.random, timers)
   let started = false
@@ -250,11 +264,16 @@ export function createClient(options: ClientOptions): LikewireClient {
           if (!subscriptions.has(topic)) recovery.forget(topic)
         })
       }
-      const backlog = recovery.add(topic, rewind)
+      const resumeFrom = options.resumeFrom
+      if (resumeFrom !== undefined && !isPosition(resumeFrom))
+        throw new TypeError('likewire: resumeFrom must be an event position { epoch, offset }')
+      const joined = recovery.add(topic, resumeFrom ? 0 : rewind, resumeFrom)
       const remove = subscriptions.add(topic, callback as EventCallback, changed, {
         onSubscribed,
         onGap,
-        backlog,
+        backlog: joined.backlog,
+        position: joined.position,
+        gap: joined.gap,
       })
       // a topic the stream already has: this callback is live at once
       if (onSubscribed && stream.sync.isAcknowledged(topic)) queueMicrotask(onSubscribed)
@@ -264,7 +283,7 @@ export function createClient(options: ClientOptions): LikewireClient {
         if (removed) return
         removed = true
         remove()
-        recovery.remove(topic, rewind)
+        recovery.remove(topic, resumeFrom ? 0 : rewind)
       }
     },
     onStateChange(listener) {

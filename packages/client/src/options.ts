@@ -92,6 +92,12 @@ export interface ClientOptions {
    */
   dedupeSize?: number | undefined
   /**
+   * History events kept per topic (the newest), so a callback that joins a topic the client already holds
+   * with `resumeFrom` is handed what it missed from memory. 0 keeps only what `rewind` callbacks need.
+   * @default 0 (a tab leading shared tabs keeps 1000)
+   */
+  keepRecent?: number | undefined
+  /**
    * Receives errors the client cannot throw: a callback that threw, a failed subscribe POST, a bad frame.
    * @default console.error
    */
@@ -118,6 +124,7 @@ export interface ResolvedOptions {
   backoff: BackoffOptions
   random: () => number
   dedupeSize: number
+  keepRecent: number
   onError: (error: unknown) => void
 }
 
@@ -143,6 +150,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff ?? {}) },
     random: options.random ?? Math.random,
     dedupeSize: options.dedupeSize ?? DEFAULT_DEDUPE_SIZE,
+    keepRecent: nonNegativeInteger(options.keepRecent ?? 0, 'keepRecent'),
     onError: options.onError ?? ((error) => console.error('[likewire]', error)),
   }
 }
@@ -195,4 +203,10 @@ function hasStreamingBody(): boolean {
     typeof g.Response === 'function' &&
     'body' in (g.Response as { prototype: object }).prototype
   )
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new TypeError(`likewire: options.${name} must be a non-negative integer, got ${value}`)
+  return value
 }

@@ -30,24 +30,57 @@ export type Verdict = 'deliver' | 'drop' | LikewireGap
  * rewind asked of the server for a fresh subscription, and a small buffer of the last history events so
  * a callback that joins an already subscribed topic can rewind locally.
  */
+/** What a callback joining a topic gets first: events it rewinds or resumes locally, or a gap to tell it. */
+export interface Joined {
+  backlog: LikewireEvent[]
+  /** The callback's own starting position: it is handed nothing at or before it. */
+  position?: EventPosition | undefined
+  gap?: LikewireGap | undefined
+}
+
 export class Recovery {
   private readonly topics = new Map<string, TopicState>()
 
+  /** `keep`: history events buffered per topic whatever the rewinds asked (a shared tab leader serves resumes from it). */
+  constructor(private readonly keep = 0) {}
+
   /**
-   * A callback subscribes to `topic`, asking for the last `rewind` events (0: none). Returns the events
-   * it rewinds locally: the buffered ones, when the topic was subscribed before it.
+   * A callback subscribes to `topic`, asking for the last `rewind` events (0: none), or to resume after
+   * `resumeFrom`. Returns what it gets locally first: buffered events, or the gap when the buffer no
+   * longer has what followed its position.
    */
-  add(topic: string, rewind: number): LikewireEvent[] {
+  add(topic: string, rewind: number, resumeFrom?: EventPosition): Joined {
     let state = this.topics.get(topic)
     if (!state) {
       state = { position: undefined, acked: false, pendingRewind: 0, rewinds: [], buffer: [] }
       this.topics.set(topic, state)
     }
-    if (rewind <= 0) return []
+    if (resumeFrom) return this.resume(topic, state, resumeFrom)
+    if (rewind <= 0) return { backlog: [] }
     state.rewinds.push(rewind)
     // not acknowledged yet: the server's rewind (asked with the subscription) reaches this callback too
     if (!state.acked) state.pendingRewind = Math.max(state.pendingRewind, rewind)
-    return state.buffer.slice(-rewind)
+    return { backlog: state.buffer.slice(-rewind) }
+  }
+
+  /**
+   * A callback resuming after `from`: the server resumes from there when the topic is not asked yet (the
+   * lowest position of its callbacks wins); otherwise the buffer serves what followed, or it is a gap.
+   */
+  private resume(topic: string, state: TopicState, from: EventPosition): Joined {
+    const at = { epoch: from.epoch, offset: from.offset }
+    const last = state.position
+    if (!state.acked && (!last || (last.epoch === at.epoch && at.offset < last.offset))) {
+      state.position = at
+      return { backlog: [], position: at }
+    }
+    if (!last || (last.epoch === at.epoch && at.offset >= last.offset)) return { backlog: [], position: at }
+    const after = state.buffer.filter((e) => e.position!.epoch === at.epoch && e.position!.offset > at.offset)
+    const whole =
+      last.epoch === at.epoch && (after.length > 0 ? after[0]!.position!.offset === at.offset + 1 : false)
+    if (whole) return { backlog: after, position: at }
+    const reason = last.epoch === at.epoch ? 'expired' : 'epoch'
+    return { backlog: [], position: { ...last }, gap: { topic, reason, position: { ...last } } }
   }
 
   /** A callback that asked for `rewind` is gone: the buffer shrinks to what the others asked for. */
@@ -56,7 +89,7 @@ export class Recovery {
     if (!state || rewind <= 0) return
     const at = state.rewinds.indexOf(rewind)
     if (at >= 0) state.rewinds.splice(at, 1)
-    const limit = bufferLimit(state)
+    const limit = bufferLimit(state, this.keep)
     if (state.buffer.length > limit) state.buffer = state.buffer.slice(state.buffer.length - limit)
     if (!state.acked) state.pendingRewind = limit // not asked yet: only what the remaining callbacks want
   }
@@ -109,7 +142,7 @@ export class Recovery {
       state.buffer = []
     }
     state.position = { epoch: position.epoch, offset: position.offset }
-    const limit = bufferLimit(state)
+    const limit = bufferLimit(state, this.keep)
     if (limit > 0) {
       state.buffer.push(event)
       if (state.buffer.length > limit) state.buffer.shift()
@@ -153,8 +186,8 @@ export class Recovery {
   }
 }
 
-function bufferLimit(state: TopicState): number {
-  return state.rewinds.length === 0 ? 0 : Math.max(...state.rewinds)
+function bufferLimit(state: TopicState, keep = 0): number {
+  return state.rewinds.length === 0 ? keep : Math.max(keep, ...state.rewinds)
 }
 
 /** A rewind option as a count: 0 for none; throws for anything but an integer from 0 to MAX_REWIND. */

@@ -1,4 +1,10 @@
-import type { EventCallback, LikewireEvent, LikewireGap } from './event'
+import {
+  type EventCallback,
+  type EventPosition,
+  isPosition,
+  type LikewireEvent,
+  type LikewireGap,
+} from './event'
 
 /** What a callback brings besides itself. */
 export interface EntryOptions {
@@ -6,6 +12,10 @@ export interface EntryOptions {
   onGap?: ((gap: LikewireGap) => void) | undefined
   /** Events it rewinds locally: handed to it before anything else the topic delivers. */
   backlog?: LikewireEvent[] | undefined
+  /** Where it starts in a history topic: it is handed no event at or before this position. */
+  position?: EventPosition | undefined
+  /** Told to it first: what it asked to resume from is no longer there. */
+  gap?: LikewireGap | undefined
 }
 
 interface Entry {
@@ -13,6 +23,8 @@ interface Entry {
   onSubscribed: (() => void) | undefined
   onGap: ((gap: LikewireGap) => void) | undefined
   backlog: LikewireEvent[] | undefined
+  /** The last history position handed to it: each callback gets each offset once, whatever the topic replays. */
+  position: EventPosition | undefined
 }
 
 /** Local callbacks per topic; all callbacks of a topic share one server subscription. */
@@ -35,8 +47,11 @@ export class Subscriptions {
       onSubscribed: options.onSubscribed,
       onGap: options.onGap,
       backlog: options.backlog?.length ? options.backlog : undefined,
+      position: options.position,
     }
     entries.add(entry)
+    const { gap } = options
+    if (gap) queueMicrotask(() => entry.onGap && entries.has(entry) && this.call(entry.onGap, gap))
     // the backlog goes out after this subscribe returns, or earlier if the topic delivers first
     if (entry.backlog) queueMicrotask(() => this.drain(topic, entry))
     return () => {
@@ -69,12 +84,14 @@ export class Subscriptions {
 
   /** Hands the event to every callback of its topic; one that throws does not stop the others. */
   deliver(event: LikewireEvent): void {
-    this.each(event.topic, (entry) => this.call(entry.callback, event))
+    this.each(event.topic, (entry) => this.hand(entry, event))
   }
 
   /** Tells every callback of the gap's topic that passed an `onGap`. */
   gap(gap: LikewireGap): void {
     this.each(gap.topic, (entry) => {
+      // the stream goes on after the gap: that is where this callback is now
+      if (gap.position && isPosition(gap.position)) entry.position = { ...gap.position }
       if (entry.onGap) this.call(entry.onGap, gap)
     })
   }
@@ -97,8 +114,19 @@ export class Subscriptions {
     entry.backlog = undefined
     for (const event of backlog) {
       if (!this.byTopic.get(topic)?.has(entry)) return
-      this.call(entry.callback, event)
+      this.hand(entry, event)
     }
+  }
+
+  /** One event to one callback, unless it had this position already. */
+  private hand(entry: Entry, event: LikewireEvent): void {
+    const at = event.position
+    if (at) {
+      const last = entry.position
+      if (last && last.epoch === at.epoch && at.offset <= last.offset) return
+      entry.position = at
+    }
+    this.call(entry.callback, event)
   }
 
   private call<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
