@@ -1,20 +1,14 @@
 import type { ConnectedInfo, ConnectionDown } from './connection'
 import { RecentIds } from './dedupe'
-import {
-  type EventCallback,
-  type EventPosition,
-  isPosition,
-  type LikewireEvent,
-  type LikewireGap,
-} from './event'
+import type { EventCallback, EventPosition, LikewireEvent, LikewireGap } from './event'
 import { type ClientOptions, resolveOptions } from './options'
 import { ReconnectPolicy } from './reconnect'
-import { Recovery, rewindCount } from './recovery'
+import { Recovery } from './recovery'
 import { Rotation } from './rotation'
 import { type ConnectionState, type StateListener, StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
+import { checkSubscribe } from './subscribe-check'
 import { Subscriptions } from './subscriptions'
-import { isSubscribableTopic } from './topic'
 
 export interface LikewireClient {
   /** The current connection state (a new frozen object on every change). */
@@ -27,6 +21,11 @@ export interface LikewireClient {
   ): () => void
   /** Calls `listener` with {oldState, newState} on every state change; returns its removal. */
   onStateChange(listener: StateListener): () => void
+  /**
+   * The last position the client holds for a history topic (what it resumes after), undefined for a
+   * topic without history or not subscribed. Keep it to resume with `resumeFrom` after a restart.
+   */
+  positionOf(topic: string): EventPosition | undefined
   /** Aborts the stream, clears timers and listeners; the client cannot be reopened. */
   close(): void
 }
@@ -63,8 +62,8 @@ export interface SubscribeOptions {
   resumeFrom?: EventPosition | undefined
 }
 
-/** Creates a client; the stream opens lazily on the first subscribe. */
-export function createClient(options: ClientOptions): LikewireClient {
+/** A client holding its own stream (one per client); it opens lazily on the first subscribe. */
+export function createStreamClient(options: ClientOptions): LikewireClient {
   const opts = resolveOptions(options)
   const { timers, onError } = opts
   const store = new StateStore(onError)
@@ -247,13 +246,7 @@ export function createClient(options: ClientOptions): LikewireClient {
       return store.state
     },
     subscribe<T>(topic: string, callback: (event: LikewireEvent<T>) => void, options: SubscribeOptions = {}) {
-      if (!isSubscribableTopic(topic)) {
-        throw new TypeError(
-          `likewire: invalid topic ${JSON.stringify(topic)}: use 1-200 of A-Za-z0-9 _ - : . @ / =`,
-        )
-      }
-      if (typeof callback !== 'function') throw new TypeError('likewire: subscribe needs a callback')
-      const rewind = rewindCount(options.rewind)
+      const { rewind, resumeFrom } = checkSubscribe(topic, callback, options)
       if (terminated) return () => {}
       const { onSubscribed, onGap } = options
       const changed = () => {
@@ -264,9 +257,6 @@ export function createClient(options: ClientOptions): LikewireClient {
           if (!subscriptions.has(topic)) recovery.forget(topic)
         })
       }
-      const resumeFrom = options.resumeFrom
-      if (resumeFrom !== undefined && !isPosition(resumeFrom))
-        throw new TypeError('likewire: resumeFrom must be an event position { epoch, offset }')
       const joined = recovery.add(topic, resumeFrom ? 0 : rewind, resumeFrom)
       const remove = subscriptions.add(topic, callback as EventCallback, changed, {
         onSubscribed,
@@ -289,6 +279,7 @@ export function createClient(options: ClientOptions): LikewireClient {
     onStateChange(listener) {
       return store.subscribe(listener)
     },
+    positionOf: (topic) => recovery.positionOf(topic),
     close() {
       if (terminated) return
       terminate(StateReason.clientClosed)

@@ -1,4 +1,5 @@
-import { createClient, type LikewireClient, type SubscribeOptions } from './client'
+import type { LikewireClient, SubscribeOptions } from './client'
+import { createClient } from './create-client'
 import type { LikewireEvent } from './event'
 import type { ClientOptions } from './options'
 

@@ -1,6 +1,7 @@
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, MIN_RETRY_BASE_MS } from './backoff'
-export { createClient, type LikewireClient, type SubscribeOptions } from './client'
+export type { LikewireClient, SubscribeOptions } from './client'
 export { type ConnectedInfo, ControlEvent } from './connection'
+export { createClient } from './create-client'
 export { configure, getDefaultClient, subscribe } from './default-client'
 export { LikewireError } from './errors'
 export type { EventCallback, EventPosition, GapReason, LikewireEvent, LikewireGap } from './event'

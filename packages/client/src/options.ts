@@ -1,5 +1,6 @@
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff'
 import { type OnlineSource, windowOnlineSource } from './online'
+import type { ShareOptions } from './share/share-options'
 import { type FetchLike, fetchTransport } from './transport/fetch'
 import type { Transport, TransportName } from './transport/transport'
 import { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, xhrTransport } from './transport/xhr'
@@ -97,6 +98,13 @@ export interface ClientOptions {
    * @default 0 (a tab leading shared tabs keeps 1000)
    */
   keepRecent?: number | undefined
+  /**
+   * Browser tabs of one origin share one stream: one tab (the leader, elected with Web Locks) holds it and
+   * the subscribe POSTs for every tab's topics, the others get their events over BroadcastChannel. Each
+   * tab's API is unchanged. `false` gives this client a stream of its own; an object tunes the sharing.
+   * @default true in a browser page with BroadcastChannel, false elsewhere (Node, React Native, workers)
+   */
+  share?: boolean | ShareOptions | undefined
   /**
    * Receives errors the client cannot throw: a callback that threw, a failed subscribe POST, a bad frame.
    * @default console.error

@@ -94,6 +94,12 @@ export class Recovery {
     if (!state.acked) state.pendingRewind = limit // not asked yet: only what the remaining callbacks want
   }
 
+  /** The last position the client holds for a history topic: what its next stream resumes after. */
+  positionOf(topic: string): EventPosition | undefined {
+    const position = this.topics.get(topic)?.position
+    return position ? { ...position } : undefined
+  }
+
   /** The topic has no callback left: its position and buffer go (a later subscribe starts afresh). */
   forget(topic: string): void {
     this.topics.delete(topic)

@@ -1,6 +1,6 @@
 // The xhr transport's make-before-break stream replacement, through the real client on the fake XMLHttpRequest.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createClient } from './client'
+import { createClient } from './create-client'
 import type { LikewireEvent } from './event'
 import type { ClientOptions } from './options'
 import { createFakeXhr } from './testing/fake-xhr'

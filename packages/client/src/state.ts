@@ -25,6 +25,10 @@ export const StateReason = {
   unknownConnection: 'unknown_connection',
   /** `close()` was called. */
   clientClosed: 'client_closed',
+  /** Shared tabs: the tab holding the stream went away (closed, crashed, frozen); another takes over. */
+  leaderChange: 'leader_change',
+  /** The app is in the background or the page frozen: the stream is parked until it is active again. */
+  parked: 'parked',
 } as const
 
 export type StateReason = (typeof StateReason)[keyof typeof StateReason]

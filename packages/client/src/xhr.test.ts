@@ -1,6 +1,6 @@
 // The XMLHttpRequest transport (React Native) through the real client: same parser, same edge cases.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createClient } from './client'
+import { createClient } from './create-client'
 import type { LikewireEvent } from './event'
 import { createFakeXhr } from './testing/fake-xhr'
 import { fakeOnline, frame, settle, useFakeTime } from './testing/harness'

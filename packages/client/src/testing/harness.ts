@@ -1,6 +1,7 @@
 // Shared setup for client tests: a real client over a fake fetch, fake online source and recorders.
 import { vi } from 'vitest'
-import { createClient, type LikewireClient } from '../client'
+import type { LikewireClient } from '../client'
+import { createClient } from '../create-client'
 import type { LikewireEvent } from '../event'
 import type { OnlineSource } from '../online'
 import type { ClientOptions } from '../options'

@@ -1,6 +1,6 @@
 // A client on the fake XMLHttpRequest whose stream passes a small response bound, for the rotation tests.
 import { expect } from 'vitest'
-import { createClient } from '../client'
+import { createClient } from '../create-client'
 import type { LikewireEvent } from '../event'
 import type { ClientOptions } from '../options'
 import { createFakeXhr } from './fake-xhr'

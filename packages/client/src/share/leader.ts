@@ -1,0 +1,165 @@
+import type { LikewireClient } from '../client'
+import type { EventPosition } from '../event'
+import type { Timers } from '../options'
+import type { ConnectionState } from '../state'
+import type { Delivery, SubRequest } from './messages'
+
+export interface HubParts {
+  /** This tab's id: its own subscriptions are delivered in place, never over the channel. */
+  self: string
+  /** The client holding the one stream for every tab (sharing off, a buffer of recent events kept). */
+  createClient(): LikewireClient
+  /** Sends deliveries to other tabs (one message per batch). */
+  post(items: Delivery[]): void
+  /** Hands deliveries for this tab's own subscriptions. */
+  local(items: Delivery[]): void
+  /** The stream's state changed. */
+  state(state: ConnectionState): void
+  timers: Timers
+  /** How long a new leader gathers the tabs' subscriptions before it connects (one connect, lowest positions). */
+  collectMs: number
+}
+
+/** One tab's subscriptions on the leader: each an unsubscribe of the leader's client. */
+type TabSubs = Map<number, { topic: string; unsubscribe: () => void }>
+
+/**
+ * The leader tab's side: one client, one stream, the union of every tab's subscriptions. Each tab's
+ * subscription is a subscription of its own on that client (so rewind, resume, gaps and acknowledgements
+ * work per subscription as in one tab), and what it gets is batched to its tab per microtask.
+ */
+export class LeaderHub {
+  private client: LikewireClient | null = null
+  private readonly tabs = new Map<string, TabSubs>()
+  /** Gathered before the client starts (the collect window): subscribed all at once then. */
+  private gathering: Map<string, SubRequest[]> | null = new Map()
+  private outbox: Delivery[] = []
+  private stopState: (() => void) | null = null
+  private readonly collect: unknown
+  private closed = false
+
+  constructor(private readonly parts: HubParts) {
+    this.collect = parts.timers.setTimeout(() => this.begin(), parts.collectMs)
+  }
+
+  /** Replaces everything a tab has subscribed (a tab tells its whole list to each new leader). */
+  setSubs(tab: string, subs: readonly SubRequest[]): void {
+    if (this.closed) return
+    if (this.gathering) {
+      this.gathering.set(tab, [...subs])
+      return
+    }
+    this.dropTab(tab)
+    for (const sub of subs) this.add(tab, sub)
+  }
+
+  addSub(tab: string, sub: SubRequest): void {
+    if (this.closed) return
+    if (this.gathering) this.gathering.set(tab, [...(this.gathering.get(tab) ?? []), sub])
+    else this.add(tab, sub)
+  }
+
+  removeSub(tab: string, id: number): void {
+    if (this.gathering) {
+      const list = this.gathering.get(tab)
+      if (list)
+        this.gathering.set(
+          tab,
+          list.filter((s) => s.id !== id),
+        )
+      return
+    }
+    const subs = this.tabs.get(tab)
+    const entry = subs?.get(id)
+    if (!subs || !entry) return
+    subs.delete(id)
+    entry.unsubscribe()
+  }
+
+  /** A tab left (closed, or silent too long): its subscriptions go, topics no other tab wants too. */
+  dropTab(tab: string): void {
+    this.gathering?.delete(tab)
+    const subs = this.tabs.get(tab)
+    if (!subs) return
+    this.tabs.delete(tab)
+    for (const { unsubscribe } of subs.values()) unsubscribe()
+  }
+
+  /** Tabs that have subscriptions here. */
+  knownTabs(): string[] {
+    return [...new Set([...this.tabs.keys(), ...(this.gathering?.keys() ?? [])])]
+  }
+
+  /** Where the stream stands on each history topic it holds (sent with each beat). */
+  positions(): Record<string, EventPosition> {
+    const out: Record<string, EventPosition> = {}
+    if (!this.client) return out
+    for (const subs of this.tabs.values())
+      for (const { topic } of subs.values()) {
+        const position = this.client.positionOf(topic)
+        if (position) out[topic] = position
+      }
+    return out
+  }
+
+  get state(): ConnectionState | null {
+    return this.client?.state ?? null
+  }
+
+  /** Resigns: the stream closes (another tab opens its own), nothing more is sent. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.parts.timers.clearTimeout(this.collect)
+    this.stopState?.()
+    this.client?.close()
+    this.client = null
+    this.tabs.clear()
+    this.gathering = null
+    this.outbox = []
+  }
+
+  private begin(): void {
+    if (this.closed || !this.gathering) return
+    const gathered = this.gathering
+    this.gathering = null
+    this.client = this.parts.createClient()
+    this.stopState = this.client.onStateChange(({ newState }) => this.parts.state(newState))
+    // all in one tick: one connect URL, each topic resumed from the lowest position any tab asked
+    for (const [tab, subs] of gathered) for (const sub of subs) this.add(tab, sub)
+  }
+
+  private add(tab: string, sub: SubRequest): void {
+    const client = this.client
+    if (!client) return
+    let subs = this.tabs.get(tab)
+    if (!subs) {
+      subs = new Map()
+      this.tabs.set(tab, subs)
+    }
+    subs.get(sub.id)?.unsubscribe()
+    const send = (item: Delivery) => this.send(item)
+    const unsubscribe = client.subscribe(sub.topic, (event) => send({ tab, sub: sub.id, event }), {
+      rewind: sub.resumeFrom ? undefined : sub.rewind,
+      resumeFrom: sub.resumeFrom,
+      onGap: (gap) => send({ tab, sub: sub.id, gap }),
+      onSubscribed: () => send({ tab, sub: sub.id, acked: true, position: client.positionOf(sub.topic) }),
+    })
+    subs.set(sub.id, { topic: sub.topic, unsubscribe })
+  }
+
+  private send(item: Delivery): void {
+    if (this.closed) return
+    if (this.outbox.length === 0) queueMicrotask(() => this.flush())
+    this.outbox.push(item)
+  }
+
+  private flush(): void {
+    const items = this.outbox
+    this.outbox = []
+    const own = items.filter((item) => item.tab === this.parts.self)
+    const others = own.length === items.length ? [] : items.filter((item) => item.tab !== this.parts.self)
+    if (others.length > 0) this.parts.post(others)
+    if (own.length > 0) this.parts.local(own)
+  }
+}

@@ -1,0 +1,55 @@
+import type { EventPosition, LikewireEvent, LikewireGap } from '../event'
+import type { ConnectionState } from '../state'
+
+/** One subscription of a tab, as the leader takes it: enough to subscribe it again on a new leader. */
+export interface SubRequest {
+  /** Unique within its tab. */
+  id: number
+  topic: string
+  rewind: number
+  /** History topics: the last position this subscription was handed (a new leader resumes it from there). */
+  resumeFrom?: EventPosition | undefined
+}
+
+/** What the leader hands one subscription of one tab. */
+export type Delivery =
+  | { tab: string; sub: number; event: LikewireEvent }
+  | { tab: string; sub: number; gap: LikewireGap }
+  | { tab: string; sub: number; acked: true; position?: EventPosition | undefined }
+
+/**
+ * Everything tabs of one share key say to each other, on one BroadcastChannel. `from` is the sender's tab
+ * id; `term` orders leaders (a later term wins, then the smaller tab id), so two tabs that both think they
+ * lead settle it by the first message either sees of the other.
+ */
+export type ShareMessage =
+  | { k: 'hello'; from: string }
+  | { k: 'leader'; from: string; term: number }
+  | {
+      k: 'beat'
+      from: string
+      term: number
+      /** The leader's position of each history topic it holds: where a subscription without events stands. */
+      positions: Record<string, EventPosition>
+      /** The stream's state, so a tab that joined late (or missed a change) shows the same. */
+      state: ConnectionState | null
+    }
+  | { k: 'alive'; from: string }
+  | { k: 'subs'; from: string; to: string; subs: SubRequest[] }
+  | { k: 'sub'; from: string; to: string; sub: SubRequest }
+  | { k: 'unsub'; from: string; to: string; id: number }
+  | { k: 'bye'; from: string }
+  | { k: 'out'; from: string; term: number; items: Delivery[] }
+  | { k: 'state'; from: string; term: number; state: ConnectionState }
+
+/** The part of BroadcastChannel tabs need: injectable, so tests and other runtimes can supply one. */
+export interface ChannelLike {
+  postMessage(message: unknown): void
+  onmessage: ((event: { data: unknown }) => void) | null
+  close(): void
+}
+
+/** Whether `a` outranks `b` as a leader: the later term, then the smaller tab id. */
+export function outranks(a: { term: number; from: string }, b: { term: number; from: string }): boolean {
+  return a.term > b.term || (a.term === b.term && a.from < b.from)
+}

@@ -1,0 +1,213 @@
+// Tabs sharing one stream, simulated in one process: each "tab" is a client on a real BroadcastChannel
+// (Node has one), electing with an in-memory Web Locks (or the fallback), against a real server.
+import { createLikewire, type Likewire, type Listening, listen } from '@likewire/server'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createClient, type LikewireClient, type LikewireEvent, type LikewireGap } from '../src/index'
+import type { LockManagerLike } from '../src/share/election'
+import type { ChannelLike } from '../src/share/messages'
+import { fakeLocks } from '../src/testing/fake-locks'
+
+let lw: Likewire | undefined
+let listening: Listening | undefined
+const tabs: LikewireClient[] = []
+const channels: ChannelLike[] = []
+
+afterEach(async () => {
+  for (const tab of tabs.splice(0)) tab.close()
+  for (const channel of channels.splice(0)) channel.close()
+  await lw?.close()
+  await listening?.close()
+})
+
+const eventually = <T>(check: () => T, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 20 })
+
+async function server() {
+  lw = createLikewire({
+    logLevel: 'silent',
+    processMetrics: false,
+    retryMs: 100,
+    history: [{ match: 'chat:*', size: 1000 }],
+  })
+  listening = await listen(lw.app, { port: 0 })
+  return listening.url
+}
+
+/** A channel a test can cut, both ways, as a tab that crashed or hung says and hears nothing. */
+function cuttable(name: string): ChannelLike & { cut(): void } {
+  const real = new BroadcastChannel(name) as unknown as ChannelLike
+  channels.push(real)
+  let cut = false
+  const wrapper: ChannelLike & { cut(): void } = {
+    onmessage: null,
+    postMessage: (message) => {
+      if (!cut) real.postMessage(message)
+    },
+    close: () => real.close(),
+    cut: () => {
+      cut = true
+    },
+  }
+  real.onmessage = (event) => {
+    if (!cut) wrapper.onmessage?.(event)
+  }
+  return wrapper
+}
+
+function tab(url: string, locks: LockManagerLike | null, key = 'user-1') {
+  let channel: ReturnType<typeof cuttable> | undefined
+  const client = createClient({
+    url,
+    backoff: { baseMs: 20, maxMs: 200 },
+    onError: () => {},
+    share: {
+      key,
+      locks,
+      collectMs: 50,
+      leaderTimeoutMs: 1000,
+      channel: (name) => {
+        channel = cuttable(name)
+        return channel
+      },
+    },
+  })
+  tabs.push(client)
+  return { client, cut: () => channel?.cut() }
+}
+
+/** Subscribes and records, resolving once the subscription is acknowledged. */
+async function recorder(c: LikewireClient, topic: string) {
+  const events: LikewireEvent[] = []
+  const gaps: LikewireGap[] = []
+  let acked = false
+  const unsubscribe = c.subscribe(topic, (e) => events.push(e), {
+    onGap: (gap) => gaps.push(gap),
+    onSubscribed: () => {
+      acked = true
+    },
+  })
+  await eventually(() => expect(acked).toBe(true))
+  return { events, gaps, data: () => events.map((e) => e.data), unsubscribe }
+}
+
+const streams = () => Number(/likewire_connections (\d+)/.exec(lwMetrics())?.[1] ?? Number.NaN)
+let metricsText = ''
+const lwMetrics = () => metricsText
+async function refreshMetrics() {
+  metricsText = await lw!.metrics.metrics()
+}
+
+describe('tabs share one stream', () => {
+  it('three tabs: one stream; each tab gets only its topics; an unsubscribe never cuts another tab', async () => {
+    const url = await server()
+    const locks = fakeLocks()
+    const [a, b, c] = [tab(url, locks), tab(url, locks), tab(url, locks)]
+    const aChat = await recorder(a.client, 'chat:1')
+    const bChat = await recorder(b.client, 'chat:1')
+    const bLikes = await recorder(b.client, 'likes')
+    const cLikes = await recorder(c.client, 'likes')
+    await refreshMetrics()
+    expect(streams()).toBe(1)
+    expect(locks.holders()).toBe(1)
+    await lw!.publish('chat:1', 'hi')
+    await lw!.publish('likes', 'heart')
+    await eventually(() => {
+      expect(aChat.data()).toEqual(['hi'])
+      expect(bChat.data()).toEqual(['hi'])
+      expect(bLikes.data()).toEqual(['heart'])
+      expect(cLikes.data()).toEqual(['heart'])
+    })
+    // every tab sees the shared stream's state
+    for (const t of [a, b, c]) expect(t.client.state.status).toBe('connected')
+    bLikes.unsubscribe() // c still holds likes
+    await lw!.publish('likes', 'second')
+    await eventually(() => expect(cLikes.data()).toEqual(['heart', 'second']))
+    expect(bLikes.data()).toEqual(['heart'])
+  })
+
+  it('the leader tab crashes: another takes over and every tab resumes its history topic, nothing lost or doubled', async () => {
+    const url = await server()
+    const locks = fakeLocks()
+    const tabsOf = [tab(url, locks), tab(url, locks), tab(url, locks)]
+    const records: Array<Awaited<ReturnType<typeof recorder>>> = []
+    for (const t of tabsOf) records.push(await recorder(t.client, 'chat:1'))
+    let n = 0
+    let publishing = true
+    const loop = (async () => {
+      while (publishing) {
+        await lw!.publish('chat:1', ++n)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    })()
+    await eventually(() => expect(records[1]!.events.length).toBeGreaterThan(20))
+    // the first tab leads (it asked the lock first): it says nothing more and its lock is gone
+    tabsOf[0]!.cut()
+    tabsOf[0]!.client.close()
+    await eventually(() =>
+      expect(records[1]!.events.length).toBeGreaterThan(n - records[1]!.events.length + 40),
+    )
+    publishing = false
+    await loop
+    for (const r of records.slice(1)) {
+      await eventually(() => expect(r.data().at(-1)).toBe(n))
+      expect(r.data()).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+      expect(r.gaps).toEqual([])
+    }
+    await refreshMetrics()
+    expect(streams()).toBe(1)
+  })
+
+  it('a hung leader (silent, lock held) is replaced: a follower steals the lock, and the old one steps down', async () => {
+    const url = await server()
+    const locks = fakeLocks()
+    const [a, b] = [tab(url, locks), tab(url, locks)]
+    const aChat = await recorder(a.client, 'chat:1')
+    const bChat = await recorder(b.client, 'chat:1')
+    await lw!.publish('chat:1', 1)
+    await eventually(() => expect(bChat.data()).toEqual([1]))
+    a.cut() // the leader hears and says nothing, still holding the lock and its stream
+    await lw!.publish('chat:1', 2) // reaches the old leader's stream only
+    await eventually(() => expect(b.client.state.reason).toBe('leader_change'))
+    await eventually(() => expect(b.client.state.status).toBe('connected'))
+    await lw!.publish('chat:1', 3)
+    await eventually(() => expect(bChat.data()).toEqual([1, 2, 3])) // 2 from history: b resumed after 1
+    // the old leader lost its lock: its stream is closed, one stream is left
+    await eventually(async () => {
+      await refreshMetrics()
+      expect(streams()).toBe(1)
+    })
+    expect(aChat.data()[0]).toBe(1)
+  })
+
+  it('without Web Locks the fallback elects one leader, and another after the leader leaves', async () => {
+    const url = await server()
+    const [a, b] = [tab(url, null), tab(url, null)]
+    const aLikes = await recorder(a.client, 'likes')
+    const bLikes = await recorder(b.client, 'likes')
+    await refreshMetrics()
+    expect(streams()).toBe(1)
+    a.client.close()
+    await eventually(async () => {
+      await lw!.publish('likes', 'after')
+      expect(bLikes.data()).toContain('after')
+    })
+    expect(aLikes.data()).not.toContain('after')
+    await refreshMetrics()
+    expect(streams()).toBe(1)
+  })
+
+  it('tabs with another key (another user) never share', async () => {
+    const url = await server()
+    const locks = fakeLocks()
+    const ann = tab(url, locks, 'ann')
+    const bob = tab(url, locks, 'bob')
+    const annLikes = await recorder(ann.client, 'likes')
+    const bobLikes = await recorder(bob.client, 'likes')
+    await refreshMetrics()
+    expect(streams()).toBe(2)
+    await lw!.publish('likes', 'x')
+    await eventually(() => {
+      expect(annLikes.data()).toEqual(['x'])
+      expect(bobLikes.data()).toEqual(['x'])
+    })
+  })
+})
