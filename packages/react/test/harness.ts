@@ -13,7 +13,7 @@ export type Likewire = ReturnType<typeof createLikewire>
 export interface Harness {
   lw: Likewire
   url: string
-  /** A real client over `globalThis.fetch`; closed by `close()`. */
+  /** A real client over `globalThis.fetch`, one browser of its own (no tab sharing); closed by `close()`. */
   client(): LikewireClient
   close(): Promise<void>
 }
@@ -32,7 +32,8 @@ export async function startLikewire(options: Parameters<typeof createLikewire>[0
     lw,
     url,
     client() {
-      const client = createClient({ url, fetch: globalThis.fetch })
+      // jsdom has a document and Node a BroadcastChannel: without share: false two clients would be two tabs of one stream
+      const client = createClient({ url, fetch: globalThis.fetch, share: false })
       clients.push(client)
       return client
     },
