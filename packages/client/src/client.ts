@@ -1,66 +1,18 @@
+import type { LikewireClient, SubscribeOptions } from './api'
 import type { ConnectedInfo, ConnectionDown } from './connection'
 import { RecentIds } from './dedupe'
-import type { EventCallback, EventPosition, LikewireEvent, LikewireGap } from './event'
+import type { EventCallback, LikewireEvent } from './event'
+import { watchLifecycle } from './lifecycle'
 import { type ClientOptions, resolveOptions } from './options'
 import { ReconnectPolicy } from './reconnect'
 import { Recovery } from './recovery'
 import { Rotation } from './rotation'
-import { type ConnectionState, type StateListener, StateReason, StateStore } from './state'
+import { StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
 import { checkSubscribe } from './subscribe-check'
 import { Subscriptions } from './subscriptions'
 
-export interface LikewireClient {
-  /** The current connection state (a new frozen object on every change). */
-  readonly state: ConnectionState
-  /** Calls `callback` for each event on `topic`; returns the (idempotent) unsubscribe. */
-  subscribe<T = unknown>(
-    topic: string,
-    callback: (event: LikewireEvent<T>) => void,
-    options?: SubscribeOptions,
-  ): () => void
-  /** Calls `listener` with {oldState, newState} on every state change; returns its removal. */
-  onStateChange(listener: StateListener): () => void
-  /**
-   * The last position the client holds for a history topic (what it resumes after), undefined for a
-   * topic without history or not subscribed. Keep it to resume with `resumeFrom` after a restart.
-   */
-  positionOf(topic: string): EventPosition | undefined
-  /** Aborts the stream, clears timers and listeners; the client cannot be reopened. */
-  close(): void
-}
-
-export interface SubscribeOptions {
-  /**
-   * Called each time the server acknowledges the subscription: from then on every event published to
-   * the topic reaches `callback`. Fires again after each reconnect.
-   * @default undefined
-   */
-  onSubscribed?: (() => void) | undefined
-  /**
-   * History topics: called when events of the topic are missing (the client was away longer than the
-   * server retains, or the topic's history was lost). Refetch your state of the topic; the events after
-   * `gap.position` follow.
-   * @default undefined
-   */
-  onGap?: ((gap: LikewireGap) => void) | undefined
-  /**
-   * History topics: deliver the last `rewind` events published before this subscribe, then live ones
-   * (an integer from 0 to `MAX_REWIND`, 0 for none). The first callback of a topic has them from the
-   * server; a callback that joins a topic the client already holds has them from the client's buffer
-   * of the last events it delivered, kept only while some callback of the topic asked for a rewind.
-   * @default 0
-   */
-  rewind?: number | undefined
-  /**
-   * History topics: hand this callback the events after this position (one your app kept, or the last it
-   * saw), each once, then live ones. A topic the client does not hold yet is resumed by the server from
-   * there; one it holds is served from its buffer of recent events (`keepRecent`), else `onGap` is called
-   * with reason `expired`. Takes precedence over `rewind`.
-   * @default undefined
-   */
-  resumeFrom?: EventPosition | undefined
-}
+export type { LikewireClient, SubscribeOptions } from './api'
 
 /** A client holding its own stream (one per client); it opens lazily on the first subscribe. */
 export function createStreamClient(options: ClientOptions): LikewireClient {
@@ -74,8 +26,10 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   let started = false
   let terminated = false
   let offline = false
+  let parked = false
   let retryTimer: unknown
   let stopOnline: (() => void) | null = null
+  let stopLifecycle: (() => void) | null = null
 
   // a report counts by its stream's role: the live one, the replacement, or a replaced one retiring
   const streams = new Streams(opts, {
@@ -147,6 +101,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   function connect(): void {
     teardown()
     if (terminated) return
+    if (parked) return // parked: connected again when the app is active
     if (!opts.onlineSource.isOnline()) {
       goOffline()
       return
@@ -213,6 +168,10 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
 
   function onOnlineChange(online: boolean): void {
     if (terminated || !started) return
+    if (parked) {
+      offline = !online // parked wins; unparking looks at the network again
+      return
+    }
     if (!online) {
       goOffline()
       return
@@ -223,18 +182,37 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     connect()
   }
 
+  /** Frozen, or passive past `parkAfterMs`: the stream closes cleanly, positions are kept for the return. */
+  function park(): void {
+    if (terminated) return
+    teardown()
+    parked = true
+    store.set({ status: 'reconnecting', reason: StateReason.parked, nextRetryAt: null, connectionId: null })
+  }
+
+  function unpark(): void {
+    if (terminated || !parked) return
+    parked = false
+    offline = false
+    policy.reset()
+    connect() // resumes every history topic from its position
+  }
+
   function terminate(reason: StateReason): void {
     terminated = true
     teardown()
     stream.sync.dispose()
     stopOnline?.()
     stopOnline = null
+    stopLifecycle?.()
+    stopLifecycle = null
     store.set({ status: 'closed', reason, nextRetryAt: null, connectionId: null })
   }
 
   function start(): void {
     started = true
     stopOnline = opts.onlineSource.subscribe(onOnlineChange)
+    stopLifecycle = watchLifecycle(opts.lifecycleSource, opts.parkAfterMs, timers, { park, unpark })
     // wait for the rest of this tick, so its subscribes all go in the connect URL
     void Promise.resolve().then(() => {
       if (!terminated) connect()

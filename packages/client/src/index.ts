@@ -5,6 +5,15 @@ export { createClient } from './create-client'
 export { configure, getDefaultClient, subscribe } from './default-client'
 export { LikewireError } from './errors'
 export type { EventCallback, EventPosition, GapReason, LikewireEvent, LikewireGap } from './event'
+export {
+  type Activity,
+  type AppStateLike,
+  alwaysActive,
+  appStateSource,
+  DEFAULT_PARK_AFTER_MS,
+  type LifecycleSource,
+  pageLifecycleSource,
+} from './lifecycle'
 export { alwaysOnline, type OnlineSource, windowOnlineSource } from './online'
 export {
   type ClientOptions,
@@ -16,6 +25,9 @@ export {
   type Timers,
 } from './options'
 export { MAX_REWIND } from './recovery'
+export type { LockManagerLike } from './share/election'
+export type { ChannelLike } from './share/messages'
+export type { ShareOptions } from './share/share-options'
 export {
   type ConnectionState,
   type ConnectionStatus,

@@ -1,4 +1,5 @@
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff'
+import { DEFAULT_PARK_AFTER_MS, type LifecycleSource, pageLifecycleSource } from './lifecycle'
 import { type OnlineSource, windowOnlineSource } from './online'
 import type { ShareOptions } from './share/share-options'
 import { type FetchLike, fetchTransport } from './transport/fetch'
@@ -72,6 +73,19 @@ export interface ClientOptions {
    */
   onlineSource?: OnlineSource | undefined
   /**
+   * How active the app is: a frozen page (or one put in the back/forward cache) parks its stream at once, a
+   * hidden tab or an app in the background after `parkAfterMs`; active again, it reconnects and resumes
+   * history topics. React Native: `appStateSource(AppState)`.
+   * @default the page lifecycle (visibility, freeze/resume, pagehide/pageshow) in a browser, else always active
+   */
+  lifecycleSource?: LifecycleSource | undefined
+  /**
+   * A hidden tab or an app in the background keeps its stream this long, then it is parked (state
+   * `reconnecting`, reason `parked`). `0` parks at once; `Infinity` never parks a passive app.
+   * @default 60000
+   */
+  parkAfterMs?: number | undefined
+  /**
    * No bytes for this long means the stream is dead: abort and reconnect.
    * @default 2.5 x the `heartbeatMs` from the server's `likewire.connected` frame; a new connect is
    * bounded by the heartbeat the server announced last (2.5 x 15000 before the first frame ever)
@@ -127,6 +141,8 @@ export interface ResolvedOptions {
   getHeaders: () => Promise<HeadersInput>
   timers: Timers
   onlineSource: OnlineSource
+  lifecycleSource: LifecycleSource
+  parkAfterMs: number
   heartbeatTimeoutMs: number | undefined
   replacementGraceMs: number
   backoff: BackoffOptions
@@ -153,6 +169,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     getHeaders: async () => ({ ...headers, ...(getHeaders ? await getHeaders() : {}) }),
     timers: options.timers ?? globalTimers,
     onlineSource: options.onlineSource ?? windowOnlineSource(),
+    lifecycleSource: options.lifecycleSource ?? pageLifecycleSource(),
+    parkAfterMs: parkAfter(options.parkAfterMs ?? DEFAULT_PARK_AFTER_MS),
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
     replacementGraceMs,
     backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff ?? {}) },
@@ -217,4 +235,12 @@ function nonNegativeInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new TypeError(`likewire: options.${name} must be a non-negative integer, got ${value}`)
   return value
+}
+
+/** Infinity (never) or a timer-safe number of ms. */
+function parkAfter(ms: number): number {
+  if (ms === Number.POSITIVE_INFINITY) return ms
+  if (!(ms >= 0 && ms <= MAX_TIMER_MS))
+    throw new TypeError('likewire: options.parkAfterMs must be from 0 to 2147483647 ms, or Infinity')
+  return ms
 }

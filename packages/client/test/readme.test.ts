@@ -26,7 +26,13 @@ describe('README.md', () => {
         join(dir, 'netinfo.d.ts'),
         "declare module '@react-native-community/netinfo' {\n" +
           '  const NetInfo: { addEventListener(cb: (s: { isConnected: boolean | null }) => void): () => void }\n' +
-          '  export default NetInfo\n}\n',
+          '  export default NetInfo\n}\n' +
+          // and react-native's AppState, as React Native types it
+          "declare module 'react-native' {\n" +
+          '  export const AppState: {\n' +
+          '    currentState: string\n' +
+          "    addEventListener(type: 'change', cb: (state: string) => void): { remove(): void }\n" +
+          '  }\n}\n',
       )
       const tsconfig = {
         extends: join(packageDir, '../../tooling/tsconfig/base.json'),

@@ -1,40 +1,19 @@
 import { createStreamClient, type LikewireClient, type SubscribeOptions } from '../client'
-import { RecentIds } from '../dedupe'
-import {
-  type EventCallback,
-  type EventPosition,
-  isPosition,
-  type LikewireEvent,
-  type LikewireGap,
-} from '../event'
+import type { EventCallback, LikewireEvent } from '../event'
+import { alwaysActive, watchLifecycle } from '../lifecycle'
 import { type ClientOptions, resolveOptions } from '../options'
 import { StateReason, StateStore } from '../state'
 import { checkSubscribe } from '../subscribe-check'
 import { claimElection, type Election, lockElection } from './election'
 import { LeaderHub } from './leader'
-import { type ChannelLike, type Delivery, outranks, type ShareMessage, type SubRequest } from './messages'
+import { type ChannelLike, outranks, type ShareMessage } from './messages'
 import { BEAT_MS, channelName, type ResolvedShare } from './share-options'
+import { TabSubscriptions } from './tab-subscriptions'
 
 /** A follower silent this long is gone (closed without a word, crashed, frozen): its subscriptions go. */
 const TAB_TIMEOUT_MS = 10 * BEAT_MS
 /** Events the leader keeps per topic, so a tab that comes back resumes from memory. */
 const LEADER_KEEP_RECENT = 1000
-
-/** One subscription of this tab, with what a new leader needs to go on with it exactly where it was. */
-interface LocalSub {
-  id: number
-  topic: string
-  callback: EventCallback
-  onGap: ((gap: LikewireGap) => void) | undefined
-  onSubscribed: (() => void) | undefined
-  rewind: number
-  resumeFrom: EventPosition | undefined
-  /** The last history position handed to it. */
-  position: EventPosition | undefined
-  /** Acknowledged without an event yet: where the leader's stream stood (a new leader resumes it from there). */
-  floor: EventPosition | undefined
-  acked: boolean
-}
 
 /**
  * A client whose stream may live in another tab. Every tab runs one of these; the elected leader also runs
@@ -46,10 +25,8 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
   const { timers, onError } = opts
   const self = `${Date.now().toString(36)}-${Math.floor(opts.random() * 2 ** 48).toString(36)}`
   const store = new StateStore(onError)
-  const recent = new RecentIds(opts.dedupeSize)
-  const subs = new Map<number, LocalSub>()
+  const subs = new TabSubscriptions(self, opts.dedupeSize, onError)
   const alive = new Map<string, number>()
-  let nextId = 1
   let channel: ChannelLike | null = null
   let election: Election | null = null
   let hub: LeaderHub | null = null
@@ -59,7 +36,9 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
   let startedAt = 0
   let started = false
   let closed = false
+  let parked = false
   let ticker: unknown
+  let stopLifecycle: (() => void) | null = null
 
   const post = (message: ShareMessage) => {
     try {
@@ -68,13 +47,6 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       onError(error)
     }
   }
-  const request = (sub: LocalSub): SubRequest => ({
-    id: sub.id,
-    topic: sub.topic,
-    rewind: sub.acked || sub.position ? 0 : sub.rewind,
-    resumeFrom: sub.position ?? sub.floor ?? sub.resumeFrom,
-  })
-  const requests = () => [...subs.values()].map(request)
   const waitForLeader = () => {
     if (!closed)
       store.set({
@@ -95,10 +67,11 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
           createStreamClient({
             ...options,
             share: false,
+            lifecycleSource: alwaysActive, // this tab's lifecycle is the facade's: a parked tab resigns
             keepRecent: Math.max(options.keepRecent ?? 0, LEADER_KEEP_RECENT),
           }),
         post: (items) => post({ k: 'out', from: self, term, items }),
-        local: deliver,
+        local: (items) => subs.deliver(items),
         state: (state) => {
           store.set(state)
           post({ k: 'state', from: self, term, state })
@@ -107,7 +80,7 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
         collectMs: share.collectMs,
       })
       post({ k: 'leader', from: self, term })
-      hub.setSubs(self, requests())
+      hub.setSubs(self, subs.requests())
     },
     resigned() {
       hub?.close()
@@ -115,39 +88,6 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       if (leader?.from === self) leader = null
       waitForLeader()
     },
-  }
-
-  function deliver(items: readonly Delivery[]): void {
-    for (const item of items) {
-      if (item.tab !== self) continue
-      const sub = subs.get(item.sub)
-      if (!sub) continue
-      if ('event' in item) {
-        const { event } = item
-        const at = event.position
-        if (at) {
-          const last = sub.position
-          if (last && last.epoch === at.epoch && at.offset <= last.offset) continue
-          sub.position = { epoch: at.epoch, offset: at.offset }
-        } else if (event.id !== '' && recent.seen(`${sub.id} ${event.id}`)) continue
-        call(sub.callback, event)
-      } else if ('gap' in item) {
-        if (item.gap.position && isPosition(item.gap.position)) sub.position = { ...item.gap.position }
-        if (sub.onGap) call(sub.onGap, item.gap)
-      } else {
-        sub.acked = true
-        if (item.position && !sub.position) sub.floor = item.position
-        if (sub.onSubscribed) call(sub.onSubscribed)
-      }
-    }
-  }
-
-  function call<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
-    try {
-      fn(...args)
-    } catch (error) {
-      onError(error)
-    }
   }
 
   /** A message from a leader (announce, beat, state, deliveries): who leads, then what it says. */
@@ -163,20 +103,20 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     const gone = Date.now() - lastHeard > share.leaderTimeoutMs
     if (!leader || (leader.from !== message.from && (gone || outranks(claim, leader)))) {
       leader = claim
-      post({ k: 'subs', from: self, to: leader.from, subs: requests() })
+      post({ k: 'subs', from: self, to: leader.from, subs: subs.requests() })
     }
     if (leader.from !== message.from) return // an old leader still talking: not ours any more
     lastHeard = Date.now()
     if (message.k === 'state') store.set(message.state)
-    else if (message.k === 'out') deliver(message.items)
-    else if (message.k === 'beat')
-      for (const sub of subs.values())
-        if (sub.acked && !sub.position && message.positions[sub.topic])
-          sub.floor = message.positions[sub.topic]
+    else if (message.k === 'out') subs.deliver(message.items)
+    else if (message.k === 'beat') {
+      if (message.state) store.set(message.state)
+      subs.floors(message.positions)
+    }
   }
 
   function receive(message: ShareMessage): void {
-    if (closed || message.from === self) return
+    if (closed || parked || message.from === self) return
     if (hub) alive.set(message.from, Date.now())
     switch (message.k) {
       case 'hello':
@@ -218,7 +158,9 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
   function tick(): void {
     if (closed) return
     const now = Date.now()
-    if (hub) {
+    if (parked) {
+      // nothing to say while parked
+    } else if (hub) {
       post({ k: 'beat', from: self, term, positions: hub.positions(), state: hub.state })
       for (const tab of hub.knownTabs())
         if (tab !== self && now - (alive.get(tab) ?? now) > TAB_TIMEOUT_MS) {
@@ -249,6 +191,27 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     election.start()
     post({ k: 'hello', from: self })
     ticker = timers.setTimeout(tick, BEAT_MS)
+    stopLifecycle = watchLifecycle(opts.lifecycleSource, opts.parkAfterMs, timers, { park, unpark })
+  }
+
+  /** Frozen, or hidden past `parkAfterMs`: this tab leaves the share (resigning if it leads), keeping its positions. */
+  function park(): void {
+    if (closed || parked) return
+    parked = true
+    post({ k: 'bye', from: self })
+    election?.stop()
+    leader = null
+    store.set({ status: 'reconnecting', reason: StateReason.parked, nextRetryAt: null, connectionId: null })
+  }
+
+  /** Active again: it rejoins, and its subscriptions resume from where each was (from the leader's buffer or the server). */
+  function unpark(): void {
+    if (closed || !parked) return
+    parked = false
+    startedAt = Date.now()
+    waitForLeader()
+    election?.start()
+    post({ k: 'hello', from: self })
   }
 
   return {
@@ -258,27 +221,22 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     subscribe<T>(topic: string, callback: (event: LikewireEvent<T>) => void, options: SubscribeOptions = {}) {
       const { rewind, resumeFrom } = checkSubscribe(topic, callback, options)
       if (closed) return () => {}
-      const sub: LocalSub = {
-        id: nextId++,
+      const sub = subs.add({
         topic,
         callback: callback as EventCallback,
         onGap: options.onGap,
         onSubscribed: options.onSubscribed,
         rewind,
         resumeFrom,
-        position: undefined,
-        floor: undefined,
-        acked: false,
-      }
-      subs.set(sub.id, sub)
+      })
       if (!started) void start().catch(onError)
-      if (hub) hub.addSub(self, request(sub))
-      else if (leader) post({ k: 'sub', from: self, to: leader.from, sub: request(sub) })
+      if (hub) hub.addSub(self, subs.request(sub))
+      else if (leader) post({ k: 'sub', from: self, to: leader.from, sub: subs.request(sub) })
       let removed = false
       return () => {
         if (removed) return
         removed = true
-        subs.delete(sub.id)
+        subs.remove(sub.id)
         if (hub) hub.removeSub(self, sub.id)
         else if (leader) post({ k: 'unsub', from: self, to: leader.from, id: sub.id })
       }
@@ -286,18 +244,12 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     onStateChange(listener) {
       return store.subscribe(listener)
     },
-    positionOf(topic) {
-      let best: EventPosition | undefined
-      for (const sub of subs.values()) {
-        const at = sub.topic === topic ? (sub.position ?? sub.floor) : undefined
-        if (at && (!best || (at.epoch === best.epoch && at.offset > best.offset))) best = at
-      }
-      return best && { ...best }
-    },
+    positionOf: (topic) => subs.positionOf(topic),
     close() {
       if (closed) return
       closed = true
       timers.clearTimeout(ticker)
+      stopLifecycle?.()
       post({ k: 'bye', from: self })
       election?.stop()
       hub?.close()

@@ -1,0 +1,114 @@
+import { RecentIds } from '../dedupe'
+import { type EventCallback, type EventPosition, isPosition, type LikewireGap } from '../event'
+import type { Delivery, SubRequest } from './messages'
+
+/** One subscription of this tab, with what a new leader needs to go on with it exactly where it was. */
+export interface LocalSub {
+  id: number
+  topic: string
+  callback: EventCallback
+  onGap: ((gap: LikewireGap) => void) | undefined
+  onSubscribed: (() => void) | undefined
+  rewind: number
+  resumeFrom: EventPosition | undefined
+  /** The last history position handed to it. */
+  position: EventPosition | undefined
+  /** Acknowledged without an event yet: where the leader's stream stood (a new leader resumes it from there). */
+  floor: EventPosition | undefined
+  acked: boolean
+}
+
+/**
+ * A tab's subscriptions when the stream may be in another tab: what each asks of a leader, and the
+ * deliveries it gets, each event once per subscription across leader changes (by position on history
+ * topics, by id on others).
+ */
+export class TabSubscriptions {
+  private readonly subs = new Map<number, LocalSub>()
+  private readonly recent: RecentIds
+  private nextId = 1
+
+  constructor(
+    private readonly self: string,
+    dedupeSize: number,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.recent = new RecentIds(dedupeSize)
+  }
+
+  add(sub: Omit<LocalSub, 'id' | 'position' | 'floor' | 'acked'>): LocalSub {
+    const local: LocalSub = { ...sub, id: this.nextId++, position: undefined, floor: undefined, acked: false }
+    this.subs.set(local.id, local)
+    return local
+  }
+
+  remove(id: number): void {
+    this.subs.delete(id)
+  }
+
+  clear(): void {
+    this.subs.clear()
+  }
+
+  /** What a leader needs to subscribe it: its position if it has one, its rewind only if never served. */
+  request(sub: LocalSub): SubRequest {
+    return {
+      id: sub.id,
+      topic: sub.topic,
+      rewind: sub.acked || sub.position ? 0 : sub.rewind,
+      resumeFrom: sub.position ?? sub.floor ?? sub.resumeFrom,
+    }
+  }
+
+  requests(): SubRequest[] {
+    return [...this.subs.values()].map((sub) => this.request(sub))
+  }
+
+  /** The leader's positions (its beat): where an acknowledged subscription without events stands. */
+  floors(positions: Record<string, EventPosition>): void {
+    for (const sub of this.subs.values())
+      if (sub.acked && !sub.position && positions[sub.topic]) sub.floor = positions[sub.topic]
+  }
+
+  positionOf(topic: string): EventPosition | undefined {
+    let best: EventPosition | undefined
+    for (const sub of this.subs.values()) {
+      const at = sub.topic === topic ? (sub.position ?? sub.floor) : undefined
+      if (at && (!best || (at.epoch === best.epoch && at.offset > best.offset))) best = at
+    }
+    return best && { ...best }
+  }
+
+  deliver(items: readonly Delivery[]): void {
+    for (const item of items) {
+      if (item.tab !== this.self) continue
+      const sub = this.subs.get(item.sub)
+      if (!sub) continue
+      if ('event' in item) {
+        const { event } = item
+        const at = event.position
+        if (at) {
+          const last = sub.position
+          if (last && last.epoch === at.epoch && at.offset <= last.offset) continue
+          sub.position = { epoch: at.epoch, offset: at.offset }
+        } else if (event.id !== '' && this.recent.seen(`${sub.id} ${event.id}`)) continue
+        this.call(sub.callback, event)
+      } else if ('gap' in item) {
+        if (item.gap.position && isPosition(item.gap.position)) sub.position = { ...item.gap.position }
+        if (sub.onGap) this.call(sub.onGap, item.gap)
+      } else {
+        sub.acked = true
+        if (item.position && !sub.position) sub.floor = item.position
+        if (sub.onSubscribed) this.call(sub.onSubscribed)
+      }
+    }
+  }
+
+  private call<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
+    try {
+      fn(...args)
+    } catch (error) {
+      this.onError(error)
+    }
+  }
+}
