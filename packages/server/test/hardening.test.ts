@@ -150,13 +150,16 @@ describe('the error classifier', () => {
     const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) })
     server = await startLikewire({
       logger,
+      cors: { origins: ['https://app.example'] },
       authenticate: () => {
         const request = undefined as unknown as { body: unknown }
         return request.body // TypeError: Cannot read properties of undefined (reading 'body')
       },
     })
-    const res = await fetch(`${server.url}/v1/connect`)
+    const res = await fetch(`${server.url}/v1/connect`, { headers: { Origin: 'https://app.example' } })
     expect(res.status).toBe(500)
+    // a page on an allowed origin can read even this answer
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example')
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('internal_error')
     expect(logged).toEqual([expect.objectContaining({ msg: 'unexpected error in a route' })])
   })

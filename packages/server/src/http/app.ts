@@ -4,7 +4,7 @@ import type { Core } from '../node/core'
 import { ErrorCode, LikewireError } from '../protocol/errors'
 import { connectHandler } from './connect'
 import { corsMiddleware } from './cors'
-import { errorResponse, toLikewireError } from './errors'
+import { errorResponse, internalErrorResponse, toLikewireError } from './errors'
 import { publishHandler } from './publish'
 import { subscribeHandler, unsubscribeHandler } from './subscriptions'
 
@@ -72,7 +72,7 @@ export function createApp(core: Core, internalRoutes: readonly InternalRoute[] =
   app.onError((error, c) => {
     const known = toLikewireError(error, core.logger)
     if (known) return errorResponse(c, known, errors)
-    return c.json({ error: { code: 'internal_error', message: 'Internal error' } }, 500)
+    return internalErrorResponse(c, errors)
   })
   return app
 }

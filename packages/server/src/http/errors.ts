@@ -18,12 +18,22 @@ export interface ErrorContext {
  */
 export function errorResponse(c: Context, error: LikewireError, context: ErrorContext): Response {
   context.metrics.errors.inc({ code: error.code })
-  if (context.cors !== false && c.req.path.includes('/v1/')) {
-    for (const [name, value] of Object.entries(corsHeaders(context.cors ?? {}, c.req.header('origin'))))
-      c.header(name, value)
-  }
+  withCors(c, context)
   if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="likewire"')
   return c.json(error.toJSON(), error.status)
+}
+
+/** A bug of ours (logged where it was caught): a 500 a browser page can read all the same. */
+export function internalErrorResponse(c: Context, context: ErrorContext): Response {
+  context.metrics.errors.inc({ code: 'internal_error' })
+  withCors(c, context)
+  return c.json({ error: { code: 'internal_error', message: 'Internal error' } }, 500)
+}
+
+function withCors(c: Context, context: ErrorContext): void {
+  if (context.cors === false || !c.req.path.includes('/v1/')) return
+  for (const [name, value] of Object.entries(corsHeaders(context.cors ?? {}, c.req.header('origin'))))
+    c.header(name, value)
 }
 
 /** Maps anything thrown by a route to a stable code; only a bug of ours becomes a 500. */
