@@ -112,7 +112,7 @@ export function h2Post(
   session: ClientHttp2Session,
   path: string,
   body: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: { ids: string[]; error?: { code: string } } }> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' })
     let status = 0

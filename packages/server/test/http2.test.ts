@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { request } from 'node:https'
-import type { TLSSocket } from 'node:tls'
+import { type RequestOptions, request } from 'node:https'
+import type { ConnectionOptions, TLSSocket } from 'node:tls'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it, vi } from 'vitest'
 import { cleanups } from './cluster/cleanup'
@@ -42,12 +42,14 @@ describe('HTTP/2 over TLS (listen with tls)', () => {
     const server = await startTlsLikewire()
     const events: EventSourceMessage[] = []
     const parser = createParser({ onEvent: (event) => events.push(event) })
+    // a client offering HTTP/1.1 only, as an older proxy or tool would
+    const options: RequestOptions & ConnectionOptions = {
+      ca: server.certificate.cert,
+      ALPNProtocols: ['http/1.1'],
+      agent: false,
+    }
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(
-        `${server.url}/v1/connect?topics=live`,
-        { ca: server.certificate.cert, ALPNProtocols: ['http/1.1'], agent: false },
-        resolve,
-      )
+      const req = request(`${server.url}/v1/connect?topics=live`, options, resolve)
       req.on('error', reject)
       req.end()
       cleanups.push(() => {
