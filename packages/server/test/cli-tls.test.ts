@@ -32,7 +32,10 @@ describe('likewire standalone|frontend --tls-cert <file> --tls-key <file>', () =
     const url = `https://127.0.0.1:${server.port}`
     expect(server.output()).toContain(`likewire standalone listening on ${url}`)
     const session = await h2Session(url, cert)
-    const streams = [h2Stream(session, '/v1/connect?topics=demo'), h2Stream(session, '/v1/connect?topics=demo')]
+    const streams = [
+      h2Stream(session, '/v1/connect?topics=demo'),
+      h2Stream(session, '/v1/connect?topics=demo'),
+    ]
     for (const s of streams) await vi.waitFor(() => s.connectionId())
     const res = await h2Post(session, '/v1/publish', { topic: 'demo', data: { hello: 'h2' } })
     expect(res.status).toBe(202)
