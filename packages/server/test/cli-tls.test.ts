@@ -31,6 +31,9 @@ describe('likewire standalone|frontend --tls-cert <file> --tls-key <file>', () =
     cleanups.push(() => server.stop())
     const url = `https://127.0.0.1:${server.port}`
     expect(server.output()).toContain(`likewire standalone listening on ${url}`)
+    // its curl line trusts the certificate, so it works as printed
+    await server.waitForLine(/ {2}stream: {2}curl .*\n/)
+    expect(server.output()).toContain(`curl --cacert '${cert.certFile}' -N '${url}/v1/connect?topics=demo'`)
     const session = await h2Session(url, cert)
     const streams = [
       h2Stream(session, '/v1/connect?topics=demo'),

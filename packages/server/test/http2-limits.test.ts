@@ -10,7 +10,7 @@ const limits = { headersTimeoutMs: 300, requestTimeoutMs: 600 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('limits on the TLS server (HTTP/2 and its HTTP/1.1 fallback)', () => {
-  it('closes a connection that never completes its TLS handshake after headersTimeoutMs, counted', async () => {
+  it('closes a connection that never completes its TLS handshake after headersTimeoutMs; both it and plain HTTP are counted', async () => {
     const server = await startTlsLikewire({}, limits)
     const socket = tcpConnect(server.listening.port, '127.0.0.1')
     cleanups.push(() => {
@@ -23,6 +23,17 @@ describe('limits on the TLS server (HTTP/2 and its HTTP/1.1 fallback)', () => {
     })
     await vi.waitFor(() => expect(closed).toBe(true), { timeout: 5000 })
     expect(await metric(server.lw, 'likewire_http_refused_total', '{reason="timeout"}')).toBe(1)
+
+    // plain HTTP to the TLS port: refused at once, counted as a bad request
+    const plain = tcpConnect(server.listening.port, '127.0.0.1')
+    cleanups.push(() => {
+      plain.destroy()
+    })
+    plain.on('error', () => {})
+    plain.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    await vi.waitFor(async () =>
+      expect(await metric(server.lw, 'likewire_http_refused_total', '{reason="bad_request"}')).toBe(1),
+    )
   })
 
   it('closes an HTTP/2 session with no open stream after requestTimeoutMs; one holding a stream stays', async () => {

@@ -3,6 +3,8 @@ import { type RequestOptions, request } from 'node:https'
 import type { ConnectionOptions, TLSSocket } from 'node:tls'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it, vi } from 'vitest'
+import { listen } from '../src/http/listen'
+import { createLikewire } from '../src/likewire'
 import { cleanups } from './cluster/cleanup'
 import { h2Post, h2Session, h2Stream, startTlsLikewire } from './h2'
 import { metric } from './helpers'
@@ -102,6 +104,14 @@ describe('HTTP/2 over TLS (listen with tls)', () => {
     await vi.waitFor(() => expect(reading.data().map((e) => e.id)).toEqual(ids))
     expect(reading.closed).toBe(false)
     expect(await metric(server.lw, 'likewire_connections')).toBe(1)
+  })
+
+  it('refuses a certificate and key Node cannot use, with one clear error', async () => {
+    const lw = createLikewire({ logLevel: 'silent', processMetrics: false })
+    cleanups.push(() => lw.close())
+    await expect(listen(lw, { tls: { cert: 'not a certificate', key: 'not a key' } })).rejects.toThrow(
+      /^TLS certificate and key refused: /,
+    )
   })
 
   it('close() resolves with streams still open: their sessions are ended', async () => {

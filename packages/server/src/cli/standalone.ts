@@ -39,10 +39,12 @@ export function standaloneCommand(program: Command): void {
       await lw.close()
       throw error
     })
+    // curl trusts the certificate given as its CA, self-signed or not (it accepts a partial chain)
+    const curl = listenOptions.tls ? `curl --cacert '${flags.tlsCert}'` : 'curl'
     console.log(`likewire standalone listening on ${listening.url}`)
-    console.log(`  stream:  curl -N '${listening.url}/v1/connect?topics=demo'`)
+    console.log(`  stream:  ${curl} -N '${listening.url}/v1/connect?topics=demo'`)
     console.log(
-      `  publish: curl -X POST ${listening.url}/v1/publish -H 'Content-Type: application/json' -d '{"topic":"demo","data":{"hello":"world"}}'`,
+      `  publish: ${curl} -X POST ${listening.url}/v1/publish -H 'Content-Type: application/json' -d '{"topic":"demo","data":{"hello":"world"}}'`,
     )
     onShutdown(async () => {
       await lw.close()
