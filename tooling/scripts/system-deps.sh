@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need from the system when missing: redis-server (tests spawn their own on
-# free ports) and Debian's chromium (Playwright drives it; browser downloads cannot work here).
+# free ports), Debian's chromium (Playwright drives it; browser downloads cannot work here) and openssl
+# (the HTTPS/HTTP/2 tests make a self-signed certificate with it).
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "likewire: installing system packages: ${missing[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then

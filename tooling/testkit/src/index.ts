@@ -1,6 +1,7 @@
 // Likewire's test kit: real parts for tests and tooling, each kept once.
 
 export { startBalancer, type TcpBalancer } from './balancer'
+export { type Certificate, selfSignedCertificate } from './certificate'
 export {
   type LikewireOptions,
   type LikewireProcess,

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { tmpdir } from 'node:os'
+import { type Certificate, selfSignedCertificate } from '@likewire/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EnvError, readDemoEnv } from './env.js'
 
 describe('readDemoEnv', () => {
@@ -58,5 +60,37 @@ describe('readDemoEnv', () => {
 
   it('never echoes a password from a URL it rejects', () => {
     expect(() => readDemoEnv({ REDIS_URL: 'http://user:hunter2@example.com' })).not.toThrow(/hunter2/)
+  })
+
+  describe('TLS_CERT and TLS_KEY', () => {
+    let certificate: Certificate
+    beforeAll(() => {
+      certificate = selfSignedCertificate()
+    })
+    afterAll(() => certificate.remove())
+
+    it('reads both files: the demo serves HTTPS', () => {
+      const { tls } = readDemoEnv({ TLS_CERT: certificate.certFile, TLS_KEY: certificate.keyFile })
+      expect(tls?.cert.toString()).toBe(certificate.cert)
+      expect(tls?.key.toString()).toBe(certificate.key)
+      expect(readDemoEnv({}).tls).toBeUndefined()
+    })
+
+    it('rejects one without the other, an unreadable file and a pair that is no certificate and key', () => {
+      const pair = 'TLS_CERT and TLS_KEY go together: set both for HTTPS, or neither for plain HTTP'
+      expect(() => readDemoEnv({ TLS_CERT: certificate.certFile })).toThrow(pair)
+      expect(() => readDemoEnv({ TLS_KEY: certificate.keyFile, TLS_CERT: '' })).toThrow(pair)
+      expect(() => readDemoEnv({ TLS_CERT: '/nonexistent/cert.pem', TLS_KEY: certificate.keyFile })).toThrow(
+        'TLS_CERT must be a readable PEM file, cannot read "/nonexistent/cert.pem": no such file',
+      )
+      expect(() => readDemoEnv({ TLS_CERT: certificate.certFile, TLS_KEY: tmpdir() })).toThrow(
+        `TLS_KEY must be a readable PEM file, cannot read ${JSON.stringify(tmpdir())}: it is a directory`,
+      )
+      const swapped = { TLS_CERT: certificate.keyFile, TLS_KEY: certificate.certFile }
+      expect(() => readDemoEnv(swapped)).toThrow(EnvError)
+      expect(() => readDemoEnv(swapped)).toThrow(
+        /^TLS_CERT and TLS_KEY are not a PEM certificate and its key: /,
+      )
+    })
   })
 })

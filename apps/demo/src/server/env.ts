@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { createSecureContext } from 'node:tls'
 import type { RealtimeEnv } from './realtime.js'
 
 /** What the demo reads from its environment, checked: see the README's Environment table. */
@@ -7,6 +9,8 @@ export interface DemoEnv {
   redisUrl: string | undefined
   realtime: RealtimeEnv
   crowd: { likesPerSecond?: number; durationMs?: number }
+  /** `TLS_CERT` and `TLS_KEY`, read: the demo serves HTTPS (HTTP/2, with HTTP/1.1 fallback). */
+  tls: { cert: Buffer; key: Buffer } | undefined
 }
 
 /** A malformed variable: main.ts prints its message as one line and exits 1. */
@@ -41,6 +45,40 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
       ...(likesPerSecond === undefined ? {} : { likesPerSecond }),
       ...(durationMs === undefined ? {} : { durationMs }),
     },
+    tls: tls(get('TLS_CERT'), get('TLS_KEY')),
+  }
+}
+
+/** Both files or neither; each readable; together a certificate and its key. */
+function tls(certFile: string | undefined, keyFile: string | undefined): DemoEnv['tls'] {
+  if (certFile === undefined && keyFile === undefined) return undefined
+  if (certFile === undefined || keyFile === undefined) {
+    throw new EnvError('TLS_CERT and TLS_KEY go together: set both for HTTPS, or neither for plain HTTP')
+  }
+  const pair = { cert: pem('TLS_CERT', certFile), key: pem('TLS_KEY', keyFile) }
+  try {
+    createSecureContext(pair)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new EnvError(`TLS_CERT and TLS_KEY are not a PEM certificate and its key: ${reason}`)
+  }
+  return pair
+}
+
+function pem(name: string, file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(code)
+    throw new EnvError(`${name} must be a readable PEM file, cannot read ${show(file)}: ${reason}`)
   }
 }
 

@@ -1,3 +1,4 @@
+import { createSecureServer } from 'node:http2'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createDemoApp } from './app.js'
@@ -11,7 +12,8 @@ import { defaultVideos } from './videos.js'
  * `node dist/server/main.js`: the demo, embedded by default (one process, no Redis).
  * Env: PORT (default 3000; 0 picks a free one), HOST (default all interfaces), REDIS_URL (likes and
  * comments kept in Redis, and this process a cluster frontend node: LIKEWIRE_SECRET, DISPATCHER_URLS,
- * PUBLIC_URL, LIKEWIRE_API_KEY; see realtime.ts), CROWD_LIKES_PER_SECOND, CROWD_DURATION_MS.
+ * PUBLIC_URL, LIKEWIRE_API_KEY; see realtime.ts), CROWD_LIKES_PER_SECOND, CROWD_DURATION_MS, TLS_CERT and
+ * TLS_KEY (PEM files: HTTPS, HTTP/2 with HTTP/1.1 fallback).
  */
 const config = (() => {
   try {
@@ -20,9 +22,13 @@ const config = (() => {
     return fail(error)
   }
 })()
-const { host, redisUrl } = config
+const { host, redisUrl, tls } = config
 
-const realtime = await createRealtime(config.realtime, { port: config.port, host }).catch(fail)
+const realtime = await createRealtime(config.realtime, {
+  port: config.port,
+  host,
+  secure: Boolean(tls),
+}).catch(fail)
 const store: VideoStore = redisUrl
   ? createRedisStore(redisUrl)
   : createMemoryStore({ seedLikes: { red: 1204, green: 389, blue: 2710 } })
@@ -36,18 +42,27 @@ const demo = createDemoApp({
   crowd: config.crowd,
 })
 
+// With TLS_CERT/TLS_KEY: HTTP/2, so a browser's streams and requests to the demo share one connection
+// (over HTTP/1.1 it opens at most 6 per origin); clients without HTTP/2 get HTTP/1.1 (ALPN).
+const secure = tls && {
+  createServer: createSecureServer,
+  // Likewire's header timeout bounds the handshake too; http.Server's noDelay, which a TLS server lacks
+  serverOptions: { allowHTTP1: true, cert: tls.cert, key: tls.key, handshakeTimeout: 10_000, noDelay: true },
+}
+
 // overrideGlobalObjects: false keeps Likewire's "response already sent" marker intact through Hono's
 // context (with the lightweight global Response, node-server writes the SSE headers a second time).
 const server = serve(
-  { fetch: demo.app.fetch, port: realtime.port, hostname: host, overrideGlobalObjects: false },
+  { fetch: demo.app.fetch, port: realtime.port, hostname: host, overrideGlobalObjects: false, ...secure },
   (info) => {
     const shown = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host
     if (realtime.mode === 'cluster') console.log(`likewire demo: ${realtime.describe}`)
-    console.log(`likewire demo: http://${shown}:${info.port}`)
+    console.log(`likewire demo: ${tls ? 'https' : 'http'}://${shown}:${info.port}`)
   },
 )
 
 // Likewire's header/body timeouts, refusal counts and per-stream memory saving on the demo's own server
+// (on HTTP/2: its session limits, and a closeAllConnections() that lets the reconnect hints out first)
 realtime.attach(server)
 
 // a new user's most likely stumble: something else already on port 3000

@@ -55,7 +55,7 @@ export const REALTIME_PATH = '/realtime'
  */
 export async function createRealtime(
   env: RealtimeEnv,
-  listenOn: { port: number; host?: string },
+  listenOn: { port: number; host?: string | undefined; secure?: boolean },
 ): Promise<Realtime> {
   if (!env.REDIS_URL) {
     // the demo's backend publishes in-process; a key nobody knows keeps /realtime/v1/publish closed to browsers
@@ -90,7 +90,9 @@ export async function createRealtime(
   }
   // dispatchers deliver to `<internalUrl>/internal/v1/deliver`, so the URL must be known before listening
   const port = listenOn.port === 0 ? await freePort(listenOn.host) : listenOn.port
-  const internalUrl = `${(env.PUBLIC_URL ?? `http://${loopbackOf(listenOn.host)}:${port}`).replace(/\/$/, '')}${REALTIME_PATH}`
+  // over HTTPS the dispatchers must trust this node's certificate (NODE_EXTRA_CA_CERTS, README)
+  const scheme = listenOn.secure ? 'https' : 'http'
+  const internalUrl = `${(env.PUBLIC_URL ?? `${scheme}://${loopbackOf(listenOn.host)}:${port}`).replace(/\/$/, '')}${REALTIME_PATH}`
   // loaded only here: the embedded demo never loads a Redis client
   const { createFrontendNode } = await import('@likewire/server/cluster')
   const node = await createFrontendNode({

@@ -14,20 +14,25 @@ import {
   streamFlags,
   streamOptions,
 } from './common'
+import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
-  clusterOptions(
-    streamOptions(
-      commonOptions(
-        program.command('frontend').description('Run a frontend node: holds SSE connections (cluster mode)'),
+  tlsOptions(
+    clusterOptions(
+      streamOptions(
+        commonOptions(
+          program
+            .command('frontend')
+            .description('Run a frontend node: holds SSE connections (cluster mode)'),
+        ),
       ),
     ),
   )
     .addOption(
       new Option(
         '--public-url <url>',
-        'URL dispatchers use to reach this node (default: http://<host>:<port>)',
+        'URL dispatchers use to reach this node (default: http://<host>:<port>, https:// with --tls-cert)',
       ).env('LIKEWIRE_PUBLIC_URL'),
     )
     .addOption(
@@ -55,7 +60,8 @@ export function frontendCommand(program: Command): void {
     .action(
       async (
         flags: CommonFlags &
-          ClusterFlags & {
+          ClusterFlags &
+          TlsFlags & {
             publicUrl?: string
             peers?: string
             leaseTtlMs: string
@@ -63,14 +69,16 @@ export function frontendCommand(program: Command): void {
           },
       ) => {
         const secret = requireSecret(flags)
-        const listenOptions = listenFlags(flags)
+        const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
         const port = listenOptions.port!
         const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
+        // over TLS dispatchers reach it on https: they must trust its certificate (NODE_EXTRA_CA_CERTS)
+        const scheme = listenOptions.tls ? 'https' : 'http'
         const node = await createFrontendNode({
           redis: flags.redis,
           secret,
           keyPrefix: flags.keyPrefix,
-          internalUrl: (flags.publicUrl ?? `http://${host}:${port}`).replace(/\/$/, ''),
+          internalUrl: (flags.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/$/, ''),
           peers: parsePeers(flags.peers),
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
           maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),

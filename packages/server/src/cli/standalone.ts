@@ -12,16 +12,20 @@ import {
   streamFlags,
   streamOptions,
 } from './common'
+import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
-  streamOptions(
-    commonOptions(
-      program
-        .command('standalone')
-        .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+  tlsOptions(
+    streamOptions(
+      commonOptions(
+        program
+          .command('standalone')
+          .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+      ),
     ),
-  ).action(async (flags: CommonFlags) => {
+  ).action(async (flags: CommonFlags & TlsFlags) => {
+    const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
     const lw = createLikewire({
       apiKey: flags.apiKey,
       heartbeatMs: heartbeatFlag(flags),
@@ -31,14 +35,16 @@ export function standaloneCommand(program: Command): void {
       cors: corsFlag(flags.corsOrigins),
       ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
     })
-    const listening = await listen(lw, listenFlags(flags)).catch(async (error) => {
+    const listening = await listen(lw, listenOptions).catch(async (error) => {
       await lw.close()
       throw error
     })
+    // curl trusts the certificate given as its CA, self-signed or not (it accepts a partial chain)
+    const curl = listenOptions.tls ? `curl --cacert '${flags.tlsCert}'` : 'curl'
     console.log(`likewire standalone listening on ${listening.url}`)
-    console.log(`  stream:  curl -N '${listening.url}/v1/connect?topics=demo'`)
+    console.log(`  stream:  ${curl} -N '${listening.url}/v1/connect?topics=demo'`)
     console.log(
-      `  publish: curl -X POST ${listening.url}/v1/publish -H 'Content-Type: application/json' -d '{"topic":"demo","data":{"hello":"world"}}'`,
+      `  publish: ${curl} -X POST ${listening.url}/v1/publish -H 'Content-Type: application/json' -d '{"topic":"demo","data":{"hello":"world"}}'`,
     )
     onShutdown(async () => {
       await lw.close()

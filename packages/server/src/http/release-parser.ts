@@ -33,7 +33,7 @@ export function releaseHttpParser(res: ServerResponse): boolean {
   const socket = res.socket as (Socket & { parser?: unknown; server?: Server }) | null
   // Node internals stay on servers Likewire created or was handed (listen(), lw.attach(server))
   if (!isAttached(socket?.server)) return false
-  // an HTTP/2 server taking HTTP/1.1 (allowHTTP1) has no closeAllConnections to extend: keep Node's state
+  // no closeAllConnections to extend (Node's HTTP/2 server has none until attachServer adds one): keep Node's state
   if (!freeParser || !socket?.parser || typeof socket.server?.closeAllConnections !== 'function') return false
   const onData = socket.listeners('data').find((listener) => listener.name === 'bound socketOnData')
   const onEnd = socket.listeners('end').find((listener) => listener.name === 'bound socketOnEnd')

@@ -1,18 +1,22 @@
 import type { Socket } from 'node:net'
 import type { ServerType } from '@hono/node-server'
 import type { Metrics } from '../metrics/metrics'
+import { attachHttp2, isHttp2Server } from './http2-server'
 
 /** Limits Likewire sets on the Node servers it serves from, against slow and idle sockets. */
 export interface ServerLimits {
   /**
    * Time a client has to send its request headers, from the moment it connects; a socket that trickles
    * them or sends nothing at all is answered 408 and closed. Counted in `likewire_http_refused_total`.
+   * With `tls` (listen()), also the time it has to complete its TLS handshake.
    * @default 10000
    */
   headersTimeoutMs?: number | undefined
   /**
    * Time a client has to send its whole request, body included (a publish of up to `maxRequestBytes`).
-   * An SSE stream is not affected: its request is complete once its headers are in.
+   * An SSE stream is not affected: its request is complete once its headers are in. On HTTP/2 a request
+   * stream whose body is late is answered 408 and reset, and a session that has had no open stream for
+   * this long is closed (GOAWAY).
    * @default 30000
    */
   requestTimeoutMs?: number | undefined
@@ -33,7 +37,8 @@ export function isAttached(server: unknown): boolean {
 /**
  * Applies Likewire's settings to a Node HTTP server: tight header and body timeouts (a user's own server
  * gets them from `lw.attach(server)`; its check interval stays the one it was created with), refusals
- * counted, and the release of each SSE stream's HTTP parser (docs/benchmarks.md, capacity).
+ * counted, and the release of each SSE stream's HTTP parser (docs/benchmarks.md, capacity). An HTTP/2
+ * server also gets its session limits and a closeAllConnections() (http2-server.ts).
  */
 export function attachServer(server: ServerType, limits: ServerLimits = {}, metrics?: Metrics): void {
   if (attached.has(server)) return
@@ -45,7 +50,8 @@ export function attachServer(server: ServerType, limits: ServerLimits = {}, metr
       `headersTimeoutMs (${headersTimeout}) must be positive and at most requestTimeoutMs (${requestTimeout})`,
     )
   attached.add(server)
-  // an HTTP/2 server has neither timeout nor clientError: it gets the mark alone
+  if (isHttp2Server(server)) attachHttp2(server, { requestTimeout }, metrics)
+  // an HTTP/2 server without HTTP/1.1 (no allowHTTP1) has neither timeout nor clientError
   if (!('headersTimeout' in server)) return
   server.headersTimeout = headersTimeout
   server.requestTimeout = requestTimeout

@@ -17,6 +17,9 @@ const lw = createLikewire({
 // the README's embedded example: a server of the user's own, opted in
 lw.attach(serve({ fetch: lw.app.fetch, port: 0, overrideGlobalObjects: false }))
 void listen(lw, { port: undefined, hostname: env.HOST, headersTimeoutMs: undefined })
+// HTTPS when the environment names a certificate (operations.md, HTTP/2)
+const tls = env.TLS_CERT && env.TLS_KEY ? { cert: env.TLS_CERT, key: env.TLS_KEY } : undefined
+void listen(lw, { port: 0, tls }).then((listening) => listening.url)
 createPublisher({ dispatchers: ['http://127.0.0.1:8080'], apiKey: env.LIKEWIRE_API_KEY, fetch: undefined })
 void createFrontendNode({
   redis: 'redis://127.0.0.1:6379',
