@@ -7,8 +7,6 @@ export interface TabRecord {
   events: Array<{ topic: string; data: unknown }>
   /** Every state change of its client. */
   states: Array<{ status: string; reason: string | null; connectionId: string | null; at: number }>
-  /** Page lifecycle events the page itself saw (`freeze`, `resume`, `visibility:hidden`, ...). */
-  lifecycle: string[]
   /** What the client passed to onError. */
   errors: string[]
 }
@@ -48,8 +46,8 @@ export function watchStreams(context: BrowserContext): Page[] {
 }
 
 /**
- * Opens a tab in `context` running @likewire/client with its defaults (a shared stream), token
- * `user-<token>`, subscribed to `topics`; resolves once every topic is acknowledged.
+ * Opens a tab in `context` running @likewire/client with its defaults (a shared stream), sending
+ * `Authorization: Bearer <token>`, subscribed to `topics`; resolves once every topic is acknowledged.
  */
 export async function openTab(
   context: BrowserContext,
@@ -63,16 +61,10 @@ export async function openTab(
   await page.evaluate(
     async ({ url, topics, token }) => {
       const { createClient } = await import('/client.js' as string)
-      const tab = { events: [], states: [], lifecycle: [], errors: [] } as unknown as TabRecord & {
+      const tab = { events: [], states: [], errors: [] } as unknown as TabRecord & {
         subscribe(topic: string): Promise<void>
       }
       ;(window as unknown as { tab: typeof tab }).tab = tab
-      for (const type of ['freeze', 'resume', 'visibilitychange'])
-        document.addEventListener(type, () =>
-          tab.lifecycle.push(type === 'visibilitychange' ? `visibility:${document.visibilityState}` : type),
-        )
-      for (const type of ['pagehide', 'pageshow'])
-        window.addEventListener(type, () => tab.lifecycle.push(type))
       const client = createClient({
         url,
         backoff: { baseMs: 50, maxMs: 500 },
@@ -112,8 +104,8 @@ export async function openTab(
 /** What the tab recorded so far. */
 export function record(page: Page): Promise<TabRecord> {
   return page.evaluate(() => {
-    const { events, states, lifecycle, errors } = (window as unknown as { tab: TabRecord }).tab
-    return { events, states, lifecycle, errors }
+    const { events, states, errors } = (window as unknown as { tab: TabRecord }).tab
+    return { events, states, errors }
   })
 }
 
