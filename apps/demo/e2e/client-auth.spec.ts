@@ -1,37 +1,15 @@
-import { readFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import { createRequire } from 'node:module'
-import type { AddressInfo } from 'node:net'
-import { dirname, join } from 'node:path'
 import { createLikewire, type Likewire, type Listening, listen } from '@likewire/server'
 import { expect, test } from '@playwright/test'
-
-// @likewire/client as a page on another origin loads it: its ESM build, eventsource-parser by import map
-const require = createRequire(import.meta.url)
-const esm = (name: string) =>
-  readFileSync(join(dirname(require.resolve(`${name}/package.json`)), 'dist/index.js'), 'utf8')
-const clientJs = esm('@likewire/client')
-const parserJs = esm('eventsource-parser')
+import { type ClientPages, serveClientPages } from './client-pages'
 
 let lw: Likewire
 let listening: Listening
-let pages: Server
+let pages: ClientPages
 let pageUrl: string
 
 test.beforeAll(async () => {
-  pages = createServer((req, res) => {
-    if (req.url === '/client.js')
-      return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(clientJs)
-    if (req.url === '/eventsource-parser.js')
-      return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(parserJs)
-    res
-      .writeHead(200, { 'Content-Type': 'text/html' })
-      .end(
-        '<!doctype html><title>app</title><script type="importmap">{"imports":{"eventsource-parser":"/eventsource-parser.js"}}</script>',
-      )
-  })
-  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
-  pageUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`
+  pages = await serveClientPages()
+  pageUrl = pages.url
   // the stream is on another origin than the page, which is allowed: its error answers must be readable
   lw = createLikewire({
     logLevel: 'silent',
@@ -46,7 +24,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await lw?.close()
   await listening?.close()
-  await new Promise<void>((resolve) => (pages ? pages.close(() => resolve()) : resolve()))
+  await pages?.close()
 })
 
 /** Starts @likewire/client in the page with these credentials; its state changes land in window.states. */

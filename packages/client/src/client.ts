@@ -11,6 +11,7 @@ import { StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
 import { checkSubscribe } from './subscribe-check'
 import { Subscriptions } from './subscriptions'
+import { LastCounts } from './viewer-counts'
 
 export type { LikewireClient, SubscribeOptions } from './api'
 
@@ -22,6 +23,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   const subscriptions = new Subscriptions(onError)
   const recovery = new Recovery(opts.keepRecent)
   const recent = new RecentIds(opts.dedupeSize)
+  const lastCounts = new LastCounts()
   const policy = new ReconnectPolicy(opts.urls, opts.backoff, opts.random, timers)
   let started = false
   let terminated = false
@@ -41,6 +43,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
         if (verdict === 'drop') return
         if (verdict !== 'deliver') subscriptions.gap(verdict)
       } else if (event.id !== '' && recent.seen(event.id)) return
+      lastCounts.seen(event)
       subscriptions.deliver(event)
     },
     onGap(gap) {
@@ -232,14 +235,17 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
         rotation.schedule()
         // a topic left without callbacks forgets its position, unless it is subscribed again in this tick
         queueMicrotask(() => {
-          if (!subscriptions.has(topic)) recovery.forget(topic)
+          if (subscriptions.has(topic)) return
+          recovery.forget(topic)
+          lastCounts.forget(topic)
         })
       }
       const joined = recovery.add(topic, resumeFrom ? 0 : rewind, resumeFrom)
       const remove = subscriptions.add(topic, callback as EventCallback, changed, {
         onSubscribed,
         onGap,
-        backlog: joined.backlog,
+        // a count the stream holds: its snapshot went to the first callback, this one gets the last count
+        backlog: joined.backlog?.length ? joined.backlog : lastCounts.of(topic),
         position: joined.position,
         gap: joined.gap,
       })

@@ -53,10 +53,11 @@ function cuttable(name: string): ChannelLike & { cut(): void } {
   return wrapper
 }
 
-function tab(url: string, locks: LockManagerLike | null, key = 'user-1') {
+function tab(url: string, locks: LockManagerLike | null, key = 'user-1', random?: () => number) {
   let channel: ReturnType<typeof cuttable> | undefined
   const client = createClient({
     url,
+    random,
     backoff: { baseMs: 20, maxMs: 200 },
     onError: () => {},
     share: {
@@ -90,10 +91,36 @@ async function recorder(c: LikewireClient, topic: string) {
 }
 
 const streams = () => Number(/likewire_connections (\d+)/.exec(lwMetrics())?.[1] ?? Number.NaN)
+const streamsOpened = () =>
+  Number(/likewire_connections_opened_total (\d+)/.exec(lwMetrics())?.[1] ?? Number.NaN)
 let metricsText = ''
 const lwMetrics = () => metricsText
 async function refreshMetrics() {
   metricsText = await lw!.metrics.metrics()
+}
+
+/** A random for one tab: each takeover jitter 150 ms, its tab id still its own. */
+let drawn = 0
+const halfway = () => () => 0.5 + ++drawn * 1e-9
+
+/** Publishes 1, 2, 3, ... on `topic` until stopped (to the server it was given: never the next test's). */
+function publishing(server: Likewire, topic: string) {
+  let n = 0
+  let running = true
+  const done = (async () => {
+    while (running) {
+      await server.publish(topic, ++n)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  })()
+  return {
+    count: () => n,
+    stop: async () => {
+      running = false
+      await done
+      return n
+    },
+  }
 }
 
 describe('tabs share one stream', () => {
@@ -156,6 +183,29 @@ describe('tabs share one stream', () => {
     expect(streams()).toBe(1)
   })
 
+  // Chromium: a closing leader's bye reaches the followers before the next one is granted the lock, so
+  // each follower arms a steal (the takeover jitter), and the one granted must not then steal from itself.
+  it('the leader tab closes, its lock granted after its bye: one new stream, every tab keeps its events', async () => {
+    const url = await server()
+    const locks = fakeLocks({ grantDelayMs: 30 })
+    const tabsOf = [0, 1, 2].map(() => tab(url, locks, 'user-1', halfway()))
+    const records: Array<Awaited<ReturnType<typeof recorder>>> = []
+    for (const t of tabsOf) records.push(await recorder(t.client, 'chat:1'))
+    const loop = publishing(lw!, 'chat:1')
+    await eventually(() => expect(records[2]!.events.length).toBeGreaterThan(10))
+    tabsOf[0]!.client.close() // the leader (it asked the lock first): it says bye, then its lock moves on
+    const closedAt = loop.count()
+    await eventually(() => expect(records[2]!.events.length).toBeGreaterThan(closedAt + 60)) // past the jitter
+    const n = await loop.stop()
+    for (const r of records.slice(1)) {
+      await eventually(() => expect(r.data().at(-1)).toBe(n))
+      expect(r.data()).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+    }
+    await refreshMetrics()
+    expect(streamsOpened()).toBe(2)
+    expect(streams()).toBe(1)
+  })
+
   it('a hung leader (silent, lock held) is replaced: a follower steals the lock, and the old one steps down', async () => {
     const url = await server()
     const locks = fakeLocks()
@@ -176,6 +226,30 @@ describe('tabs share one stream', () => {
       expect(streams()).toBe(1)
     })
     expect(aChat.data()[0]).toBe(1)
+  })
+
+  it('a follower about to steal from a silent leader is granted the lock first: it never steals it from itself', async () => {
+    const url = await server()
+    const locks = fakeLocks()
+    const [a, b] = [tab(url, locks, 'user-1', halfway()), tab(url, locks, 'user-1', halfway())]
+    await recorder(a.client, 'chat:1')
+    const bChat = await recorder(b.client, 'chat:1')
+    // the leader hangs; once b takes it for gone (its steal armed, 150 ms away) the leader's tab crashes
+    b.client.onStateChange(({ newState }) => {
+      if (newState.reason !== 'leader_change') return
+      setTimeout(() => {
+        a.client.close()
+        locks.crash() // the browser drops a crashed tab's lock: b, next in line, is granted it
+      }, 20)
+    })
+    a.cut()
+    await eventually(() => expect(b.client.state.reason).toBe('leader_change'))
+    await eventually(() => expect(b.client.state.status).toBe('connected'))
+    await new Promise((resolve) => setTimeout(resolve, 400)) // past b's steal
+    await lw!.publish('chat:1', 1)
+    await eventually(() => expect(bChat.data()).toEqual([1]))
+    await refreshMetrics()
+    expect(streamsOpened()).toBe(2)
   })
 
   it('without Web Locks the fallback elects one leader, and another after the leader leaves', async () => {

@@ -58,6 +58,7 @@ export function lockElection(
     const granted = () =>
       new Promise<void>((resolve) => {
         mine = true
+        timers.clearTimeout(steal) // leading: a steal now would take the lock from ourselves
         waiting = null // held now, no longer waiting
         release = resolve
         lastTerm = nextTerm()
@@ -111,6 +112,7 @@ export function lockElection(
       if (release) return
       timers.clearTimeout(steal)
       steal = timers.setTimeout(() => {
+        if (release) return
         waiting?.abort()
         waiting = null
         void request({ steal: true })

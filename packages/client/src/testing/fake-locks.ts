@@ -4,9 +4,14 @@ import type { LockManagerLike } from '../share/election'
  * The Web Locks API's exclusive mode, in memory, for tabs simulated in one process (Node has no
  * navigator.locks before 22): requests wait in order, `signal` aborts a waiting one, `steal` takes the
  * lock from its holder (whose request then rejects with an AbortError), and `crash` drops a holder's lock
- * as a browser does for a closed or crashed tab.
+ * as a browser does for a closed or crashed tab. `grantDelayMs` hands a released lock to the next request
+ * that much later, as a browser does across processes (Chromium: a closing tab's last channel message
+ * arrives before the next tab is granted the lock).
  */
-export function fakeLocks(): LockManagerLike & { holders(): number; crash(index?: number): void } {
+export function fakeLocks({ grantDelayMs = 0 }: { grantDelayMs?: number } = {}): LockManagerLike & {
+  holders(): number
+  crash(index?: number): void
+} {
   type Waiter = { callback: () => Promise<void>; resolve: (v: unknown) => void; reject: (e: unknown) => void }
   const queues = new Map<string, Waiter[]>()
   const held = new Map<string, Waiter>()
@@ -25,7 +30,11 @@ export function fakeLocks(): LockManagerLike & { holders(): number; crash(index?
     if (held.get(name) !== waiter) return // stolen or crashed meanwhile: settled already
     held.delete(name)
     settle()
-    grant(name)
+    grantLater(name)
+  }
+  const grantLater = (name: string) => {
+    if (grantDelayMs > 0) setTimeout(() => grant(name), grantDelayMs)
+    else grant(name)
   }
   return {
     request(name, options, callback) {
@@ -56,7 +65,7 @@ export function fakeLocks(): LockManagerLike & { holders(): number; crash(index?
       for (const [name, waiter] of held) {
         held.delete(name)
         waiter.reject(abort())
-        grant(name)
+        grantLater(name)
       }
     },
   }
