@@ -1,3 +1,4 @@
+import { memberIdOf } from '../auth/identity'
 import type { ConnectionSink } from './sink'
 
 /** Why a connection ended; each is a label on likewire_disconnects_total. */
@@ -10,6 +11,8 @@ export type DisconnectReason = 'client_closed' | 'slow_consumer' | 'shutdown' | 
 export class Connection {
   readonly id: string
   readonly identity: unknown
+  /** The member this connection belongs to (presence), or null when anonymous. */
+  readonly memberId: string | null
   readonly topics = new Set<string>()
   readonly connectedAt = Date.now()
   closed = false
@@ -26,6 +29,7 @@ export class Connection {
   ) {
     this.id = id
     this.identity = identity
+    this.memberId = memberIdOf(identity)
   }
 
   /** Bytes queued or written but not yet taken by the kernel: what the slow-consumer bound measures. */
