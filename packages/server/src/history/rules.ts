@@ -1,4 +1,4 @@
-import { viewedTopic } from '../protocol/topic'
+import { metaTopic } from '../protocol/topic'
 
 /** Which topics keep a history, and how much of it. */
 export interface HistoryRule {
@@ -82,7 +82,7 @@ export class HistoryRules {
     if (this.rules.length === 0) return undefined
     let rule = this.cache.get(topic)
     if (rule === undefined) {
-      rule = viewedTopic(topic) !== null ? null : (this.rules.find((r) => r.pattern.test(topic)) ?? null)
+      rule = metaTopic(topic) !== null ? null : (this.rules.find((r) => r.pattern.test(topic)) ?? null)
       // topics are unbounded: forget them all now and then rather than grow forever
       if (this.cache.size >= 50_000) this.cache.clear()
       this.cache.set(topic, rule)

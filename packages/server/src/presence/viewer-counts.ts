@@ -3,7 +3,7 @@ import type { Dispatcher } from '../dispatcher/dispatcher'
 import type { Connection } from '../frontend/connection'
 import type { Frontend } from '../frontend/frontend'
 import { dataFrame } from '../protocol/frames'
-import { viewedTopic, viewersTopic } from '../protocol/topic'
+import { metaTopic, viewedTopic, viewersTopic } from '../protocol/topic'
 import type { Registry } from '../registry/registry'
 
 /**
@@ -24,7 +24,7 @@ export class ViewerCounts {
     private readonly logger: Logger,
   ) {
     this.stopListening = frontend.onCountChange((topic) => {
-      if (viewedTopic(topic) === null) this.dirty.add(topic)
+      if (metaTopic(topic) === null) this.dirty.add(topic)
     })
     this.timer = setInterval(() => void this.tick(), intervalMs)
     this.timer.unref()
