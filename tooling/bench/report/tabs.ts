@@ -17,7 +17,7 @@ export function tabsSection(r: TabsResult | undefined): string[] {
   const h = r.handover
   return [
     ...head,
-    `${r.what}. Target: ${r.target}. ${r.browser}, history rule \`${r.historyRule}\` (${r.plan.ratePerSec} events/s); \`${r.command}\`, ${r.ranAt}.`,
+    `${r.what}. Target: ${r.target}. ${r.browser}, history rule \`${r.historyRule}\` (${r.plan.ratePerSec} events/s); \`${r.command}\`, ${r.ranAt}, load average ${r.loadAverage?.join(' then ') ?? 'not recorded'} (1 min, ${r.machine.cpus} cores).`,
     '',
     ...(r.met === null
       ? ['- smoke run (`--quick`): not judged against the targets']
@@ -36,7 +36,8 @@ export function tabsSection(r: TabsResult | undefined): string[] {
     `again, ${r.plan.rounds} times per way. Times are ms from the close: the new leader's stream request, the first`,
     'event a remaining tab got from it, and every remaining tab caught up (it got an event published after the',
     "last new stream started, so all it missed came first). Missing and duplicates: each remaining tab's offsets,",
-    "across the handovers and up to the topic's last one once publishing paused.",
+    "across the handovers and up to the topic's last one once publishing paused. A round caught up",
+    `"never (a/b)": a of the b remaining tabs had not caught up ${r.plan.boundMs / 1000} s after the close.`,
     '',
     '| leader | new stream, median / max | first event, median / max | caught up, median / max | caught up per round | streams per handover | missing | duplicates | gaps |',
     '| --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |',
@@ -70,7 +71,11 @@ function handoverRow(what: string, h: Handover): string {
     spread(h.newStreamMs),
     spread(h.firstEventMs),
     spread(h.caughtUpMs),
-    h.rounds.map((round) => ms(round.caughtUpMs)).join(', '),
+    h.rounds
+      .map((round) =>
+        round.caughtUpMs === null ? `never (${round.notCaughtUp}/${round.remaining})` : `${round.caughtUpMs}`,
+      )
+      .join(', '),
     h.rounds.map((round) => round.streams).join(', '),
     h.missing,
     h.duplicates,

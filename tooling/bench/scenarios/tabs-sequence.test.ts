@@ -27,9 +27,10 @@ describe('a tab sequence of history offsets', () => {
     expect(countAll(events([1, 1], [2, 2]), 2)).toEqual({ missing: 0, duplicates: 0 })
   })
 
-  it('spread: median and max, a figure never reached makes the max never', () => {
+  it('spread: median and max, a figure never reached counts as endless', () => {
     expect(spread([300, 100, 200, 900])).toEqual({ median: 200, max: 900 })
-    expect(spread([100, null, 300])).toEqual({ median: 100, max: null })
+    expect(spread([100, null, 300])).toEqual({ median: 300, max: null })
+    expect(spread([null, 100, null])).toEqual({ median: null, max: null })
     expect(spread([])).toEqual({ median: null, max: null })
   })
 })

@@ -54,7 +54,7 @@ export function countAll(
   }
 }
 
-/** Median and max of figures; a figure never reached (null) makes the max null: "never". */
+/** Median and max of figures; a figure never reached (null) counts as endless: a median or max "never". */
 export interface Spread {
   median: number | null
   max: number | null
@@ -62,8 +62,7 @@ export interface Spread {
 
 export function spread(values: ReadonlyArray<number | null>): Spread {
   if (values.length === 0) return { median: null, max: null }
-  const reached = values.filter((v): v is number => v !== null).sort((a, b) => a - b)
-  const median = reached.length > 0 ? reached[Math.floor((reached.length - 1) / 2)]! : null
-  const max = reached.length === values.length ? reached.at(-1)! : null
-  return { median: median === null ? null : Math.round(median), max: max === null ? null : Math.round(max) }
+  const sorted = values.map((v) => v ?? Infinity).sort((a, b) => a - b)
+  const at = (value: number) => (Number.isFinite(value) ? Math.round(value) : null)
+  return { median: at(sorted[Math.floor((sorted.length - 1) / 2)]!), max: at(sorted.at(-1)!) }
 }

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { launchChromium } from '../browser/chromium'
 import { startPageServer } from '../browser/page-server'
 import { type MachineInfo, machineInfo } from '../lib/machine'
@@ -64,6 +65,8 @@ export interface TabsResult {
   machine: MachineInfo
   /** The browser's version string. */
   browser: string
+  /** The box's 1-minute load average when the run started and ended: timings depend on what else ran. */
+  loadAverage: [number, number]
   plan: TabsPlan
   historyRule: string
   runs: ConnectionRun[]
@@ -105,6 +108,7 @@ export async function runTabs(
 ): Promise<TabsResult> {
   const label = 'tabs'
   const plan = tabsPlan(options.quick)
+  const loadAtStart = loadavg()[0]!
   const [server] = await startServers(1, {
     kind: 'likewire',
     flushWindowMs: 0,
@@ -158,6 +162,10 @@ export async function runTabs(
       ranAt: new Date().toISOString(),
       machine: machineInfo(),
       browser: `Chromium ${browser.version()}`,
+      loadAverage: [loadAtStart, loadavg()[0]!].map((load) => Math.round(load * 100) / 100) as [
+        number,
+        number,
+      ],
       plan,
       historyRule: HISTORY_RULE,
       runs,
