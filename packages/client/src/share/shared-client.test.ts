@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createClient } from '../create-client'
 import type { LikewireClient } from '../api'
+import { createClient } from '../create-client'
 import type { ChannelLike, ShareMessage } from './messages'
 
 /** A channel the test speaks on as the other tabs: what this tab posts, and messages handed to it. */
