@@ -89,7 +89,7 @@ export const configs = {
   ),
   history: config(
     'history rules (embedded): h:* keeps 8 events, open publish, CORS allow-list, 64 KiB bodies',
-    { bodies: 500, connect: 300, anything: 300, history: 600 },
+    { bodies: 300, connect: 200, anything: 200, history: 500 },
     {
       ...COMMON,
       maxRequestBytes: 64 * 1024,
