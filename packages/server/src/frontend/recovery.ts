@@ -98,10 +98,21 @@ export class Recovery {
       state.held.push(item)
       return true
     }
-    const at = 'event' in item ? item.event.pos! : item.gap.resumeAt
-    if (at && at.epoch === state.floor.epoch && at.offset <= state.floor.offset) return true // the catch-up wrote it
+    const { floor } = state
+    const written = (at: Position) => at.epoch === floor.epoch && at.offset <= floor.offset // by the catch-up
+    if ('gap' in item) {
+      const at = item.gap.resumeAt
+      if (at && written(at)) return true
+      if (at) state.floor = at // the subscriber goes on from the gap's position
+      return false
+    }
+    const at = item.event.pos!
+    if (written(at)) return true
     // the live order is past the catch-up: nothing more to filter for this subscriber
-    if ('event' in item) this.cancel(connection, topic)
+    this.cancel(connection, topic)
+    // a live event in another epoch than the subscriber last had (history lost while unreadable): never silent
+    if (at.epoch !== floor.epoch)
+      this.tell(connection, { topic, reason: 'epoch', resumeAt: { epoch: at.epoch, offset: at.offset - 1 } })
     return false
   }
 
