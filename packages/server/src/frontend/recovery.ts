@@ -1,7 +1,7 @@
 import type { Position } from '../history/positions'
 import type { HistoryRead } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
-import { ControlEvent, controlFrame, dataFrame, type EncodedEvent } from '../protocol/frames'
+import { ControlEvent, controlFrame, type EncodedEvent, sharedDataFrame } from '../protocol/frames'
 import type { Connection } from './connection'
 import type { SequenceGap } from './sequencer'
 
@@ -58,6 +58,18 @@ export function replayEvent(
 ): EncodedEvent {
   const { id, ts } = JSON.parse(entry.json) as { id: string; ts: number }
   return { topic, id, ts, json: entry.json, pos: { epoch, offset: entry.offset } }
+}
+
+const replayed = new WeakMap<object, EncodedEvent>()
+
+/** replayEvent's frame, parsed and built once per stored entry: one read answers every resume of its topic. */
+function replayFrame(topic: string, epoch: string, entry: { offset: number; json: string }): Buffer {
+  let event = replayed.get(entry)
+  if (event === undefined) {
+    event = replayEvent(topic, epoch, entry)
+    replayed.set(entry, event)
+  }
+  return sharedDataFrame(event)
 }
 
 /**
@@ -172,7 +184,7 @@ export class Recovery {
           await this.drained(connection)
           if (connection.closed) return this.cancel(connection, topic)
         }
-        this.parts.send(connection, dataFrame(replayEvent(topic, read.epoch, entry)))
+        this.parts.send(connection, replayFrame(topic, read.epoch, entry))
         last = { epoch: read.epoch, offset: entry.offset }
       }
       metrics.replayed.inc(replay.length)
@@ -211,7 +223,7 @@ export class Recovery {
           reason: 'epoch',
           resumeAt: { epoch: pos.epoch, offset: pos.offset - 1 },
         })
-      this.parts.send(connection, dataFrame(item.event))
+      this.parts.send(connection, sharedDataFrame(item.event))
       last = pos
     }
     // live again; until the node's order passes what was written here, a floor keeps each offset once
