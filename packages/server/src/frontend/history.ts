@@ -116,7 +116,8 @@ export class FrontendHistory {
   /** Live events for a subscriber catching up: held, or written once past what its catch-up wrote. */
   hold(connection: Connection, topic: string, events: readonly EncodedEvent[]): void {
     for (const event of events)
-      if (!this.recovery.hold(connection, topic, { event })) this.bind.send(connection, sharedDataFrame(event))
+      if (!this.recovery.hold(connection, topic, { event }))
+        this.bind.send(connection, sharedDataFrame(event))
   }
 
   /**
