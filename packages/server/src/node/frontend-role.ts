@@ -6,7 +6,9 @@ import { Frontend } from '../frontend/frontend'
 import type { FrontendHistoryParts } from '../frontend/history'
 import { createApp, type InternalRoute, type LikewireApp } from '../http/app'
 import { attachServer, type ServerLimits } from '../http/server'
+import { Presence, type PresenceForwarder } from '../presence/presence'
 import { ViewerCounts } from '../presence/viewer-counts'
+import { MemoryPresenceStore } from '../registry/memory-presence'
 import type { Registry } from '../registry/registry'
 import type { InProcessTransport } from '../transport/in-process'
 import type { Core, HealthReport } from './core'
@@ -39,14 +41,18 @@ export interface Likewire {
   registry: Registry
 }
 
-/** The building blocks of a node that holds connections: frontend, dispatcher and viewer counts. */
+/** The building blocks of a node that holds connections: frontend, dispatcher, viewer counts and presence. */
 export interface FrontendParts {
   frontend: Frontend
   dispatcher: Dispatcher
   viewers: ViewerCounts
+  presence: Presence
 }
 
-/** Builds the frontend, its dispatcher (reaching this node in-process) and viewer counts over `registry`. */
+/**
+ * Builds the frontend, its dispatcher (reaching this node in-process), viewer counts and presence over
+ * `registry` (its presence store, else one of this node's own in memory).
+ */
 export function frontendParts(
   base: NodeBase,
   parts: {
@@ -54,6 +60,8 @@ export function frontendParts(
     transport: InProcessTransport
     peers?: PeerForwarder | undefined
     history?: FrontendHistoryParts | undefined
+    /** Peer datacenters this node's member presence transitions go to. */
+    presenceForwarder?: PresenceForwarder | undefined
   },
 ): FrontendParts {
   const { nodeId, options, metrics, logger } = base
@@ -84,7 +92,16 @@ export function frontendParts(
     options.viewerCountIntervalMs,
     logger,
   )
-  return { frontend, dispatcher, viewers }
+  const presence = new Presence({
+    frontend,
+    store: parts.registry.presenceStore?.() ?? new MemoryPresenceStore(),
+    dispatcher,
+    metrics,
+    logger,
+    options: options.presence,
+    forwarder: parts.presenceForwarder,
+  })
+  return { frontend, dispatcher, viewers, presence }
 }
 
 /** What a role adds around its frontend parts. */
@@ -105,7 +122,7 @@ export interface FrontendRole {
 /** A node holding connections, as users and the CLI see it: the app, in-process publish, health, close. */
 export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: FrontendRole): Likewire {
   const { nodeId, options, metrics, logger } = base
-  const { frontend, dispatcher, viewers } = parts
+  const { frontend, dispatcher, viewers, presence } = parts
   const { registry } = role
   const registered = registry.registerNode({ nodeId, url: role.url }).catch((error: unknown) => {
     logger.warn({ err: error }, 'could not register node')
@@ -116,6 +133,7 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
     frontend,
     dispatcher,
     viewers,
+    presence,
     registry,
     history: role.history?.rules,
     metrics,
@@ -161,6 +179,8 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
       closed ??= (async () => {
         frontend.drain(options.drainJitterMs)
         viewers.close()
+        // the drain's closes reach the store first: the members leave with the grace, not at once
+        await presence.close()
         await registry.removeNode(nodeId).catch(() => {})
         await role.closeRole?.()
       })()

@@ -93,6 +93,14 @@ export function retryFrame(ms: number): Buffer {
   return Buffer.from(`retry: ${Math.max(0, Math.round(ms))}\n\n`)
 }
 
+/** The frames every stream starts with: the reconnect delay, then who it is connected to. */
+export function preambleFrames(
+  retryMs: number,
+  connected: { connectionId: string; nodeId: string; heartbeatMs: number },
+): Buffer {
+  return Buffer.concat([retryFrame(retryMs), controlFrame(ControlEvent.connected, connected)])
+}
+
 export const ControlEvent = {
   connected: 'likewire.connected',
   heartbeat: 'likewire.heartbeat',

@@ -86,11 +86,11 @@ export class MemoryPresenceStore implements PresenceStore {
     return swept
   }
 
-  async drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | null> {
+  async drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | 'busy' | null> {
     const changes = this.changes.get(topic)
     if (!changes || changes.size === 0) return null
     const now = Date.now()
-    if ((this.claims.get(topic) ?? 0) > now) return null
+    if ((this.claims.get(topic) ?? 0) > now) return 'busy'
     if (this.claims.size > 1024) for (const [t, until] of this.claims) if (until <= now) this.claims.delete(t)
     this.claims.set(topic, now + windowMs)
     this.changes.delete(topic)

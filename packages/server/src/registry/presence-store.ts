@@ -25,10 +25,10 @@ export interface PresenceStore {
   sweep(cutoff: number, limit: number): Promise<Swept[]>
   /**
    * The topic members changes not yet published, if this caller wins the topic's publish window of
-   * `windowMs` (null: nothing to publish, or another node publishes this window). Past `limit` changes,
-   * a snapshot of the first `limit` members stands for them.
+   * `windowMs`: null when there is nothing to publish, `busy` while another node holds the window. Past
+   * `limit` changes, a snapshot of the first `limit` members stands for them.
    */
-  drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | null>
+  drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | 'busy' | null>
   /** A topic's member count and its first `limit` members, oldest first. */
   members(topic: string, limit: number): Promise<MembersSnapshot>
   /** Each member's presence over every datacenter this one knows of. */

@@ -115,15 +115,15 @@ end
 return out`
 
 /**
- * ARGV: prefix, scope, windowMs, limit. Nil when there is nothing to publish or another node holds the
- * window; else count, 0 and the changes (member, 'j<since>' | 'l'), or count, 1 and the first members.
+ * ARGV: prefix, scope, windowMs, limit. Nil when there is nothing to publish, 0 while another node holds
+ * the window; else count, 0 and the changes (member, 'j<since>' | 'l'), or count, 1 and the first members.
  */
 export const DRAIN_SCRIPT = `${PRESENCE_LUA}
 local s, limit = ARGV[2], tonumber(ARGV[4])
 local c, z = k('presence-changes', s), k('presence-since', s)
 local n = redis.call('HLEN', c)
 if n == 0 then return false end
-if not redis.call('SET', k('presence-claim', s), '1', 'PX', ARGV[3], 'NX') then return false end
+if not redis.call('SET', k('presence-claim', s), '1', 'PX', ARGV[3], 'NX') then return 0 end
 local count = redis.call('ZCARD', z)
 if n > limit then
   redis.call('DEL', c)

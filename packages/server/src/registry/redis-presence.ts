@@ -108,14 +108,15 @@ export class RedisPresenceStore implements PresenceStore {
     return swept
   }
 
-  async drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | null> {
+  async drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | 'busy' | null> {
     const reply = (await this.scripts.likewirePresenceDrain(
       this.keys.prefix,
       presenceScopeKey({ topic, memberId: '' }),
       windowMs,
       limit,
-    )) as [number, number, string[]] | null
+    )) as [number, number, string[]] | 0 | null
     if (reply === null) return null
+    if (reply === 0) return 'busy'
     const [count, snapshot, flat] = reply
     if (snapshot === 1) return { snapshot: true, count, members: entries(flat) }
     const joined: MemberEntry[] = []
