@@ -17,6 +17,16 @@ const NAMED_TOPICS = [
   'x'.repeat(200),
   'x'.repeat(201),
   `${'y'.repeat(200)}/$viewers`,
+  'a/$members',
+  'a/$members/$presence',
+  'member:ann/$presence',
+  'member:/$presence',
+  'member:a b/$presence',
+  'member:=3d/$presence',
+  'member:=FF/$presence',
+  'member:a=3Db/$presence',
+  `member:${'m'.repeat(129)}/$presence`,
+  'member:ann/$presence/$members',
   'a b',
   'a,b',
   'é',
@@ -33,7 +43,18 @@ const NAMED_TOPICS = [
 ]
 // a few valid topics the fuzz keeps coming back to, so subscribes, unsubscribes and deliveries succeed;
 // h:* have a history in the history configuration (h:w is the witness's), and are fire-and-forget elsewhere
-export const poolTopic = fc.constantFrom('a', 'b', 'p:1', 'p/2', 'b/$viewers', 'h:1', 'h:2', HISTORY_WITNESS)
+export const poolTopic = fc.constantFrom(
+  'a',
+  'b',
+  'p:1',
+  'p/2',
+  'b/$viewers',
+  'a/$members',
+  'member:ann/$presence',
+  'h:1',
+  'h:2',
+  HISTORY_WITNESS,
+)
 export const topicArb = fc
   .oneof(
     { weight: 4, arbitrary: poolTopic },
