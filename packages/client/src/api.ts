@@ -1,5 +1,7 @@
 // What every client offers, whether it holds its own stream or shares one with other tabs.
 import type { EventPosition, LikewireEvent, LikewireGap } from './event'
+import type { TopicMembers } from './presence/members'
+import type { MemberPresence } from './presence/presence'
 import type { ConnectionState, StateListener } from './state'
 
 export interface LikewireClient {
@@ -18,6 +20,20 @@ export interface LikewireClient {
    * topic without history or not subscribed. Keep it to resume with `resumeFrom` after a restart.
    */
   positionOf(topic: string): EventPosition | undefined
+  /**
+   * Calls `callback` with a member's presence (`{ memberId, status, since }`) on `presenceTopic(memberId)`:
+   * the current one (the server's snapshot, or at once when this client already watches the member), then
+   * each change. Returns the (idempotent) unsubscribe. Throws a TypeError for an invalid member id
+   * (empty, over 128 characters, control characters).
+   */
+  watchPresence(memberId: string, callback: (presence: MemberPresence) => void): () => void
+  /**
+   * Calls `callback` with who is on `topic` (`{ count, members }`, from `membersTopic(topic)`): the
+   * current members (the server's snapshot, or at once when this client already holds them), then after
+   * each join or leave; a new snapshot (after a reconnect) replaces them. Returns the (idempotent)
+   * unsubscribe. Throws a TypeError for an invalid topic.
+   */
+  members(topic: string, callback: (members: TopicMembers) => void): () => void
   /** Aborts the stream, clears timers and listeners; the client cannot be reopened. */
   close(): void
 }

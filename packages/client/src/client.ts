@@ -3,7 +3,10 @@ import type { ConnectedInfo, ConnectionDown } from './connection'
 import { RecentIds } from './dedupe'
 import type { EventCallback, LikewireEvent } from './event'
 import { watchLifecycle } from './lifecycle'
+import { MetaState } from './meta-state'
 import { type ClientOptions, resolveOptions } from './options'
+import { watchMembers } from './presence/members'
+import { watchPresence } from './presence/presence'
 import { ReconnectPolicy } from './reconnect'
 import { Recovery } from './recovery'
 import { Rotation } from './rotation'
@@ -11,7 +14,6 @@ import { StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
 import { checkSubscribe } from './subscribe-check'
 import { Subscriptions } from './subscriptions'
-import { LastCounts } from './viewer-counts'
 
 export type { LikewireClient, SubscribeOptions } from './api'
 
@@ -23,7 +25,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   const subscriptions = new Subscriptions(onError)
   const recovery = new Recovery(opts.keepRecent)
   const recent = new RecentIds(opts.dedupeSize)
-  const lastCounts = new LastCounts()
+  const metaState = new MetaState()
   const policy = new ReconnectPolicy(opts.urls, opts.backoff, opts.random, timers)
   let started = false
   let terminated = false
@@ -43,7 +45,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
         if (verdict === 'drop') return
         if (verdict !== 'deliver') subscriptions.gap(verdict)
       } else if (event.id !== '' && recent.seen(event.id)) return
-      lastCounts.seen(event)
+      if (subscriptions.has(event.topic)) metaState.seen(event) // a topic left keeps nothing
       subscriptions.deliver(event)
     },
     onGap(gap) {
@@ -222,7 +224,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     })
   }
 
-  return {
+  const client: LikewireClient = {
     get state() {
       return store.state
     },
@@ -237,15 +239,15 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
         queueMicrotask(() => {
           if (subscriptions.has(topic)) return
           recovery.forget(topic)
-          lastCounts.forget(topic)
+          metaState.forget(topic)
         })
       }
       const joined = recovery.add(topic, resumeFrom ? 0 : rewind, resumeFrom)
       const remove = subscriptions.add(topic, callback as EventCallback, changed, {
         onSubscribed,
         onGap,
-        // a count the stream holds: its snapshot went to the first callback, this one gets the last count
-        backlog: joined.backlog?.length ? joined.backlog : lastCounts.of(topic),
+        // a meta topic the stream holds: its snapshot went to the first callback, this one gets the current state
+        backlog: joined.backlog?.length ? joined.backlog : metaState.of(topic),
         position: joined.position,
         gap: joined.gap,
       })
@@ -264,10 +266,14 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
       return store.subscribe(listener)
     },
     positionOf: (topic) => recovery.positionOf(topic),
+    // through client.subscribe, so what wraps it (a test's spy) sees these subscriptions too
+    watchPresence: (memberId, callback) => watchPresence(client, memberId, callback),
+    members: (topic, callback) => watchMembers(client, topic, callback),
     close() {
       if (terminated) return
       terminate(StateReason.clientClosed)
       store.clear()
     },
   }
+  return client
 }

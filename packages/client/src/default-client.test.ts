@@ -16,6 +16,39 @@ describe('module-level default client', () => {
     expect(() => subscribe('a', () => {})).toThrow(/configure/)
   })
 
+  it('watchPresence and members before configure throw a clear error', async () => {
+    const { members, watchPresence } = await import('./default-client')
+    expect(() => watchPresence('ann', () => {})).toThrow(/configure\(\{ url \}\) before watchPresence/)
+    expect(() => members('live', () => {})).toThrow(/configure\(\{ url \}\) before members/)
+  })
+
+  it('watchPresence(memberId, cb) and members(topic, cb) run on the default client', async () => {
+    const { configure, members, watchPresence } = await import('./default-client')
+    const server = createFakeFetch()
+    const client = configure({
+      url: 'http://rt.test',
+      fetch: server.fetch,
+      onlineSource: fakeOnline().source,
+    })
+    const seen: unknown[] = []
+    watchPresence('zoë', (presence) => seen.push(presence))
+    members('live', (m) => seen.push(m))
+    await settle()
+    server
+      .lastStream()
+      .push(
+        frame.connected() +
+          frame.data('member:zo=C3=AB/$presence', 'e1', { memberId: 'zoë', status: 'online', since: 3 }) +
+          frame.data('live/$members', 'e2', { topic: 'live', count: 0, members: [], snapshot: true }),
+      )
+    await settle()
+    expect(seen).toEqual([
+      { memberId: 'zoë', status: 'online', since: 3 },
+      { count: 0, members: [] },
+    ])
+    client.close()
+  })
+
   it('configure({url}) + subscribe(topic, cb) deliver events', async () => {
     const { configure, subscribe } = await import('./default-client')
     const server = createFakeFetch()

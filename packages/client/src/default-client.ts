@@ -2,6 +2,8 @@ import type { LikewireClient, SubscribeOptions } from './client'
 import { createClient } from './create-client'
 import type { LikewireEvent } from './event'
 import type { ClientOptions } from './options'
+import type { TopicMembers } from './presence/members'
+import type { MemberPresence } from './presence/presence'
 
 let defaultClient: LikewireClient | null = null
 
@@ -19,8 +21,22 @@ export function subscribe<T = unknown>(
   callback: (event: LikewireEvent<T>) => void,
   options?: SubscribeOptions,
 ): () => void {
-  if (!defaultClient) throw new Error('likewire: call configure({ url }) before subscribe()')
-  return defaultClient.subscribe(topic, callback, options)
+  return required('subscribe').subscribe(topic, callback, options)
+}
+
+/** Watches a member's presence on the default client (see `LikewireClient.watchPresence`). */
+export function watchPresence(memberId: string, callback: (presence: MemberPresence) => void): () => void {
+  return required('watchPresence').watchPresence(memberId, callback)
+}
+
+/** Follows a topic's members on the default client (see `LikewireClient.members`). */
+export function members(topic: string, callback: (members: TopicMembers) => void): () => void {
+  return required('members').members(topic, callback)
+}
+
+function required(call: string): LikewireClient {
+  if (!defaultClient) throw new Error(`likewire: call configure({ url }) before ${call}()`)
+  return defaultClient
 }
 
 /** The default client, or null before `configure`. */

@@ -2,7 +2,7 @@ export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, MIN_RETRY_BASE_MS }
 export type { LikewireClient, SubscribeOptions } from './client'
 export { type ConnectedInfo, ControlEvent } from './connection'
 export { createClient } from './create-client'
-export { configure, getDefaultClient, subscribe } from './default-client'
+export { configure, getDefaultClient, members, subscribe, watchPresence } from './default-client'
 export { LikewireError } from './errors'
 export type { EventCallback, EventPosition, GapReason, LikewireEvent, LikewireGap } from './event'
 export {
@@ -24,6 +24,9 @@ export {
   type HeadersInput,
   type Timers,
 } from './options'
+export { isMemberId, MAX_MEMBER_ID_LENGTH } from './presence/member-id'
+export { MAX_HELD_MEMBERS, type TopicMember, type TopicMembers } from './presence/members'
+export type { MemberPresence, PresenceStatus } from './presence/presence'
 export { MAX_REWIND } from './recovery'
 export type { LockManagerLike } from './share/election'
 export type { ChannelLike } from './share/messages'
@@ -36,7 +39,16 @@ export {
   type StateListener,
   StateReason,
 } from './state'
-export { isSubscribableTopic, TOPIC_PATTERN, VIEWERS_SUFFIX, viewersTopic } from './topic'
+export {
+  isSubscribableTopic,
+  MEMBERS_SUFFIX,
+  membersTopic,
+  PRESENCE_SUFFIX,
+  presenceTopic,
+  TOPIC_PATTERN,
+  VIEWERS_SUFFIX,
+  viewersTopic,
+} from './topic'
 export type { FetchLike } from './transport/fetch'
 export type { HttpResponse, StreamHandlers, Transport, TransportName } from './transport/transport'
 export { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, type XhrLike } from './transport/xhr'

@@ -2,6 +2,8 @@ import { createStreamClient, type LikewireClient, type SubscribeOptions } from '
 import type { EventCallback, LikewireEvent } from '../event'
 import { alwaysActive, watchLifecycle } from '../lifecycle'
 import { type ClientOptions, resolveOptions } from '../options'
+import { watchMembers } from '../presence/members'
+import { watchPresence } from '../presence/presence'
 import { StateReason, StateStore } from '../state'
 import { checkSubscribe } from '../subscribe-check'
 import { claimElection, type Election, lockElection } from './election'
@@ -218,7 +220,7 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     post({ k: 'hello', from: self })
   }
 
-  return {
+  const client: LikewireClient = {
     get state() {
       return store.state
     },
@@ -249,6 +251,9 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       return store.subscribe(listener)
     },
     positionOf: (topic) => subs.positionOf(topic),
+    // on this tab's subscribe: the leader's stream hands a late subscription the current state
+    watchPresence: (memberId, callback) => watchPresence(client, memberId, callback),
+    members: (topic, callback) => watchMembers(client, topic, callback),
     close() {
       if (closed) return
       closed = true
@@ -265,4 +270,5 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       store.clear()
     },
   }
+  return client
 }
