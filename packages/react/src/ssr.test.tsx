@@ -5,6 +5,8 @@ import { renderToString } from 'react-dom/server'
 import { describe, expect, it, vi } from 'vitest'
 import { LikewireProvider } from './LikewireProvider'
 import { useConnectionState } from './useConnectionState'
+import { useMembers } from './useMembers'
+import { usePresence } from './usePresence'
 import { useTopic } from './useTopic'
 import { useTopicEvents } from './useTopicEvents'
 import { useViewerCount } from './useViewerCount'
@@ -15,9 +17,12 @@ function LivePage() {
   const comments = useTopicEvents('live:1:comments', { limit: 5 })
   const viewers = useViewerCount('live:1')
   const { status } = useConnectionState()
+  const host = usePresence('auth0|host')
+  const members = useMembers('live:1')
   return (
     <p>
-      {status}|{comments.length}|{viewers ?? 'none'}|{received.length}
+      {status}|{comments.length}|{viewers ?? 'none'}|{received.length}|{host?.status ?? 'unknown'}|
+      {members?.count ?? 'none'}
     </p>
   )
 }
@@ -35,7 +40,9 @@ describe('server rendering', () => {
         </LikewireProvider>
       </StrictMode>,
     )
-    expect(html).toBe('<p>closed<!-- -->|<!-- -->0<!-- -->|<!-- -->none<!-- -->|<!-- -->0</p>')
+    expect(html).toBe(
+      '<p>closed<!-- -->|<!-- -->0<!-- -->|<!-- -->none<!-- -->|<!-- -->0<!-- -->|<!-- -->unknown<!-- -->|<!-- -->none</p>',
+    )
     expect(subscribe).not.toHaveBeenCalled()
     expect(fetch).not.toHaveBeenCalled()
     client.close()

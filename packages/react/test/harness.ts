@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
-import { createClient, type LikewireClient } from '@likewire/client'
+import { type ClientOptions, createClient, type LikewireClient } from '@likewire/client'
 import { createLikewire } from '@likewire/server'
 import { cleanup } from '@testing-library/react'
 import { createElement, type ReactNode } from 'react'
@@ -13,8 +13,13 @@ export type Likewire = ReturnType<typeof createLikewire>
 export interface Harness {
   lw: Likewire
   url: string
-  /** A real client over `globalThis.fetch`, one browser of its own (no tab sharing); closed by `close()`. */
-  client(): LikewireClient
+  /**
+   * A real client over `globalThis.fetch`, one browser of its own (no tab sharing), with `options` on top;
+   * closed by `close()`.
+   */
+  client(options?: Partial<ClientOptions>): LikewireClient
+  /** Cuts every open connection, as a server restart or a network drop does: clients reconnect. */
+  cut(): void
   close(): Promise<void>
 }
 
@@ -31,11 +36,14 @@ export async function startLikewire(options: Parameters<typeof createLikewire>[0
   return {
     lw,
     url,
-    client() {
+    client(options = {}) {
       // jsdom has a document and Node a BroadcastChannel: without share: false two clients would be two tabs of one stream
-      const client = createClient({ url, fetch: globalThis.fetch, share: false })
+      const client = createClient({ url, fetch: globalThis.fetch, share: false, ...options })
       clients.push(client)
       return client
+    },
+    cut() {
+      server?.closeAllConnections()
     },
     async close() {
       for (const client of clients) client.close()
