@@ -43,7 +43,7 @@ export function watchPresence(
   let last: MemberPresence | null = null
   return client.subscribe(presenceTopic(memberId), (event) => {
     const presence = readPresence(event.data)
-    if (!presence || presence.memberId !== memberId) return
+    if (!presence) return
     if (last && last.status === presence.status && last.since === presence.since) return
     last = presence
     callback(presence)
