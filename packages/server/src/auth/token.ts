@@ -18,10 +18,11 @@ export interface TokenSources {
  */
 export function tokenOf(sources: TokenSources): string {
   const { authorization, accessTokens } = sources
+  const bearer = authorization !== undefined && /^bearer /i.test(authorization)
   // checked before the header is parsed: a huge header never reaches a regular expression
-  if (authorization !== undefined && authorization.length > MAX_TOKEN_LENGTH + 64)
+  if (bearer && authorization.length > MAX_TOKEN_LENGTH + 64)
     throw invalidToken(`longer than ${MAX_TOKEN_LENGTH} characters`)
-  const fromHeader = bearerToken(authorization)?.trim()
+  const fromHeader = bearer ? bearerToken(authorization)?.trim() : undefined
   const given = [...(fromHeader ? [fromHeader] : []), ...accessTokens.filter((token) => token !== '')]
   if (given.length > 1)
     throw new LikewireError(
