@@ -87,7 +87,7 @@ export function resolveJwtKey(options: JwtOptions): { key: Key; algorithms: stri
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new Error(`auth.jwt.jwksUrl must be an http(s) URL, got ${url.protocol}`)
-  return { key: createRemoteJWKSet(url) as unknown as Key, algorithms: ['RS256', 'ES256'], remote: true }
+  return { key: createRemoteJWKSet(url), algorithms: ['RS256', 'ES256'], remote: true }
 }
 
 function publicKeyOf(pem: string): { key: KeyObject; algorithms: string[]; remote: false } {
@@ -148,8 +148,9 @@ export function createJwtVerifier(options: JwtOptions): (token: string) => Promi
 function refusal(error: unknown, remote: boolean): Error {
   if (error instanceof errors.JWTExpired) return expiredToken()
   if (error instanceof errors.JWTClaimValidationFailed) {
-    const claim = ['iss', 'aud', 'nbf', 'iat', 'sub', 'typ'].includes(error.claim) ? error.claim : 'a claim'
-    return invalidToken(claim === 'nbf' ? 'not valid yet ("nbf")' : `"${claim}" check failed`)
+    if (error.claim === 'nbf') return invalidToken('not valid yet ("nbf")')
+    const named = ['iss', 'aud', 'iat', 'exp', 'sub', 'typ'].includes(error.claim)
+    return invalidToken(named ? `"${error.claim}" check failed` : 'a claim check failed')
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return invalidToken('algorithm not allowed')
   if (error instanceof errors.JWSSignatureVerificationFailed) return invalidToken('bad signature')
