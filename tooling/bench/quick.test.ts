@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { scenarios } from './scenarios/catalog'
 import { runScenario } from './scenarios/run-scenario'
+import { runTabs, type TabsResult } from './scenarios/tabs'
 
 // The smoke test of the harness: tiny runs end to end, counts only. Timing is the benchmark's job, never a test's.
 const quick = { quick: true, flushWindowMs: 0, baselines: true }
@@ -62,4 +63,50 @@ describe('bench --quick', () => {
     expect(result.delivered).toBe(result.expected)
     expect(result.baselines).toEqual({})
   })
+})
+
+describe('bench tabs --quick (headless Chromium)', () => {
+  let result: TabsResult
+
+  beforeAll(async () => {
+    result = await runTabs({ quick: true }, 'test')
+  }, 180_000)
+
+  it('N tabs of one profile hold one stream with sharing on, one per tab with it off; every tab gets its topics', () => {
+    expect(result).toMatchObject({ scenario: 'tabs', quick: true, met: null, checks: {}, publishFailed: 0 })
+    expect(result.runs.map((run) => [run.tabs, run.share])).toEqual([
+      [1, true],
+      [1, false],
+      [3, true],
+      [3, false],
+    ])
+    for (const run of result.runs) {
+      expect(run.connected).toBe(run.tabs)
+      expect(run.sseConnections).toBe(run.share ? 1 : run.tabs)
+      expect(run.sseConnectionsPeak).toBe(run.share ? 1 : run.tabs)
+      expect(run.streamsOpened).toBe(run.share ? 1 : run.tabs)
+      expect(run.streamHolders).toBe(run.share ? 1 : run.tabs)
+      expect(run.tcpConnections).toBeGreaterThanOrEqual(1)
+      expect(run.topicsWithoutEvents).toBe(0)
+      expect(run.missing).toBe(0)
+      expect(run.duplicates).toBe(0)
+    }
+  })
+
+  it.each(['crash', 'close'] as const)(
+    'the leader tab goes (%s): another tab takes over, every remaining tab catches up, nothing lost or doubled',
+    (how) => {
+      const handover = result.handover[how]
+      expect(handover.rounds).toHaveLength(2)
+      for (const round of handover.rounds) {
+        expect(round).toMatchObject({ streamHolders: 1, tabsGone: 1, remaining: 2, notCaughtUp: 0 })
+        expect(round.streams).toBeGreaterThanOrEqual(1)
+        expect(round.caughtUpMs).not.toBeNull()
+        expect(round.missing).toBe(0)
+        expect(round.duplicates).toBe(0)
+      }
+      // up to the history topic's last offset, once publishing paused: a tab left without events shows here
+      expect(handover).toMatchObject({ missing: 0, duplicates: 0, gaps: 0 })
+    },
+  )
 })

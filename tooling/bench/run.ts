@@ -4,6 +4,7 @@ import { writeReport } from './report/write-report'
 import { scenarios } from './scenarios/catalog'
 import { DEFAULT_HISTORY, parseHistory } from './scenarios/history'
 import { fromRoot, resultsDir, runScenario } from './scenarios/run-scenario'
+import { runTabs, tabsScenario } from './scenarios/tabs'
 
 const integer = (value: string) => {
   const parsed = Number(value)
@@ -21,7 +22,8 @@ const historyRules = (value: string) => {
   return value
 }
 
-const names = scenarios.map((scenario) => scenario.name)
+// tabs drives a browser, not the load generator: it has a runner of its own
+const names = [...scenarios.map((scenario) => scenario.name), tabsScenario.name]
 
 const program = new Command('bench')
   .description('Likewire benchmark: raw-TCP SSE load generator against frontends in child processes')
@@ -49,7 +51,8 @@ const program = new Command('bench')
   .action(async (name: string, flags) => {
     const chosen =
       name === 'all' ? scenarios : name === 'report' ? [] : scenarios.filter((s) => s.name === name)
-    if (name !== 'report' && chosen.length === 0)
+    const tabs = name === tabsScenario.name || name === 'all'
+    if (name !== 'report' && chosen.length === 0 && !tabs)
       program.error(`unknown scenario ${name}; use ${names.join(', ')}, all or report`)
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`
     // a smoke run never writes over the committed results or docs/benchmarks.md: results/quick/ is git-ignored
@@ -72,6 +75,7 @@ const program = new Command('bench')
         command,
       )
     }
+    if (tabs) await runTabs({ quick: flags.quick, outDir }, command)
     if (name === 'all' || name === 'report') {
       const file = flags.quick
         ? writeReport(outDir, new URL('benchmarks.md', outDir))

@@ -20,13 +20,25 @@ export {
   defaultOptions,
   type Identity,
   type LikewireOptions,
+  type PresenceOptions,
 } from './options'
 export { ErrorCode, LikewireError } from './protocol/errors'
 export type { EncodedEvent, PublishedEvent } from './protocol/frames'
 export { MAX_JSON_DEPTH } from './protocol/json'
-export { TOPIC_PATTERN, viewersTopic } from './protocol/topic'
+export { membersTopic, presenceTopic, TOPIC_PATTERN, viewersTopic } from './protocol/topic'
 export { createPublisher, type Publisher, type PublisherOptions } from './publisher/publisher'
+export { MemoryPresenceStore } from './registry/memory-presence'
 export { MemoryRegistry } from './registry/memory-registry'
+export type {
+  JoinOutcome,
+  MemberEntry,
+  MembersDrain,
+  MembersSnapshot,
+  PresenceScope,
+  PresenceStatus,
+  PresenceStore,
+  Swept,
+} from './registry/presence-store'
 export type { NodeInfo, Registry, RegistryHealth } from './registry/registry'
 export { InProcessTransport } from './transport/in-process'
 export type { DeliveryTarget, FrontendTransport } from './transport/transport'

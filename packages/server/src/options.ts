@@ -37,6 +37,20 @@ export interface AuthOptions {
   jwt?: JwtOptions | undefined
 }
 
+/** Member presence and topic members (identified connections only: see `auth.jwt` and `authenticate`). */
+export interface PresenceOptions {
+  /**
+   * How long a member with no connection left anywhere still counts as online (and a topic's member as
+   * a member): a reconnect within it is a flap absorbed, nothing is published. The same on every node.
+   * @default 60000
+   */
+  graceMs?: number | undefined
+  /** Most members in a `<topic>/$members` snapshot (the oldest first; `count` is always exact). @default 100 */
+  membersLimit?: number | undefined
+  /** Least time between two `<topic>/$members` change events of one topic. @default 500 */
+  intervalMs?: number | undefined
+}
+
 export interface LikewireOptions {
   /**
    * This node's id in the registry and in `likewire.connected`.
@@ -104,6 +118,12 @@ export interface LikewireOptions {
    * @default 500
    */
   viewerCountIntervalMs?: number | undefined
+  /**
+   * Member presence (`member:<id>/$presence`) and topic members (`<topic>/$members`) of the members that
+   * `authenticate` names (an identity with a string `memberId`).
+   * @default { graceMs: 60000, membersLimit: 100, intervalMs: 500 }
+   */
+  presence?: PresenceOptions | undefined
   /**
    * When set, `POST /v1/publish` requires `Authorization: Bearer <apiKey>`.
    * @default undefined (publishing is open: keep the route internal)

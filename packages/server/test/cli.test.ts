@@ -60,6 +60,14 @@ describe('likewire standalone (the CLI a new user runs)', () => {
     await expect(spawnLikewire('standalone', ['--history', 'chat:*=0'])).rejects.toThrow(
       /likewire: history rule 1 \("chat:\*"\): size must be an integer from 1/,
     )
+    await expect(spawnLikewire('standalone', ['--presence-grace-ms', '-1'])).rejects.toThrow(
+      /likewire: --presence-grace-ms must be a non-negative integer, got "-1"/,
+    )
+    await expect(
+      spawnLikewire('frontend', ['--redis', 'redis://127.0.0.1:1', '--secret', 's'], {
+        env: { LIKEWIRE_PRESENCE_GRACE_MS: '86400001' },
+      }),
+    ).rejects.toThrow(/likewire: --presence-grace-ms must be at most 86400000, got 86400001/)
   })
 
   it('takes history rules from LIKEWIRE_HISTORY on every role, and refuses bad ones there too', async () => {

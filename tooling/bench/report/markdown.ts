@@ -1,5 +1,7 @@
 import type { ScenarioResult } from '../scenarios/run-scenario'
+import type { TabsResult } from '../scenarios/tabs'
 import { type HistoryPair, historySection, seconds } from './history'
+import { tabsSection } from './tabs'
 
 const n = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : String(value)
@@ -11,6 +13,7 @@ export function renderMarkdown(
   results: ScenarioResult[],
   chartDir: string,
   historyPairs: HistoryPair[] = [],
+  tabs?: TabsResult,
 ): string {
   const machine = results[0]?.machine
   const lines = [
@@ -67,6 +70,7 @@ export function renderMarkdown(
       historyPairs,
       results.find((r) => r.scenario === 'recovery-storm'),
     ),
+    ...tabsSection(tabs),
     '## Per scenario',
     '',
     ...results.flatMap((r) => [

@@ -3,6 +3,7 @@ import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
 import type { ScenarioResult } from '../scenarios/run-scenario'
+import type { TabsResult } from '../scenarios/tabs'
 import { HISTORY_PAIRS, type HistoryPair } from './history'
 import { renderMarkdown } from './markdown'
 import { barChart, lineChart } from './svg'
@@ -57,7 +58,12 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
     : 'No analysis written yet (results/notes.md).'
   writeFileSync(
     out,
-    renderMarkdown(results, chartDir(out, dir), historyPairs).replace('<!-- LIMITS -->', notes),
+    renderMarkdown(
+      results,
+      chartDir(out, dir),
+      historyPairs,
+      readResult(new URL('tabs.json', dir)) as TabsResult | undefined,
+    ).replace('<!-- LIMITS -->', notes),
   )
   return out
 }

@@ -101,11 +101,15 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       election?.heard(message.term, true) // resigns: the hub closes
     } else election?.heard(message.term, false)
     const gone = Date.now() - lastHeard > share.leaderTimeoutMs
-    if (!leader || (leader.from !== message.from && (gone || outranks(claim, leader)))) {
+    // the same tab under a later term leads anew: its new hub holds nothing of this tab's yet
+    const taken =
+      !leader || (leader.from === message.from ? message.term > leader.term : gone || outranks(claim, leader))
+    if (taken) {
       leader = claim
-      post({ k: 'subs', from: self, to: leader.from, subs: subs.requests() })
+      post({ k: 'subs', from: self, to: claim.from, subs: subs.requests() })
     }
-    if (leader.from !== message.from) return // an old leader still talking: not ours any more
+    // an old leader, or an old term of this one, still talking: not ours any more
+    if (!leader || leader.from !== message.from || leader.term !== message.term) return
     lastHeard = Date.now()
     if (message.k === 'state') store.set(message.state)
     else if (message.k === 'out') subs.deliver(message.items)

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander'
 import { type HistoryRule, parseHistoryRules, resolveRules } from '../history/rules'
 import type { ListenOptions } from '../http/listen'
 import { defaultServerLimits } from '../http/server'
+import type { PresenceOptions } from '../options'
 
 export interface CommonFlags {
   port: string
@@ -16,6 +17,7 @@ export interface CommonFlags {
   history?: string
   /** Only on the roles that hold streams (standalone, frontend): see streamOptions. */
   maxBufferedBytes?: string
+  presenceGraceMs?: string
 }
 
 /** Flags every serving role shares; each also reads an environment variable. */
@@ -64,20 +66,32 @@ export function commonOptions(command: Command): Command {
 
 /** Flags of the roles that hold streams (standalone, frontend). */
 export function streamOptions(command: Command): Command {
-  return command.addOption(
-    new Option(
-      '--max-buffered-bytes <n>',
-      'bytes a stream may have queued but unsent before it is dropped as a slow consumer',
+  return command
+    .addOption(
+      new Option(
+        '--max-buffered-bytes <n>',
+        'bytes a stream may have queued but unsent before it is dropped as a slow consumer',
+      )
+        .env('LIKEWIRE_MAX_BUFFERED_BYTES')
+        .default('1048576'),
     )
-      .env('LIKEWIRE_MAX_BUFFERED_BYTES')
-      .default('1048576'),
-  )
+    .addOption(
+      new Option(
+        '--presence-grace-ms <ms>',
+        'how long a member with no connection left stays online (a reconnect within it publishes nothing); the same on every node',
+      )
+        .env('LIKEWIRE_PRESENCE_GRACE_MS')
+        .default('60000'),
+    )
 }
 
-/** The stream limits those roles take from their flags. */
-export function streamFlags(flags: CommonFlags): { maxBufferedBytes: number } {
+/** The stream limits and member presence those roles take from their flags. */
+export function streamFlags(flags: CommonFlags): { maxBufferedBytes: number; presence: PresenceOptions } {
   return {
     maxBufferedBytes: intOption(flags.maxBufferedBytes ?? '1048576', 'max-buffered-bytes', { min: 1024 }),
+    presence: {
+      graceMs: intOption(flags.presenceGraceMs ?? '60000', 'presence-grace-ms', { max: 86_400_000 }),
+    },
   }
 }
 

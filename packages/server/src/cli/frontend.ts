@@ -41,8 +41,13 @@ export function frontendCommand(program: Command): void {
     .addOption(
       new Option(
         '--peers <list>',
-        'peer datacenters for in-process publishes: dc2=URL[|URL] (dispatcher URLs)',
+        'peer datacenters for in-process publishes and member presence: dc2=URL[|URL] (dispatcher URLs)',
       ).env('LIKEWIRE_PEERS'),
+    )
+    .addOption(
+      new Option('--dc <name>', "this datacenter's name (peers keep its members' presence under it)")
+        .env('LIKEWIRE_DC')
+        .default('dc1'),
     )
     .addOption(
       new Option(
@@ -68,6 +73,7 @@ export function frontendCommand(program: Command): void {
           JwtFlags & {
             publicUrl?: string
             peers?: string
+            dc: string
             leaseTtlMs: string
             maxStallMs: string
           },
@@ -84,6 +90,7 @@ export function frontendCommand(program: Command): void {
           keyPrefix: flags.keyPrefix,
           internalUrl: (flags.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/$/, ''),
           peers: parsePeers(flags.peers),
+          dc: flags.dc,
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
           maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),
           apiKey: flags.apiKey,

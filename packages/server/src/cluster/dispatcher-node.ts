@@ -10,6 +10,7 @@ import type { Core, HealthReport } from '../node/core'
 import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
 import { forwardRoute } from '../peers/forward-route'
+import { presenceRoute } from '../peers/presence-route'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
 import { clusterHistory } from './history'
@@ -61,7 +62,8 @@ export interface DispatcherNode {
 /**
  * A cluster dispatcher: stateless. Takes publishes, looks up topic -> frontend nodes in Redis on every
  * publish (no cache to go stale), forwards each node its batch over HTTP, and fans out once to peer
- * datacenters. It also prunes frontends whose lease expired.
+ * datacenters. It also prunes frontends whose lease expired (their members leave with the grace), and
+ * takes peer datacenters' member presence transitions.
  */
 export async function createDispatcherNode(options: DispatcherNodeOptions): Promise<DispatcherNode> {
   assertSecret(options.secret)
@@ -101,6 +103,10 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
   }
   const app = createApp(core, [
     { path: '/internal/v1/forward', handler: forwardRoute(dispatcher, options.secret, metrics) },
+    {
+      path: '/internal/v1/presence',
+      handler: presenceRoute(registry.presenceStore(), dispatcher, options.secret, metrics),
+    },
   ])
   const prune = setInterval(() => void pruneExpired(registry, logger), options.pruneIntervalMs ?? 1000)
   prune.unref()

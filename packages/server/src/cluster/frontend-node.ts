@@ -3,6 +3,7 @@ import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
 import { assembleLikewire, frontendParts, type Likewire } from '../node/frontend-role'
 import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
+import { HttpPresenceForwarder } from '../peers/presence-forwarder'
 import { assertMaxStall } from '../registry/lease-keeper'
 import { RedisRegistry } from '../registry/redis-registry'
 import { deliverRoute } from '../transport/deliver-route'
@@ -33,8 +34,13 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
    * @default 30000
    */
   maxStallMs?: number | undefined
-  /** Peer datacenters (name -> dispatcher URLs): this node's in-process publishes reach them too. */
+  /**
+   * Peer datacenters (name -> dispatcher URLs): this node's in-process publishes reach them too, and so
+   * do its members' presence transitions (online in any datacenter is online).
+   */
   peers?: Record<string, string[]> | undefined
+  /** This datacenter's name, under which peers keep its members' presence. @default 'dc1' */
+  dc?: string | undefined
   /**
    * A Redis of its own for history (`--history-redis`), so its loss fails only history publishes.
    * @default the registry's Redis
@@ -73,9 +79,19 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     await registry.close()
     throw error
   })
-  const parts = frontendParts(base, { registry, transport, peers, history })
+  const presenceForwarder =
+    options.peers && Object.keys(options.peers).length > 0
+      ? new HttpPresenceForwarder({
+          peers: options.peers,
+          secret: options.secret,
+          dc: options.dc ?? 'dc1',
+          metrics: base.metrics,
+          logger: base.logger,
+        })
+      : undefined
+  const parts = frontendParts(base, { registry, transport, peers, history, presenceForwarder })
   const self = { nodeId: base.nodeId, url: options.internalUrl }
-  const registration = new Registration(registry, self, parts.frontend, base.logger)
+  const registration = new Registration(registry, self, parts.frontend, base.logger, parts.presence)
   const lw = assembleLikewire(base, parts, {
     registry,
     history,

@@ -21,6 +21,8 @@ export class Registration {
     private readonly node: NodeInfo,
     private readonly frontend: Frontend,
     private readonly logger: Logger,
+    /** Member presence this node told the registry: told again with the topics. */
+    private readonly presence?: { resync(): Promise<void> },
   ) {}
 
   /** First renewal, then every third of the lease; the worker keeps it while this loop is busy. */
@@ -32,7 +34,7 @@ export class Registration {
     // the tick above renews too: if the worker fails, the node degrades to main-loop renewal only
     this.keeper = this.registry.keepLease(this.node, {
       maxStallMs,
-      onLost: () => void this.frontend.resync().catch(() => {}),
+      onLost: () => void this.resync().catch(() => {}),
       onError: (error) =>
         this.logger.warn({ err: error }, 'lease keeper thread failed; renewing from the main loop only'),
     })
@@ -76,13 +78,18 @@ export class Registration {
     return lease && (!this.frontend.registryIdle || heldTopics === this.frontend.localTopics().length)
   }
 
+  private async resync(): Promise<void> {
+    await this.frontend.resync()
+    await this.presence?.resync()
+  }
+
   private async tick(): Promise<void> {
     // stopped: a health probe during close must not record the lease that close() removes
     if (this.ticking || this.stopped) return
     this.ticking = (async () => {
       try {
         const lost = await this.registry.renewLease(this.node)
-        if (lost || !(await this.matches())) await this.frontend.resync()
+        if (lost || !(await this.matches())) await this.resync()
         this.lastError = ''
       } catch (error) {
         this.lastError = error instanceof Error ? error.message : String(error)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics/metrics'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
-import { ControlEvent, controlFrame, type EncodedEvent, retryFrame } from '../protocol/frames'
+import { ControlEvent, controlFrame, type EncodedEvent, preambleFrames, retryFrame } from '../protocol/frames'
 import type { Registry } from '../registry/registry'
 import type { DeliveryTarget } from '../transport/transport'
 import { Connection, type DisconnectReason } from './connection'
@@ -40,6 +40,7 @@ export class Frontend implements DeliveryTarget {
   /** Connections whose connect-time topics are still being recorded (not yet told to onOpen listeners). */
   private readonly opening = new Set<Connection>()
   private readonly countChanges = new Listeners<[topic: string]>()
+  private readonly memberships = new Listeners<[connection: Connection, topic: string, subscribed: boolean]>()
   private readonly opens = new Listeners<[connection: Connection]>()
   private readonly closes = new Listeners<[connection: Connection, reason: DisconnectReason]>()
   private readonly history: FrontendHistory | undefined
@@ -86,6 +87,13 @@ export class Frontend implements DeliveryTarget {
   /** Calls `listener` when a topic's local subscriber count changes (viewer counts); returns its removal. */
   onCountChange(listener: (topic: string) => void): () => void {
     return this.countChanges.add(listener)
+  }
+
+  /** Calls `listener` when a member's connection subscribes or unsubscribes a topic (presence); returns its removal. */
+  onMembershipChange(
+    listener: (connection: Connection, topic: string, subscribed: boolean) => void,
+  ): () => void {
+    return this.memberships.add(listener)
   }
 
   /** Calls `listener` once a connection is accepted with its connect-time topics; returns its removal. */
@@ -147,14 +155,8 @@ export class Frontend implements DeliveryTarget {
 
   /** The frames every stream starts with: reconnect delay, then who it is connected to. */
   preamble(connection: Connection): Buffer {
-    return Buffer.concat([
-      retryFrame(this.config.retryMs),
-      controlFrame(ControlEvent.connected, {
-        connectionId: connection.id,
-        nodeId: this.nodeId,
-        heartbeatMs: this.config.heartbeatMs,
-      }),
-    ])
+    const { retryMs, heartbeatMs } = this.config
+    return preambleFrames(retryMs, { connectionId: connection.id, nodeId: this.nodeId, heartbeatMs })
   }
 
   /** The local connection with this id, if this node holds it. */
@@ -164,10 +166,8 @@ export class Frontend implements DeliveryTarget {
 
   connection(connectionId: unknown): Connection {
     const connection = this.find(connectionId)
-    if (!connection) {
-      throw new LikewireError(404, ErrorCode.unknownConnection, 'No open connection with this connectionId')
-    }
-    return connection
+    if (connection) return connection
+    throw new LikewireError(404, ErrorCode.unknownConnection, 'No open connection with this connectionId')
   }
 
   /**
@@ -202,6 +202,7 @@ export class Frontend implements DeliveryTarget {
         this.history?.anchor(topic)
       }
       this.countChanges.emit(topic)
+      if (connection.memberId !== null) this.memberships.emit(connection, topic, true)
     }
     const begun = catchUp?.size ? this.history!.begin(connection, catchUp) : undefined
     if (firsts.length > 0) void this.sync.touch(firsts).catch(() => {})
@@ -219,16 +220,21 @@ export class Frontend implements DeliveryTarget {
 
   async unsubscribe(connection: Connection, topics: readonly string[]): Promise<void> {
     const lasts: string[] = []
-    for (const topic of topics) {
-      if (!connection.topics.delete(topic)) continue
-      this.subscriptionCount--
-      if (this.table.remove(topic, connection)) lasts.push(topic)
-      this.countChanges.emit(topic)
-    }
+    for (const topic of topics)
+      if (connection.topics.delete(topic) && this.dropped(connection, topic)) lasts.push(topic)
     this.history?.cancel(connection, topics)
     for (const topic of lasts) this.history?.forget(topic)
     // a failed removal only costs a wasted delivery later: the frontend drops events it has no table entry for
     if (lasts.length > 0) await this.sync.touch(lasts).catch(() => {})
+  }
+
+  /** One subscription ended: counted and told; true when it was this node's last subscriber of the topic. */
+  private dropped(connection: Connection, topic: string): boolean {
+    this.subscriptionCount--
+    const last = this.table.remove(topic, connection)
+    this.countChanges.emit(topic)
+    if (connection.memberId !== null) this.memberships.emit(connection, topic, false)
+    return last
   }
 
   /** Delivers events from a dispatcher (history topics sequenced by offset first); see fanout.ts. */
@@ -251,11 +257,7 @@ export class Frontend implements DeliveryTarget {
     if (!this.connections.delete(connection.id)) return
     this.fanout.forget(connection)
     const lasts: string[] = []
-    for (const topic of connection.topics) {
-      this.subscriptionCount--
-      if (this.table.remove(topic, connection)) lasts.push(topic)
-      this.countChanges.emit(topic)
-    }
+    for (const topic of connection.topics) if (this.dropped(connection, topic)) lasts.push(topic)
     this.history?.cancel(connection, connection.topics)
     for (const topic of lasts) this.history?.forget(topic)
     connection.topics.clear()

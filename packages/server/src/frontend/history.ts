@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { HistoryRules } from '../history/rules'
 import type { HistoryStore } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
-import { dataFrame, type EncodedEvent } from '../protocol/frames'
+import { type EncodedEvent, sharedDataFrame } from '../protocol/frames'
 import type { Connection } from './connection'
 import { CoalescedReads, retried } from './history-reads'
 import { gapFrame, Recovery, type RecoveryRequest, replayEvent, type Starting } from './recovery'
@@ -116,7 +116,8 @@ export class FrontendHistory {
   /** Live events for a subscriber catching up: held, or written once past what its catch-up wrote. */
   hold(connection: Connection, topic: string, events: readonly EncodedEvent[]): void {
     for (const event of events)
-      if (!this.recovery.hold(connection, topic, { event })) this.bind.send(connection, dataFrame(event))
+      if (!this.recovery.hold(connection, topic, { event }))
+        this.bind.send(connection, sharedDataFrame(event))
   }
 
   /**

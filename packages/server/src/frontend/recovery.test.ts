@@ -4,12 +4,12 @@ import type { EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
 import { Recovery } from './recovery'
 
-const ev = (offset: number): EncodedEvent => ({
+const ev = (offset: number, epoch = 'E'): EncodedEvent => ({
   topic: 't',
   id: `id${offset}`,
   ts: 1,
-  json: `{"topic":"t","id":"id${offset}","ts":1,"pos":{"epoch":"E","offset":${offset}},"data":${offset}}`,
-  pos: { epoch: 'E', offset },
+  json: `{"topic":"t","id":"id${offset}","ts":1,"pos":{"epoch":"${epoch}","offset":${offset}},"data":${offset}}`,
+  pos: { epoch, offset },
 })
 const connection = { closed: false } as unknown as Connection
 
@@ -70,5 +70,36 @@ describe('Recovery (one subscriber catching up on a history topic)', () => {
     await unreadable.run(connection, 't', { rewind: 5 })
     expect(written).toEqual(['event: likewire.gap\ndata: {"topic":"t","reason":"unavailable"}\n\n'])
     void recovery
+  })
+
+  it('live events in another epoch than the catch-up ended at (history lost while unreadable) come after an epoch gap', async () => {
+    const written: string[] = []
+    const unreadable = new Recovery({
+      read: async () => {
+        throw new Error('down')
+      },
+      send: (_c, frame) => written.push(frame.toString()),
+      metrics: createMetrics({ defaultMetrics: false }),
+    })
+    unreadable.begin(connection, 't')
+    await unreadable.run(connection, 't', { resume: { epoch: 'E', offset: 2 } })
+    // history came back empty: a new epoch starts at 1, and the subscriber still stands at E:2
+    expect(unreadable.hold(connection, 't', { event: ev(1, 'F') })).toBe(false)
+    expect(unreadable.hold(connection, 't', { event: ev(2, 'F') })).toBe(false)
+    expect(written).toEqual([
+      'event: likewire.gap\ndata: {"topic":"t","reason":"unavailable","epoch":"E","offset":2}\n\n',
+      'event: likewire.gap\ndata: {"topic":"t","reason":"epoch","epoch":"F","offset":0}\n\n',
+    ])
+  })
+
+  it('a live gap past the catch-up is where the subscriber goes on: no second gap for the events after it', async () => {
+    const { recovery, written } = make([3])
+    recovery.begin(connection, 't')
+    await recovery.run(connection, 't', { resume: { epoch: 'E', offset: 2 } })
+    // the node's order moved to a new epoch (told to every subscriber), then its first event
+    const gap = { topic: 't', reason: 'epoch' as const, resumeAt: { epoch: 'F', offset: 0 } }
+    expect(recovery.hold(connection, 't', { gap })).toBe(false)
+    expect(recovery.hold(connection, 't', { event: ev(1, 'F') })).toBe(false)
+    expect(written).toEqual(['3'])
   })
 })

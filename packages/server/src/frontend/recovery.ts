@@ -1,7 +1,7 @@
 import type { Position } from '../history/positions'
 import type { HistoryRead } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
-import { ControlEvent, controlFrame, dataFrame, type EncodedEvent } from '../protocol/frames'
+import { ControlEvent, controlFrame, type EncodedEvent, sharedDataFrame } from '../protocol/frames'
 import type { Connection } from './connection'
 import type { SequenceGap } from './sequencer'
 
@@ -60,6 +60,18 @@ export function replayEvent(
   return { topic, id, ts, json: entry.json, pos: { epoch, offset: entry.offset } }
 }
 
+const replayed = new WeakMap<object, EncodedEvent>()
+
+/** replayEvent's frame, parsed and built once per stored entry: one read answers every resume of its topic. */
+function replayFrame(topic: string, epoch: string, entry: { offset: number; json: string }): Buffer {
+  let event = replayed.get(entry)
+  if (event === undefined) {
+    event = replayEvent(topic, epoch, entry)
+    replayed.set(entry, event)
+  }
+  return sharedDataFrame(event)
+}
+
 /**
  * Catch-up of one subscriber on a history topic. From the moment it subscribes, live events for it are held
  * here instead of written; once the subscription is recorded (so every later publish reaches this node) the
@@ -98,10 +110,21 @@ export class Recovery {
       state.held.push(item)
       return true
     }
-    const at = 'event' in item ? item.event.pos! : item.gap.resumeAt
-    if (at && at.epoch === state.floor.epoch && at.offset <= state.floor.offset) return true // the catch-up wrote it
+    const { floor } = state
+    const written = (at: Position) => at.epoch === floor.epoch && at.offset <= floor.offset // by the catch-up
+    if ('gap' in item) {
+      const at = item.gap.resumeAt
+      if (at && written(at)) return true
+      if (at) state.floor = at // the subscriber goes on from the gap's position
+      return false
+    }
+    const at = item.event.pos!
+    if (written(at)) return true
     // the live order is past the catch-up: nothing more to filter for this subscriber
-    if ('event' in item) this.cancel(connection, topic)
+    this.cancel(connection, topic)
+    // a live event in another epoch than the subscriber last had (history lost while unreadable): never silent
+    if (at.epoch !== floor.epoch)
+      this.tell(connection, { topic, reason: 'epoch', resumeAt: { epoch: at.epoch, offset: at.offset - 1 } })
     return false
   }
 
@@ -161,7 +184,7 @@ export class Recovery {
           await this.drained(connection)
           if (connection.closed) return this.cancel(connection, topic)
         }
-        this.parts.send(connection, dataFrame(replayEvent(topic, read.epoch, entry)))
+        this.parts.send(connection, replayFrame(topic, read.epoch, entry))
         last = { epoch: read.epoch, offset: entry.offset }
       }
       metrics.replayed.inc(replay.length)
@@ -200,7 +223,7 @@ export class Recovery {
           reason: 'epoch',
           resumeAt: { epoch: pos.epoch, offset: pos.offset - 1 },
         })
-      this.parts.send(connection, dataFrame(item.event))
+      this.parts.send(connection, sharedDataFrame(item.event))
       last = pos
     }
     // live again; until the node's order passes what was written here, a floor keeps each offset once

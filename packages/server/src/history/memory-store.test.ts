@@ -64,4 +64,20 @@ describe('MemoryHistoryStore', () => {
     expect(other).toMatchObject({ duplicate: false, offset: 2 })
     await store.close()
   })
+
+  // found by the route fuzz: a batch answered one key two ids, once the record fell out of the ring by size
+  it('keeps a key for the TTL even when its event was trimmed by size: a retry still counts once', async () => {
+    let now = 1_000_000
+    const store = new MemoryHistoryStore(() => now)
+    const [first] = await store.append([request(1, 'k1')])
+    // three more events push the keyed one out of the ring (size 3), then the retry, in one batch with them
+    const appended = await store.append([request(2), request(3), request(4), request(5, 'k1')])
+    expect(appended.at(-1)).toMatchObject({ duplicate: true, offset: first!.offset, id: 'id1' })
+    expect(appended.map((a) => a.offset)).toEqual([2, 3, 4, 1])
+    // past the TTL the key is forgotten: the same key is a new publish
+    now += 11_000
+    const [later] = await store.append([request(6, 'k1')])
+    expect(later).toMatchObject({ duplicate: false, offset: 5, id: 'id6' })
+    await store.close()
+  })
 })

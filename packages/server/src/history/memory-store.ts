@@ -14,14 +14,22 @@ interface Entry {
   offset: number
   json: string
   at: number
-  key: string | undefined
+}
+
+/** What a key recorded: a retry answers it (nothing is delivered again, so no JSON is kept). */
+interface KeyRecord {
+  epoch: string
+  offset: number
+  id: string
+  at: number
 }
 
 interface TopicHistory {
   epoch: string
   latest: number
   entries: Entry[]
-  keys: Map<string, Appended>
+  /** Idempotency keys in the order recorded, each kept ttl (like Redis's), whether or not its event still is. */
+  keys: Map<string, KeyRecord>
   /** Last append (or creation): a topic idle past its TTL has nothing left and is forgotten (its next epoch is new). */
   appendedAt: number
   ttlMs: number
@@ -47,15 +55,19 @@ export class MemoryHistoryStore implements HistoryStore {
       const history = this.topic(request.topic, request.rule, now)
       history.appendedAt = now
       const seen = request.key === undefined ? undefined : history.keys.get(request.key)
-      if (seen) return { ...seen, duplicate: true }
+      if (seen && seen.at >= now - request.rule.ttlMs)
+        return { epoch: seen.epoch, offset: seen.offset, id: seen.id, json: '', duplicate: true }
       const position = { epoch: history.epoch, offset: history.latest + 1 }
       const json = positionedJson(request, position)
       history.latest = position.offset
-      history.entries.push({ offset: position.offset, json, at: now, key: request.key })
-      const appended = { ...position, id: request.id ?? '', json, duplicate: false }
-      if (request.key !== undefined) history.keys.set(request.key, appended)
+      history.entries.push({ offset: position.offset, json, at: now })
+      const id = request.id ?? ''
+      if (request.key !== undefined) {
+        history.keys.delete(request.key) // an expired one: re-recorded at the end, keeping the map in time order
+        history.keys.set(request.key, { ...position, id, at: now })
+      }
       this.trim(history, request.rule, now)
-      return appended
+      return { ...position, id, json, duplicate: false }
     })
   }
 
@@ -107,14 +119,18 @@ export class MemoryHistoryStore implements HistoryStore {
     return history
   }
 
-  /** Drops what is past the rule's size or age, and the idempotency keys of what was dropped. */
+  /**
+   * Drops what is past the rule's size or age, and keys past its age: a key outlives an event trimmed by size,
+   * so a retry within ttl counts once however busy the topic (the keys of a busy topic cost memory for ttl).
+   */
   private trim(history: TopicHistory, rule: ResolvedRule, now: number): void {
     let drop = Math.max(0, history.entries.length - rule.size)
     while (drop < history.entries.length && history.entries[drop]!.at < now - rule.ttlMs) drop++
-    if (drop === 0) return
-    for (const entry of history.entries.slice(0, drop))
-      if (entry.key !== undefined) history.keys.delete(entry.key)
-    history.entries.splice(0, drop)
+    if (drop > 0) history.entries.splice(0, drop)
+    for (const [key, record] of history.keys) {
+      if (record.at >= now - rule.ttlMs) break // recorded in time order: the rest are younger
+      history.keys.delete(key)
+    }
   }
 
   private sweep(): void {

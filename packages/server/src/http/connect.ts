@@ -73,6 +73,7 @@ export function connectHandler(core: Core, frontend: Frontend) {
       outgoing.writeHead(200, { ...SSE_HEADERS, ...cors })
       connection.start(frontend.preamble(connection))
       await core.viewers?.snapshot(connection, topics)
+      await core.presence?.snapshot(connection, topics)
       return RESPONSE_ALREADY_SENT
     }
     if (outgoing && typeof outgoing.writeHead === 'function') {
@@ -86,6 +87,7 @@ export function connectHandler(core: Core, frontend: Frontend) {
       outgoing.socket?.setNoDelay(true)
       connection.start(frontend.preamble(connection))
       await core.viewers?.snapshot(connection, topics)
+      await core.presence?.snapshot(connection, topics)
       return RESPONSE_ALREADY_SENT
     }
     const { sink, stream } = webStreamSink()
@@ -93,6 +95,7 @@ export function connectHandler(core: Core, frontend: Frontend) {
     if (connection.closed) throw unavailable('This node is shutting down; reconnect to another')
     connection.start(frontend.preamble(connection))
     await core.viewers?.snapshot(connection, topics)
+    await core.presence?.snapshot(connection, topics)
     return c.body(stream, 200, { ...SSE_HEADERS_HTTP1, ...cors })
   }
 }

@@ -1,19 +1,19 @@
 import type { RecoveryRequest } from '../frontend/recovery'
 import { isPosition, parsePosition } from '../history/positions'
 import { MAX_HISTORY_SIZE } from '../history/rules'
-import { ErrorCode, LikewireError } from '../protocol/errors'
+import { describeValue, ErrorCode, LikewireError } from '../protocol/errors'
 
 const invalid = (message: string) => new LikewireError(400, ErrorCode.invalidRequest, message)
 
 const rewindCount = (value: unknown, topic: string): number => {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_HISTORY_SIZE)
-    throw invalid(`rewind for ${JSON.stringify(topic)} must be an integer from 1 to ${MAX_HISTORY_SIZE}`)
+    throw invalid(`rewind for ${describeValue(topic)} must be an integer from 1 to ${MAX_HISTORY_SIZE}`)
   return value as number
 }
 
 const ownTopic = (topic: string, topics: readonly string[], what: string) => {
   if (!topics.includes(topic))
-    throw invalid(`${what} names ${JSON.stringify(topic)}, which the request does not subscribe to`)
+    throw invalid(`${what} names ${describeValue(topic)}, which the request does not subscribe to`)
 }
 
 /**
@@ -29,7 +29,7 @@ export function recoveryFromQuery(
   for (const entry of query.rewind ? query.rewind.split(',') : []) {
     const [topic, n, ...rest] = entry.split('~')
     if (!topic || n === undefined || rest.length > 0 || !/^\d+$/.test(n))
-      throw invalid(`rewind: expected topic~n, got ${JSON.stringify(entry)}`)
+      throw invalid(`rewind: expected topic~n, got ${describeValue(entry)}`)
     ownTopic(topic, topics, 'rewind')
     requests.set(topic, { rewind: rewindCount(Number(n), topic) })
   }
@@ -37,7 +37,7 @@ export function recoveryFromQuery(
     const [topic, epoch, offset, ...rest] = entry.split('~')
     const position = { epoch, offset: Number(offset) }
     if (!topic || rest.length > 0 || !/^\d+$/.test(offset ?? '') || !isPosition(position))
-      throw invalid(`resume: expected topic~epoch~offset, got ${JSON.stringify(entry)}`)
+      throw invalid(`resume: expected topic~epoch~offset, got ${describeValue(entry)}`)
     ownTopic(topic, topics, 'resume')
     requests.set(topic, { resume: position }) // a position wins over a rewind of the same topic
   }
@@ -66,7 +66,7 @@ export function recoveryFromBody(
       ownTopic(topic, topics, `"${name}"`)
       if (name === 'rewind') requests.set(topic, { rewind: rewindCount(item, topic) })
       else if (isPosition(item)) requests.set(topic, { resume: { epoch: item.epoch, offset: item.offset } })
-      else throw invalid(`"resume" for ${JSON.stringify(topic)} must be {"epoch","offset"}`)
+      else throw invalid(`"resume" for ${describeValue(topic)} must be {"epoch","offset"}`)
     }
   }
   return requests

@@ -26,6 +26,7 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
     await auth.authorize(connection.identity, topics)
     await frontend.subscribe(connection, topics, recovery)
     await core.viewers?.snapshot(connection, topics)
+    await core.presence?.snapshot(connection, topics)
     return c.json({ topics: [...connection.topics] })
   }
 }

@@ -6,7 +6,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'likewire_' })
   const registers = [registry]
   // gauges read the live state when scraped; the frontend node plugs its counters in here
-  const sources = { connections: () => 0, topics: () => 0, subscriptions: () => 0 }
+  const sources = { connections: () => 0, topics: () => 0, subscriptions: () => 0, members: () => 0 }
   return {
     registry,
     sources,
@@ -104,6 +104,25 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       name: 'likewire_http_refused_total',
       help: 'Sockets answered and closed before a request was read: timeout (headers or body too slow, or nothing sent) or bad_request (unparsable)',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    membersOnline: new Gauge({
+      name: 'likewire_presence_members_online',
+      help: 'Identified members with at least one open connection on this frontend node',
+      registers,
+      collect() {
+        this.set(sources.members())
+      },
+    }),
+    presenceChanges: new Counter({
+      name: 'likewire_presence_changes_total',
+      help: 'Member presence changes this node published (each change is published by one node of the datacenter)',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    flapsAbsorbed: new Counter({
+      name: 'likewire_presence_flaps_absorbed_total',
+      help: 'Members back within the grace after their last connection ended: no offline was published',
       registers,
     }),
     errors: new Counter({

@@ -5,6 +5,7 @@ import type { Frontend } from '../frontend/frontend'
 import type { HistoryRules } from '../history/rules'
 import type { Metrics } from '../metrics/metrics'
 import type { LikewireOptions } from '../options'
+import type { Presence } from '../presence/presence'
 import type { ViewerCounts } from '../presence/viewer-counts'
 import type { Registry } from '../registry/registry'
 
@@ -23,6 +24,8 @@ export interface Core {
   frontend?: Frontend
   dispatcher?: Dispatcher
   viewers?: ViewerCounts
+  /** Member presence and topic members (snapshots on subscribe); absent on a dispatcher-only node. */
+  presence?: Presence
   registry: Registry
   /** Which topics keep a history (resume, rewind, Last-Event-ID); absent on a dispatcher-only node. */
   history?: HistoryRules | undefined

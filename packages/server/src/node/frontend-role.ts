@@ -8,7 +8,9 @@ import type { FrontendHistoryParts } from '../frontend/history'
 import { expireTokens } from '../frontend/token-expiry'
 import { createApp, type InternalRoute, type LikewireApp } from '../http/app'
 import { attachServer, type ServerLimits } from '../http/server'
+import { Presence, type PresenceForwarder } from '../presence/presence'
 import { ViewerCounts } from '../presence/viewer-counts'
+import { MemoryPresenceStore } from '../registry/memory-presence'
 import type { Registry } from '../registry/registry'
 import type { InProcessTransport } from '../transport/in-process'
 import type { Core, HealthReport } from './core'
@@ -41,14 +43,18 @@ export interface Likewire {
   registry: Registry
 }
 
-/** The building blocks of a node that holds connections: frontend, dispatcher and viewer counts. */
+/** The building blocks of a node that holds connections: frontend, dispatcher, viewer counts and presence. */
 export interface FrontendParts {
   frontend: Frontend
   dispatcher: Dispatcher
   viewers: ViewerCounts
+  presence: Presence
 }
 
-/** Builds the frontend, its dispatcher (reaching this node in-process) and viewer counts over `registry`. */
+/**
+ * Builds the frontend, its dispatcher (reaching this node in-process), viewer counts and presence over
+ * `registry` (its presence store, else one of this node's own in memory).
+ */
 export function frontendParts(
   base: NodeBase,
   parts: {
@@ -56,6 +62,8 @@ export function frontendParts(
     transport: InProcessTransport
     peers?: PeerForwarder | undefined
     history?: FrontendHistoryParts | undefined
+    /** Peer datacenters this node's member presence transitions go to. */
+    presenceForwarder?: PresenceForwarder | undefined
   },
 ): FrontendParts {
   const { nodeId, options, metrics, logger } = base
@@ -87,7 +95,16 @@ export function frontendParts(
     options.viewerCountIntervalMs,
     logger,
   )
-  return { frontend, dispatcher, viewers }
+  const presence = new Presence({
+    frontend,
+    store: parts.registry.presenceStore?.() ?? new MemoryPresenceStore(),
+    dispatcher,
+    metrics,
+    logger,
+    options: options.presence,
+    forwarder: parts.presenceForwarder,
+  })
+  return { frontend, dispatcher, viewers, presence }
 }
 
 /** What a role adds around its frontend parts. */
@@ -108,7 +125,7 @@ export interface FrontendRole {
 /** A node holding connections, as users and the CLI see it: the app, in-process publish, health, close. */
 export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: FrontendRole): Likewire {
   const { nodeId, options, metrics, logger } = base
-  const { frontend, dispatcher, viewers } = parts
+  const { frontend, dispatcher, viewers, presence } = parts
   const { registry } = role
   const registered = registry.registerNode({ nodeId, url: role.url }).catch((error: unknown) => {
     logger.warn({ err: error }, 'could not register node')
@@ -119,6 +136,7 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
     frontend,
     dispatcher,
     viewers,
+    presence,
     registry,
     history: role.history?.rules,
     metrics,
@@ -165,6 +183,8 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
       closed ??= (async () => {
         frontend.drain(options.drainJitterMs)
         viewers.close()
+        // the drain's closes reach the store first: the members leave with the grace, not at once
+        await presence.close()
         await registry.removeNode(nodeId).catch(() => {})
         await role.closeRole?.()
       })()

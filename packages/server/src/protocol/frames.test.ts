@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { controlFrame, dataFrame, type EncodedEvent, retryFrame } from './frames'
+import { controlFrame, dataFrame, type EncodedEvent, retryFrame, sharedDataFrame } from './frames'
 
 const event = (over: Partial<EncodedEvent> = {}): EncodedEvent => ({
   topic: 't',
@@ -40,5 +40,27 @@ describe('SSE frames', () => {
     )
     expect(retryFrame(-5).toString()).toBe('retry: 0\n\n')
     expect(retryFrame(1234.6).toString()).toBe('retry: 1235\n\n')
+  })
+})
+
+describe('sharedDataFrame', () => {
+  it('builds the frame once per event object, the same bytes as dataFrame', () => {
+    const event = {
+      topic: 'chat:1',
+      id: 'e1',
+      ts: 1,
+      json: '{"topic":"chat:1"}',
+      pos: { epoch: 'ep', offset: 3 },
+    }
+    const frame = sharedDataFrame(event)
+    expect(frame.equals(dataFrame(event))).toBe(true)
+    expect(sharedDataFrame(event)).toBe(frame)
+    expect(sharedDataFrame({ ...event })).not.toBe(frame)
+  })
+
+  it('refuses an unsafe event as dataFrame does', () => {
+    expect(() => sharedDataFrame({ topic: 'chat:1', id: 'a\nb', ts: 1, json: '{}' })).toThrow(
+      /Not a deliverable event/,
+    )
   })
 })

@@ -62,6 +62,21 @@ export function dataFrame(event: EncodedEvent): Buffer {
   )
 }
 
+const built = new WeakMap<EncodedEvent, Buffer>()
+
+/**
+ * dataFrame, built once per event object however many subscribers it is written to one by one (catch-ups
+ * after a reconnect storm write the same replayed and held events to thousands of connections).
+ */
+export function sharedDataFrame(event: EncodedEvent): Buffer {
+  let frame = built.get(event)
+  if (frame === undefined) {
+    frame = dataFrame(event)
+    built.set(event, frame)
+  }
+  return frame
+}
+
 /** The frames of events[start, end) joined into one Buffer (a run of one topic, queued once per subscriber). */
 export function dataFrames(events: readonly EncodedEvent[], start: number, end: number): Buffer {
   const frames: Buffer[] = []
@@ -76,6 +91,14 @@ export function controlFrame(type: string, payload: unknown): Buffer {
 
 export function retryFrame(ms: number): Buffer {
   return Buffer.from(`retry: ${Math.max(0, Math.round(ms))}\n\n`)
+}
+
+/** The frames every stream starts with: the reconnect delay, then who it is connected to. */
+export function preambleFrames(
+  retryMs: number,
+  connected: { connectionId: string; nodeId: string; heartbeatMs: number },
+): Buffer {
+  return Buffer.concat([retryFrame(retryMs), controlFrame(ControlEvent.connected, connected)])
 }
 
 export const ControlEvent = {

@@ -1,3 +1,4 @@
+import { MemoryPresenceStore } from './memory-presence'
 import type { NodeInfo, Registry, RegistryHealth } from './registry'
 
 /** The registry of embedded mode: one process, so plain maps are the whole truth. */
@@ -5,6 +6,12 @@ export class MemoryRegistry implements Registry {
   private readonly nodes = new Map<string, NodeInfo>()
   private readonly topicNodes = new Map<string, Set<string>>()
   private readonly counts = new Map<string, Map<string, number>>()
+  private readonly presence = new MemoryPresenceStore()
+
+  /** Presence of the nodes sharing this registry. */
+  presenceStore(): MemoryPresenceStore {
+    return this.presence
+  }
 
   async registerNode(node: NodeInfo): Promise<void> {
     this.nodes.set(node.nodeId, node)
@@ -13,6 +20,7 @@ export class MemoryRegistry implements Registry {
   async removeNode(nodeId: string): Promise<void> {
     this.nodes.delete(nodeId)
     await this.replaceTopics(nodeId, [])
+    await this.presence.release(nodeId, Date.now())
     for (const [topic, perNode] of this.counts) {
       perNode.delete(nodeId)
       if (perNode.size === 0) this.counts.delete(topic)

@@ -1,3 +1,5 @@
+import { escapeMemberId } from '../protocol/topic'
+
 /**
  * Every Redis key of the cluster registry, in one place. One Redis per datacenter (not Redis Cluster):
  * keys are derived inside scripts too.
@@ -23,9 +25,31 @@ export function redisKeys(prefix: string) {
     historyMeta: (topic: string) => `${prefix}history-meta:${topic}`,
     /** An idempotency key of a history topic: `<epoch>|<offset>|<id>` of the first publish. */
     historyKey: (topic: string, key: string) => `${prefix}history-key:${topic}:${key}`,
+    // presence: per scope (presenceScopeKey), each key tagged {scope} so a scope's keys share a slot
+    /** Scope hash: `<member>\n<node>` = 1 per node holding the member, `<member>` = how many nodes. */
+    presence: (scope: string) => `${prefix}presence:{${scope}}`,
+    /** Scope zset: member -> since (present: online, or left and within the grace). */
+    presenceSince: (scope: string) => `${prefix}presence-since:{${scope}}`,
+    /** Topic scope hash: member -> `j<since>` (joined) or `l` (left), not yet published. */
+    presenceChanges: (scope: string) => `${prefix}presence-changes:{${scope}}`,
+    /** Who publishes a topic's members changes this window. */
+    presenceClaim: (scope: string) => `${prefix}presence-claim:{${scope}}`,
+    /** Member scope: when it was last seen (offline since), kept 7 days. */
+    presenceSeen: (scope: string) => `${prefix}presence-seen:{${scope}}`,
+    /** Member scope hash: datacenter -> `<1 online|0 offline>:<since>` of peer datacenters. */
+    presenceRemote: (scope: string) => `${prefix}presence-remote:{${scope}}`,
+    /** Zset `<scope>\n<member>` -> left at: members whose last connection is gone, offline after the grace. */
+    presencePending: `${prefix}presence-pending`,
+    /** Node -> its `<scope>\n<member>` holdings (left with the grace when it closes or is pruned). */
+    presenceHeld: (nodeId: string) => `${prefix}presence-held:${nodeId}`,
   }
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>
+
+/** A presence scope in keys: `p:<escaped member id>` (its presence) or `t:<topic>` (a topic's members). */
+export function presenceScopeKey(scope: { topic: string | null; memberId: string }): string {
+  return scope.topic === null ? `p:${escapeMemberId(scope.memberId)}` : `t:${scope.topic}`
+}
 
 export const DEFAULT_KEY_PREFIX = 'likewire:'

@@ -3,6 +3,8 @@ import { failFastOptions, renewLease, whenReady } from './lease'
 import { type LeaseKeeper, type LeaseKeeperOptions, startLeaseKeeper } from './lease-keeper'
 import { RedisHistoryStore } from './redis-history'
 import { DEFAULT_KEY_PREFIX, type RedisKeys, redisKeys } from './redis-keys'
+import { RedisPresenceStore } from './redis-presence'
+import { PRESENCE_LUA, RELEASE_SCRIPT } from './redis-presence-scripts'
 import type { NodeInfo, Registry, RegistryHealth } from './registry'
 
 export interface RedisRegistryOptions {
@@ -36,6 +38,7 @@ export class RedisRegistry implements Registry {
   readonly leaseTtlMs: number
   private readonly redis: Redis
   private readonly keys: RedisKeys
+  private presence: RedisPresenceStore | undefined
 
   constructor(private readonly options: RedisRegistryOptions) {
     this.keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
@@ -66,6 +69,12 @@ export class RedisRegistry implements Registry {
       async () => {},
       true,
     )
+  }
+
+  /** The datacenter's presence, on this registry's own connection (one per registry). */
+  presenceStore(): RedisPresenceStore {
+    this.presence ??= new RedisPresenceStore(this.redis, this.keys)
+    return this.presence
   }
 
   /** Calls `listener` each time the connection to Redis is (re)established; returns its removal. */
@@ -119,12 +128,14 @@ export class RedisRegistry implements Registry {
     }
     multi.del(this.keys.held(nodeId), this.keys.node(nodeId))
     multi.srem(this.keys.nodes, nodeId)
+    // its members leave with the grace, as its connections' closes would have told
+    multi.eval(RELEASE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())
     await multi.exec()
   }
 
   /** One atomic step: a lease renewed between the expiry check and the removal keeps everything. */
   async pruneNode(nodeId: string): Promise<boolean> {
-    return (await this.redis.eval(PRUNE_SCRIPT, 0, this.keys.prefix, nodeId)) === 1
+    return (await this.redis.eval(PRUNE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())) === 1
   }
 
   async node(nodeId: string): Promise<NodeInfo | undefined> {
@@ -217,10 +228,12 @@ export class RedisRegistry implements Registry {
   }
 }
 
-// keys are derived in the script (redis-keys.ts): fine on one Redis per datacenter, not on Redis Cluster
-const PRUNE_SCRIPT = `
-local p, id = ARGV[1], ARGV[2]
+// keys are derived in the script (redis-keys.ts): fine on one Redis per datacenter, not on Redis Cluster.
+// A pruned node's members leave now (its lease expired): offline after lease + grace.
+const PRUNE_SCRIPT = `${PRESENCE_LUA}
+local id = ARGV[2]
 if redis.call('EXISTS', p .. 'node:' .. id) == 1 then return 0 end
+release(id, ARGV[3])
 for _, topic in ipairs(redis.call('SMEMBERS', p .. 'held:' .. id)) do
   redis.call('SREM', p .. 'topic:' .. topic, id)
   redis.call('HDEL', p .. 'viewers:' .. topic, id)

@@ -1,3 +1,5 @@
+import type { PresenceStore } from './presence-store'
+
 /** A frontend node as the registry knows it: where dispatchers deliver its events. */
 export interface NodeInfo {
   nodeId: string
@@ -17,9 +19,12 @@ export interface RegistryHealth {
 export interface Registry {
   /** Records (or renews) a node's lease. */
   registerNode(node: NodeInfo): Promise<void>
-  /** Removes a node and every topic it held (clean shutdown). */
+  /** Removes a node and every topic it held (clean shutdown); its presence holdings are left with the grace. */
   removeNode(nodeId: string): Promise<void>
-  /** Removes a node whose lease expired, unless it came back meanwhile; true when it was removed. */
+  /**
+   * Removes a node whose lease expired, unless it came back meanwhile; true when it was removed. Its
+   * presence holdings are left then, so its members go offline after the lease plus the grace.
+   */
   pruneNode(nodeId: string): Promise<boolean>
   /** Looks up a live node's info; undefined when its lease is gone. */
   node(nodeId: string): Promise<NodeInfo | undefined>
@@ -42,6 +47,12 @@ export interface Registry {
   viewerCounts(topics: readonly string[]): Promise<number[]>
   /** Claims the right to publish `topic`'s count for `windowMs`, so the cluster publishes it once. */
   claimViewerPublish(topic: string, windowMs: number): Promise<boolean>
+
+  /**
+   * Where presence is kept, shared by every node of this registry; a registry without one gives each
+   * node presence of its own in memory (one node only).
+   */
+  presenceStore?(): PresenceStore
 
   health(): Promise<RegistryHealth>
   close(): Promise<void>

@@ -1,0 +1,215 @@
+import { type RedisProcess, startRedis } from '@likewire/testkit'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MemoryRegistry } from './memory-registry'
+import type { PresenceStore } from './presence-store'
+import { RedisRegistry } from './redis-registry'
+
+// One contract, two stores: the in-memory one of embedded mode and the Redis one of a cluster. Times are
+// given explicitly (the store never reads the clock for presence), so no test waits for a grace.
+
+interface Subject {
+  store: PresenceStore
+  /** The node's lease expired and the registry pruned it. */
+  prune(nodeId: string): Promise<void>
+  /** Redis only: a plain client on the same Redis, to look at what the store left behind. */
+  keys?(): Promise<string[]>
+}
+
+let redis: RedisProcess
+const clients: Array<{ close(): Promise<void> | void }> = []
+let prefixes = 0
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  for (const client of clients.splice(0)) await client.close()
+  await redis?.stop()
+})
+
+const subjects: Record<string, () => Promise<Subject>> = {
+  memory: async () => {
+    const registry = new MemoryRegistry()
+    return {
+      store: registry.presenceStore(),
+      prune: async (nodeId) => void (await registry.pruneNode(nodeId)),
+    }
+  },
+  redis: async () => {
+    const keyPrefix = `t${++prefixes}:` // a fresh key space per test on the file's Redis
+    const registry = new RedisRegistry({ url: redis.url, keyPrefix })
+    const plain = new Redis(redis.url)
+    clients.push(registry, { close: () => plain.disconnect() })
+    await registry.ready()
+    return {
+      store: registry.presenceStore(),
+      prune: async (nodeId) => {
+        await registry.registerNode({ nodeId, url: 'http://127.0.0.1:1' })
+        await plain.del(`${keyPrefix}node:${nodeId}`) // the lease expires
+        expect(await registry.pruneNode(nodeId)).toBe(true)
+      },
+      keys: () => plain.keys(`${keyPrefix}presence*`),
+    }
+  },
+}
+
+const ann = { topic: null, memberId: 'ann' }
+const annOn = (topic: string) => ({ topic, memberId: 'ann' })
+
+describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
+  const make = subjects[kind]!
+
+  it('a member is online from its first connection on any node, once; a node reports only transitions', async () => {
+    const { store } = await make()
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: null }])
+    expect(await store.join('fe1', [ann], 1000)).toEqual(['joined'])
+    expect(await store.join('fe1', [ann], 1001)).toEqual(['none']) // a retry is harmless
+    expect(await store.join('fe2', [ann], 1002)).toEqual(['none']) // already online elsewhere
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 1000 }])
+    await store.leave('fe1', [ann], 1100) // fe2 still holds ann
+    expect(await store.sweep(10_000, 100)).toEqual([])
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 1000 }])
+  })
+
+  it('leaving starts the grace; the sweep past it takes the member offline exactly once', async () => {
+    const { store, keys } = await make()
+    await store.join('fe1', [ann], 1000)
+    await store.leave('fe1', [ann], 2000)
+    expect(await store.presence(['ann'])).toMatchObject([{ status: 'online' }]) // within the grace
+    expect(await store.sweep(1999, 100)).toEqual([])
+    const [a, b] = await Promise.all([store.sweep(2000, 100), store.sweep(2000, 100)]) // two nodes sweep
+    expect([...a, ...b]).toEqual([{ topic: null, memberId: 'ann', since: 2000, global: true }])
+    expect(await store.sweep(99_999, 100)).toEqual([])
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: 2000 }])
+    // only the last-seen time is left of ann
+    if (keys) expect(await keys()).toEqual([expect.stringContaining('presence-seen:{p:ann}')])
+  })
+
+  it('a rejoin within the grace cancels the pending offline: a flap absorbed, nothing to publish', async () => {
+    const { store } = await make()
+    await store.join('fe1', [ann, annOn('t')], 1000)
+    await store.leave('fe1', [ann, annOn('t')], 2000)
+    expect(await store.join('fe2', [ann, annOn('t')], 2500)).toEqual(['absorbed', 'absorbed'])
+    expect(await store.sweep(99_999, 100)).toEqual([])
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 1000 }])
+    expect(await store.members('t', 10)).toEqual({ count: 1, members: [{ memberId: 'ann', since: 1000 }] })
+  })
+
+  it('a pruned node (lease expired) has its members left then: offline a grace after the prune', async () => {
+    const { store, prune } = await make()
+    await store.join('fe1', [ann, annOn('t'), { topic: null, memberId: 'bob' }], 1000)
+    await store.join('fe2', [{ topic: null, memberId: 'bob' }], 1000) // bob is on a live node too
+    const before = Date.now()
+    await prune('fe1')
+    expect(await store.sweep(before - 1, 100)).toEqual([]) // not before the grace
+    const swept = await store.sweep(Date.now(), 100)
+    expect(swept.map(({ topic, memberId }) => ({ topic, memberId }))).toEqual(
+      expect.arrayContaining([ann, annOn('t')]),
+    )
+    expect(swept).toHaveLength(2)
+    expect(swept[0]!.since).toBeGreaterThanOrEqual(before)
+    expect(await store.presence(['ann', 'bob'])).toMatchObject([{ status: 'offline' }, { status: 'online' }])
+    // the node's holdings are gone: its later release (a clean close) changes nothing
+    await store.release('fe1', Date.now())
+    expect(await store.sweep(Date.now() + 1, 100)).toEqual([])
+  })
+
+  it('topic members: first N oldest first with the exact count, changes drained once per window', async () => {
+    const { store } = await make()
+    const m = (memberId: string) => ({ topic: 'live', memberId })
+    await store.join('fe1', [m('priya')], 1)
+    await store.join('fe2', [m('marco')], 2)
+    await store.join('fe1', [m('zoe')], 3)
+    expect(await store.members('live', 2)).toEqual({
+      count: 3,
+      members: [
+        { memberId: 'priya', since: 1 },
+        { memberId: 'marco', since: 2 },
+      ],
+    })
+    expect(await store.members('live', 0)).toEqual({ count: 3, members: [] })
+    const first = await store.drainMembers('live', 60_000, 10)
+    expect(first).toEqual({
+      count: 3,
+      joined: [
+        { memberId: 'priya', since: 1 },
+        { memberId: 'marco', since: 2 },
+        { memberId: 'zoe', since: 3 },
+      ],
+      left: [],
+    })
+    expect(await store.drainMembers('live', 60_000, 10)).toBeNull() // nothing new
+    await store.leave('fe2', [m('marco')], 10)
+    await store.sweep(10, 100)
+    expect(await store.drainMembers('live', 60_000, 10)).toBe('busy') // another publish holds the window
+    expect(await store.drainMembers('other', 60_000, 10)).toBeNull()
+  })
+
+  it('topic members: a left is drained with the count; past the limit, a snapshot stands for the changes', async () => {
+    const { store } = await make()
+    const m = (memberId: string) => ({ topic: 'live', memberId })
+    await store.join('fe1', [m('a'), m('b'), m('c')], 5)
+    await store.leave('fe1', [m('b')], 6)
+    await store.sweep(6, 100)
+    // b joined and left before any publish: the latest change of each member counts
+    expect(await store.drainMembers('live', 1, 10)).toEqual({
+      count: 2,
+      joined: expect.arrayContaining([
+        { memberId: 'a', since: 5 },
+        { memberId: 'c', since: 5 },
+      ]),
+      left: ['b'],
+    })
+    await new Promise((resolve) => setTimeout(resolve, 5)) // past the 1 ms window
+    await store.join('fe1', [m('d'), m('e'), m('f')], 7)
+    expect(await store.drainMembers('live', 1, 2)).toEqual({
+      snapshot: true,
+      count: 5,
+      members: [
+        { memberId: 'a', since: 5 },
+        { memberId: 'c', since: 5 },
+      ],
+    })
+  })
+
+  it('other datacenters: online anywhere is online; only changes of the global state are answered', async () => {
+    const { store } = await make()
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 100 }])).toEqual([
+      { memberId: 'ann', status: 'online', since: 100 },
+    ])
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 100 }])
+    expect(await store.join('fe1', [ann], 200)).toEqual(['joined-here']) // already online in dc2
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'offline', since: 300 }])).toEqual([])
+    // a late copy of dc2's online is older than its offline: ignored
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 100 }])).toEqual([])
+    await store.leave('fe1', [ann], 400)
+    expect(await store.sweep(400, 10)).toEqual([{ topic: null, memberId: 'ann', since: 400, global: true }])
+    // online in dc3 and dc2 at once: one global change, the second is not
+    expect(await store.applyRemote('dc3', [{ memberId: 'ann', status: 'online', since: 500 }])).toHaveLength(
+      1,
+    )
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 501 }])).toEqual([])
+    expect(await store.join('fe1', [ann], 600)).toEqual(['joined-here'])
+    await store.leave('fe1', [ann], 700)
+    expect(await store.sweep(700, 10)).toEqual([{ topic: null, memberId: 'ann', since: 700, global: false }])
+    expect(await store.applyRemote('dc3', [{ memberId: 'ann', status: 'offline', since: 800 }])).toEqual([])
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'offline', since: 900 }])).toEqual([
+      { memberId: 'ann', status: 'offline', since: 900 },
+    ])
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: 900 }])
+  })
+
+  it('member ids with any characters stay apart (escaped in keys)', async () => {
+    const { store } = await make()
+    const odd = ['a}b', 'a{b', 'ä ö', 'a\nb'.replace('\n', '='), 'x'.repeat(128)]
+    expect(
+      await store.join(
+        'fe1',
+        odd.map((memberId) => ({ topic: null, memberId })),
+        1,
+      ),
+    ).toEqual(odd.map(() => 'joined'))
+    expect((await store.presence(odd)).map((s) => s.status)).toEqual(odd.map(() => 'online'))
+    expect(await store.presence(['a'])).toMatchObject([{ status: 'offline' }])
+  })
+})

@@ -1,0 +1,210 @@
+import type { Redis } from 'ioredis'
+import {
+  CHANGES_TTL_MS,
+  type JoinOutcome,
+  type MemberEntry,
+  type MembersDrain,
+  type MembersSnapshot,
+  type PresenceScope,
+  type PresenceStatus,
+  type PresenceStore,
+  SEEN_TTL_MS,
+  type Swept,
+} from './presence-store'
+import { presenceScopeKey, type RedisKeys } from './redis-keys'
+import {
+  DRAIN_SCRIPT,
+  JOIN_SCRIPT,
+  LEAVE_SCRIPT,
+  RELEASE_SCRIPT,
+  REMOTE_SCRIPT,
+  SWEEP_SCRIPT,
+} from './redis-presence-scripts'
+
+/** Scopes per script run: a resync of a large node goes as several short runs, never one long one. */
+const CHUNK = 500
+
+const OUTCOMES: JoinOutcome[] = ['none', 'joined', 'absorbed', 'joined-here']
+
+type Scripts = Record<
+  'likewirePresenceJoin' | 'likewirePresenceLeave' | 'likewirePresenceRelease' | 'likewirePresenceSweep',
+  (...args: Array<string | number>) => Promise<unknown>
+> &
+  Record<
+    'likewirePresenceDrain' | 'likewirePresenceRemote',
+    (...args: Array<string | number>) => Promise<unknown>
+  >
+
+/**
+ * Presence in the datacenter's Redis (see redis-presence-scripts.ts): every change is one script run over
+ * the scopes that changed, atomic, so two nodes never both publish one change.
+ */
+export class RedisPresenceStore implements PresenceStore {
+  private readonly scripts: Scripts
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    // EVALSHA once loaded: the script text is not sent with every change
+    if (!('likewirePresenceJoin' in redis)) {
+      redis.defineCommand('likewirePresenceJoin', { numberOfKeys: 0, lua: JOIN_SCRIPT })
+      redis.defineCommand('likewirePresenceLeave', { numberOfKeys: 0, lua: LEAVE_SCRIPT })
+      redis.defineCommand('likewirePresenceRelease', { numberOfKeys: 0, lua: RELEASE_SCRIPT })
+      redis.defineCommand('likewirePresenceSweep', { numberOfKeys: 0, lua: SWEEP_SCRIPT })
+      redis.defineCommand('likewirePresenceDrain', { numberOfKeys: 0, lua: DRAIN_SCRIPT })
+      redis.defineCommand('likewirePresenceRemote', { numberOfKeys: 0, lua: REMOTE_SCRIPT })
+    }
+    this.scripts = redis as unknown as Scripts
+  }
+
+  async join(nodeId: string, scopes: readonly PresenceScope[], now: number): Promise<JoinOutcome[]> {
+    const outcomes: JoinOutcome[] = []
+    for (let i = 0; i < scopes.length; i += CHUNK) {
+      const codes = (await this.scripts.likewirePresenceJoin(
+        this.keys.prefix,
+        nodeId,
+        now,
+        CHANGES_TTL_MS,
+        ...pairs(scopes.slice(i, i + CHUNK)),
+      )) as number[]
+      for (const code of codes) outcomes.push(OUTCOMES[code] ?? 'none')
+    }
+    return outcomes
+  }
+
+  async leave(nodeId: string, scopes: readonly PresenceScope[], now: number): Promise<void> {
+    for (let i = 0; i < scopes.length; i += CHUNK)
+      await this.scripts.likewirePresenceLeave(
+        this.keys.prefix,
+        nodeId,
+        now,
+        ...pairs(scopes.slice(i, i + CHUNK)),
+      )
+  }
+
+  async release(nodeId: string, now: number): Promise<void> {
+    await this.scripts.likewirePresenceRelease(this.keys.prefix, nodeId, now)
+  }
+
+  async sweep(cutoff: number, limit: number): Promise<Swept[]> {
+    const flat = (await this.scripts.likewirePresenceSweep(
+      this.keys.prefix,
+      cutoff,
+      limit,
+      SEEN_TTL_MS,
+      CHANGES_TTL_MS,
+    )) as Array<string | number>
+    const swept: Swept[] = []
+    for (let i = 0; i < flat.length; i += 4) {
+      const scope = String(flat[i])
+      swept.push({
+        topic: scope.startsWith('t:') ? scope.slice(2) : null,
+        memberId: String(flat[i + 1]),
+        since: Number(flat[i + 2]),
+        global: Number(flat[i + 3]) === 1,
+      })
+    }
+    return swept
+  }
+
+  async drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | 'busy' | null> {
+    const reply = (await this.scripts.likewirePresenceDrain(
+      this.keys.prefix,
+      presenceScopeKey({ topic, memberId: '' }),
+      windowMs,
+      limit,
+    )) as [number, number, string[]] | 0 | null
+    if (reply === null) return null
+    if (reply === 0) return 'busy'
+    const [count, snapshot, flat] = reply
+    if (snapshot === 1) return { snapshot: true, count, members: entries(flat) }
+    const joined: MemberEntry[] = []
+    const left: string[] = []
+    for (let i = 0; i < flat.length; i += 2) {
+      const change = flat[i + 1]!
+      if (change === 'l') left.push(flat[i]!)
+      else joined.push({ memberId: flat[i]!, since: Number(change.slice(1)) })
+    }
+    return { count, joined, left }
+  }
+
+  async members(topic: string, limit: number): Promise<MembersSnapshot> {
+    const key = this.keys.presenceSince(presenceScopeKey({ topic, memberId: '' }))
+    const pipeline = this.redis.pipeline().zcard(key)
+    if (limit > 0) pipeline.zrange(key, 0, String(limit - 1), 'WITHSCORES')
+    const [count, range] = replies(await pipeline.exec()) as [number, string[] | undefined]
+    return { count, members: entries(range ?? []) }
+  }
+
+  async presence(memberIds: readonly string[]): Promise<PresenceStatus[]> {
+    if (memberIds.length === 0) return []
+    const pipeline = this.redis.pipeline()
+    for (const memberId of memberIds) {
+      const scope = presenceScopeKey({ topic: null, memberId })
+      pipeline.zscore(this.keys.presenceSince(scope), memberId)
+      pipeline.hvals(this.keys.presenceRemote(scope))
+      pipeline.get(this.keys.presenceSeen(scope))
+    }
+    const values = replies(await pipeline.exec())
+    return memberIds.map((memberId, i) => {
+      const here = values[i * 3] as string | null
+      const sinces = (values[i * 3 + 1] as string[])
+        .filter((state) => state.startsWith('1:'))
+        .map((state) => Number(state.slice(2)))
+      if (here !== null) sinces.push(Number(here))
+      if (sinces.length > 0) return { memberId, status: 'online', since: Math.min(...sinces) }
+      const seen = values[i * 3 + 2] as string | null
+      return { memberId, status: 'offline', since: seen === null ? null : Number(seen) }
+    })
+  }
+
+  async applyRemote(dc: string, changes: readonly PresenceStatus[]): Promise<PresenceStatus[]> {
+    const out: PresenceStatus[] = []
+    for (let i = 0; i < changes.length; i += CHUNK) {
+      const args: Array<string | number> = []
+      for (const { memberId, status, since } of changes.slice(i, i + CHUNK)) {
+        if (since === null) continue
+        args.push(
+          presenceScopeKey({ topic: null, memberId }),
+          memberId,
+          status === 'online' ? '1' : '0',
+          since,
+        )
+      }
+      if (args.length === 0) continue
+      const flat = (await this.scripts.likewirePresenceRemote(
+        this.keys.prefix,
+        dc,
+        SEEN_TTL_MS,
+        ...args,
+      )) as string[]
+      for (let j = 0; j < flat.length; j += 3)
+        out.push({
+          memberId: flat[j]!,
+          status: flat[j + 1] === 'online' ? 'online' : 'offline',
+          since: Number(flat[j + 2]),
+        })
+    }
+    return out
+  }
+}
+
+/** The script arguments of scopes: its key and the member, per scope. */
+function pairs(scopes: readonly PresenceScope[]): string[] {
+  return scopes.flatMap((scope) => [presenceScopeKey(scope), scope.memberId])
+}
+
+/** ZRANGE ... WITHSCORES as member entries. */
+function entries(flat: readonly string[]): MemberEntry[] {
+  const out: MemberEntry[] = []
+  for (let i = 0; i < flat.length; i += 2) out.push({ memberId: flat[i]!, since: Number(flat[i + 1]) })
+  return out
+}
+
+function replies(results: Array<[Error | null, unknown]> | null): unknown[] {
+  return (results ?? []).map(([error, value]) => {
+    if (error) throw error
+    return value
+  })
+}
