@@ -5,6 +5,7 @@ import { openStream, post, type Stream } from '@likewire/testkit'
 import { EventSource } from 'eventsource'
 import pino from 'pino'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { presenceTopic } from '../src/protocol/topic'
 import { metric, type Running, startLikewire } from './helpers'
 import { nowSeconds, SECRET, token } from './tokens'
 
@@ -54,6 +55,22 @@ describe('a stream whose token expires', () => {
     await eventually(() => expect(never.data().map((e) => e.data)).toEqual(['before', 'after']))
     expect(later.ended || never.ended).toBe(false)
     expect(server.lw.frontend.connectionCount).toBe(2)
+  })
+})
+
+describe('expiry and presence', () => {
+  it("a token's sub is the member; an expiry followed by a reconnect never shows the member offline", async () => {
+    server = await startLikewire({ auth: { jwt }, presence: { graceMs: 60_000 } })
+    const watcher = await stream(`/v1/connect?topics=${presenceTopic('ann')}`, await token({ sub: 'w' }))
+    const ann = await stream('/v1/connect', await token({ sub: 'ann', exp: nowSeconds() + 2 }))
+    const statuses = () => watcher.data().map((e) => (e.data as { status: string }).status)
+    await eventually(() => expect(statuses()).toEqual(['offline', 'online']))
+    await eventually(() => expect(ann.ended).toBe(true))
+    // what the SDK does on the hint: back at once with a fresh token
+    await stream('/v1/connect', await token({ sub: 'ann', exp: nowSeconds() + 600 }))
+    await server.lw.core.presence!.settled()
+    expect(statuses()).toEqual(['offline', 'online'])
+    expect(await metric(server.lw, 'likewire_presence_flaps_absorbed_total')).toBe(1)
   })
 })
 
