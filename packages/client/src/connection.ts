@@ -1,4 +1,5 @@
 import { createParser } from 'eventsource-parser'
+import { errorCode } from './errors'
 import {
   type EventPosition,
   type LikewireEvent,
@@ -126,9 +127,12 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
         const start = parseStart(message.data)
         if (start) handlers.onStart?.(start.topic, start.position)
       } else if (message.event === ControlEvent.reconnect) {
-        const hint = parseJson(message.data) as { delayMs?: unknown } | null
+        const hint = parseJson(message.data) as { delayMs?: unknown; reason?: unknown } | null
         const delayMs = typeof hint?.delayMs === 'number' && hint.delayMs >= 0 ? hint.delayMs : (hintMs ?? 0)
-        down({ reason: StateReason.serverShutdown, delayMs })
+        // an expired token: back at once with fresh credentials; any other reason is a drain
+        const reason =
+          hint?.reason === 'token_expired' ? StateReason.tokenExpired : StateReason.serverShutdown
+        down({ reason, delayMs })
       }
       // heartbeats (and unknown control types) only prove liveness, which any chunk already did
     },
@@ -136,11 +140,13 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
 
   armWatchdog() // also bounds a connect that never answers
   abortStream = options.transport.stream(options.url, options.headers, {
-    onResponse(status) {
+    onResponse(status, body) {
       if (status === 200) return
       const reason =
         status === 401
-          ? StateReason.unauthorized
+          ? errorCode(body ?? '') === 'token_expired'
+            ? StateReason.tokenExpired
+            : StateReason.unauthorized
           : status === 403
             ? StateReason.forbidden
             : StateReason.httpError

@@ -32,6 +32,14 @@ export interface ClientOptions {
    */
   getHeaders?: (() => HeadersInput | Promise<HeadersInput>) | undefined
   /**
+   * Returns the token sent as `Authorization: Bearer <token>` on the connect and on every POST of that
+   * stream. Called before each connect (so at a reconnect after the server ended a stream whose token
+   * expired, and at the one retry of a connect answered `401 token_expired`): return a fresh token. Its
+   * header overrides one of `headers` or `getHeaders`. Throwing counts as a failed attempt (backoff).
+   * @default undefined
+   */
+  getToken?: (() => string | Promise<string>) | undefined
+  /**
    * How the stream is read.
    * @default 'fetch' when fetch with a streaming body exists, else 'xhr' (React Native)
    */
@@ -139,6 +147,8 @@ export interface ResolvedOptions {
   urls: string[]
   transport: Transport
   getHeaders: () => Promise<HeadersInput>
+  /** The app's `getToken`, checked: a non-empty string or a rejection. */
+  getToken: (() => Promise<string>) | undefined
   timers: Timers
   onlineSource: OnlineSource
   lifecycleSource: LifecycleSource
@@ -157,7 +167,9 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   if (urls.length === 0 || urls.some((u) => typeof u !== 'string' || u === '')) {
     throw new TypeError('likewire: options.url must be a non-empty URL or list of URLs')
   }
-  const { headers = {}, getHeaders } = options
+  const { headers = {}, getHeaders, getToken } = options
+  if (getToken !== undefined && typeof getToken !== 'function')
+    throw new TypeError('likewire: options.getToken must be a function returning a token')
   const replacementGraceMs = options.replacementGraceMs ?? DEFAULT_REPLACEMENT_GRACE_MS
   // timers fire at once past 2^31 - 1 ms (Infinity too), and an old stream must go in the end
   if (!(replacementGraceMs >= 0 && replacementGraceMs <= MAX_TIMER_MS)) {
@@ -167,6 +179,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     urls,
     transport: resolveTransport(options),
     getHeaders: async () => ({ ...headers, ...(getHeaders ? await getHeaders() : {}) }),
+    getToken: getToken && (() => checkedToken(getToken)),
     timers: options.timers ?? globalTimers,
     onlineSource: options.onlineSource ?? windowOnlineSource(),
     lifecycleSource: options.lifecycleSource ?? pageLifecycleSource(),
@@ -179,6 +192,14 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     keepRecent: nonNegativeInteger(options.keepRecent ?? 0, 'keepRecent'),
     onError: options.onError ?? ((error) => console.error('[likewire]', error)),
   }
+}
+
+/** The app's token, refused unless it can go in a header: a non-empty string of visible characters. */
+async function checkedToken(getToken: () => string | Promise<string>): Promise<string> {
+  const token = await getToken()
+  if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token))
+    throw new TypeError('likewire: getToken must return a non-empty token (printable ASCII, no spaces)')
+  return token
 }
 
 /** Drops keys whose value is undefined, so `{ baseMs: undefined }` keeps the default. */

@@ -7,6 +7,7 @@ import { StateReason } from './state'
 export class ReconnectPolicy {
   private baseMs: number
   private failures = 0 // consecutive failed attempts, reset by a stable connection
+  private expiredRefusals = 0 // connects answered 401 token_expired in a row
   private urlIndex = 0
   private stableTimer: unknown
 
@@ -36,6 +37,7 @@ export class ReconnectPolicy {
 
   /** A stream is up: its attempt count is forgiven once it has stayed up `stableAfterMs`. */
   connected(): void {
+    this.expiredRefusals = 0
     this.timers.clearTimeout(this.stableTimer)
     this.stableTimer = this.timers.setTimeout(() => {
       this.failures = 0
@@ -60,6 +62,12 @@ export class ReconnectPolicy {
   after(down: ConnectionDown): number | null {
     // retrying with the same credentials cannot help
     if (down.reason === StateReason.unauthorized || down.reason === StateReason.forbidden) return null
+    if (down.reason === StateReason.tokenExpired) {
+      // at once, to the same node, with fresh credentials; a connect refused twice in a row stops: never a loop
+      if (down.status === 401 && ++this.expiredRefusals > 1) return null
+      return down.status === 401 ? 0 : (down.delayMs ?? 0)
+    }
+    this.expiredRefusals = 0
     let delay: number
     if (down.reason === StateReason.serverShutdown) {
       delay = down.delayMs ?? 0 // a planned drain is not a failure; its hint delays this reconnect only

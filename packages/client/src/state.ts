@@ -17,6 +17,12 @@ export const StateReason = {
   offline: 'offline',
   /** The connect was answered 401: the client stops. */
   unauthorized: 'unauthorized',
+  /**
+   * The token expired: the server ended the stream (`likewire.reconnect`, reason `token_expired`) and the
+   * client reconnects at once with fresh credentials; or a connect was answered `401 token_expired`, retried
+   * once with fresh credentials, and the client stops (`closed`) on a second in a row.
+   */
+  tokenExpired: 'token_expired',
   /** The connect was answered 403: the client stops. */
   forbidden: 'forbidden',
   /** The connect (or a subscribe) was answered with another HTTP error. */

@@ -50,6 +50,8 @@ export interface StreamOwner {
 export class Streams {
   // the heartbeat the server announced last: it bounds the next connects too
   private lastHeartbeatMs: number | undefined
+  /** The `getToken` token of the last connect: the POSTs of its stream carry it too. */
+  private token: string | undefined
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -87,7 +89,8 @@ export class Streams {
     const topics = urlTopics(wanted, recovery)
     s.sync.beginConnect(topics)
     const query = connectQuery(topics, recovery)
-    opts.getHeaders().then(
+    // fresh credentials for every connect: after an expiry the app hands over a new token here
+    this.credentials().then(
       (headers) => {
         if (s.dropped) return
         s.connection = openConnection(
@@ -135,10 +138,27 @@ export class Streams {
     return heartbeatTimeoutMs ?? (this.lastHeartbeatMs ?? DEFAULT_HEARTBEAT_MS) * HEARTBEAT_TIMEOUT_FACTOR
   }
 
+  /** The headers of a connect: `getHeaders`, then the Bearer token of a fresh `getToken` call. */
+  private async credentials(): Promise<Record<string, string>> {
+    const [headers, token] = await Promise.all([this.opts.getHeaders(), this.opts.getToken?.()])
+    if (token !== undefined) this.token = token
+    return withToken(headers, token)
+  }
+
   private async post(baseUrl: string, path: string, body: unknown) {
-    const headers = { ...(await this.opts.getHeaders()), 'Content-Type': 'application/json' }
+    const headers = {
+      ...withToken(await this.opts.getHeaders(), this.token),
+      'Content-Type': 'application/json',
+    }
     return this.opts.transport.post(`${baseUrl}${path}`, headers, JSON.stringify(body))
   }
+}
+
+/** Headers with the token as their one `Authorization` (any other, whatever its case, left out). */
+function withToken(headers: Record<string, string>, token: string | undefined): Record<string, string> {
+  if (token === undefined) return headers
+  const kept = Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization')
+  return { ...Object.fromEntries(kept), Authorization: `Bearer ${token}` }
 }
 
 /** Aborts a stream for good: no late result of it counts any more. */

@@ -1,5 +1,6 @@
 // @likewire/server: embedded Likewire, the publisher, and the parts a custom deployment composes. Light:
 // no Redis client is loaded from here; the cluster roles are in `@likewire/server/cluster`.
+export type { JwtIdentity, JwtOptions } from './auth/jwt'
 export { Dispatcher, type DispatcherParts, type PeerForwarder } from './dispatcher/dispatcher'
 export type { PublishInput } from './dispatcher/publish-input'
 export type { Connection, DisconnectReason } from './frontend/connection'
@@ -14,6 +15,7 @@ export { defaultServerLimits, type ServerLimits } from './http/server'
 export { createLikewire, type Likewire } from './likewire'
 export type { Core, HealthReport } from './node/core'
 export {
+  type AuthOptions,
   type CorsOptions,
   defaultOptions,
   type Identity,

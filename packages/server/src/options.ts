@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { JwtOptions } from './auth/jwt'
 import type { HistoryRule } from './history/rules'
 import type { HistoryStore } from './history/store'
 import type { Registry } from './registry/registry'
@@ -25,7 +26,18 @@ export interface CorsOptions {
   maxAgeSeconds?: number | undefined
 }
 
-/** Member presence and topic members (identified connections only: see `authenticate`). */
+/** Built-in authentication of connects. */
+export interface AuthOptions {
+  /**
+   * Verify a JWT at connect (`Authorization: Bearer <token>` or `?access_token=<token>`): `sub` names the
+   * member, an optional `topics` claim lists the topic patterns it may subscribe to, and the stream is
+   * ended at `exp` with a `likewire.reconnect` hint (reason `token_expired`). Not with `authenticate`.
+   * @default undefined (connects are judged by `authenticate`, or all accepted)
+   */
+  jwt?: JwtOptions | undefined
+}
+
+/** Member presence and topic members (identified connections only: see `auth.jwt` and `authenticate`). */
 export interface PresenceOptions {
   /**
    * How long a member with no connection left anywhere still counts as online (and a topic's member as
@@ -118,12 +130,21 @@ export interface LikewireOptions {
    */
   apiKey?: string | undefined
   /**
-   * Called at connect with the request; return an identity, or null/undefined/false to answer 401.
+   * Built-in authentication: `{ jwt: { secret | publicKey | jwksUrl, issuer?, audience? } }`.
+   * @default undefined
+   */
+  auth?: AuthOptions | undefined
+  /**
+   * Called at connect with the request; return an identity, or null/undefined/false to answer 401. An
+   * identity object with a string `memberId` names the member the connection belongs to (presence);
+   * any other identity is anonymous. Not with `auth.jwt`.
    * @default every connection is accepted with identity `null`
    */
   authenticate?: ((request: Request) => Identity | Promise<Identity>) | undefined
   /**
-   * Called for each topic a connection subscribes to; return false to answer 403 `forbidden`.
+   * Called for each topic a connection subscribes to, at connect and on every subscribe, with the
+   * connection's identity (`{ memberId, claims }` with `auth.jwt`, after the token's `topics` claim
+   * granted the topic); return false to answer 403 `forbidden`.
    * @default every topic is allowed
    */
   authorize?: ((identity: Identity, topic: string) => boolean | Promise<boolean>) | undefined

@@ -5,8 +5,10 @@ import type { ChannelLike } from './messages'
 export interface ShareOptions {
   /**
    * Tabs with the same key share one stream; tabs with another key never do. Set it to who the user is
-   * (e.g. their id) when each tab gets its own token: the leader tab's credentials serve every tab.
-   * @default the URLs and the headers resolved when the client starts (so other credentials, another key)
+   * (e.g. their id) when each tab gets its own token (`getToken` tokens almost always differ): the leader
+   * tab's credentials serve every tab, and a follower's `getToken` is never called.
+   * @default the URLs, the headers and the `getToken` token resolved when the client starts (so other
+   * credentials, another key; credentials that fail then leave the tab on its own)
    */
   key?: string | undefined
   /**

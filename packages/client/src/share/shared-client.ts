@@ -181,12 +181,24 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     ticker = timers.setTimeout(tick, BEAT_MS)
   }
 
+  /** The URLs, the headers and the `getToken` token resolved now. */
+  async function defaultKey(): Promise<string> {
+    const [headers, token] = await Promise.all([opts.getHeaders(), opts.getToken?.()])
+    return JSON.stringify([opts.urls, Object.entries(headers).sort(), token ?? null])
+  }
+
   async function start(): Promise<void> {
     started = true
     startedAt = Date.now()
     store.set({ status: 'connecting', reason: StateReason.connect, nextRetryAt: null, connectionId: null })
-    // other credentials, another key: tabs of two users never share
-    const key = share.key ?? JSON.stringify([opts.urls, Object.entries(await opts.getHeaders()).sort()])
+    // other credentials, another key: tabs of two users never share; credentials that cannot be had
+    // now leave this tab on its own (its stream client retries them with backoff), never in a wrong group
+    const key =
+      share.key ??
+      (await defaultKey().catch((error: unknown) => {
+        onError(error)
+        return `tab:${self}`
+      }))
     if (closed) return
     const name = channelName(key)
     channel = share.channel(name)

@@ -50,7 +50,7 @@ export type Responder = (request: RecordedRequest) => Answer | Promise<Answer>
 export function createFakeFetch() {
   const requests: RecordedRequest[] = []
   const streams: FakeStream[] = []
-  const connectStatuses: number[] = []
+  const connectStatuses: Array<number | { status: number; code: string }> = []
   const state = {
     respond: ((request) => ({
       status: 200,
@@ -76,9 +76,17 @@ export function createFakeFetch() {
       if (answer instanceof Error) throw answer
       return new Response(JSON.stringify(answer.body ?? {}), { status: answer.status })
     }
-    const status = connectStatuses.shift() ?? 200
+    const next = connectStatuses.shift() ?? 200
+    const status = typeof next === 'number' ? next : next.status
     if (status !== 200) {
-      const code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'unavailable'
+      const code =
+        typeof next === 'object'
+          ? next.code
+          : status === 401
+            ? 'unauthorized'
+            : status === 403
+              ? 'forbidden'
+              : 'unavailable'
       return new Response(JSON.stringify({ error: { code, message: code } }), { status })
     }
     let stream!: FakeStream
@@ -99,7 +107,7 @@ export function createFakeFetch() {
     fetch,
     requests,
     streams,
-    /** Status codes answered to the next connects, in order (then 200). */
+    /** Status codes (or a status and its error code) answered to the next connects, in order (then 200). */
     connectStatuses,
     setResponder(responder: Responder) {
       state.respond = responder

@@ -7,8 +7,8 @@ export interface FakeXhrInstance extends XhrLike {
   requestHeaders: Record<string, string>
   body: string | null | undefined
   aborted: boolean
-  /** Headers received with `status`. */
-  respond(status: number): void
+  /** Headers received with `status`; any other status than 200 completes at once with its error body. */
+  respond(status: number, code?: string): void
   /** More response text, with a readystatechange (3) and a progress event. */
   push(text: string): void
   /** The response is complete. */
@@ -62,10 +62,19 @@ export function createFakeXhr(respondToPost: (xhr: FakeXhrInstance) => PostAnswe
     abort() {
       this.aborted = true
     }
-    respond(status: number) {
+    respond(
+      status: number,
+      code = status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'unavailable',
+    ) {
       this.status = status
       this.readyState = 2
       this.onreadystatechange?.()
+      if (status === 200 || this.aborted) return
+      // an error answer is short: its body and the end arrive right after the headers, as a real one does
+      this.responseText = JSON.stringify({ error: { code, message: code } })
+      this.readyState = 4
+      this.onreadystatechange?.()
+      this.onload?.()
     }
     push(text: string) {
       this.responseText += text

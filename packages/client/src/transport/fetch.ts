@@ -17,7 +17,15 @@ export function fetchTransport(fetchFn: FetchLike): Transport {
           signal: controller?.signal ?? null,
         })
         if (aborted) return
-        handlers.onResponse(response.status)
+        if (response.status !== 200) {
+          // an error answer is read whole: its JSON code tells 401 token_expired from 401 unauthorized
+          const body = await response.text().catch(() => '')
+          if (aborted) return
+          handlers.onResponse(response.status, body)
+          if (!aborted) handlers.onEnd()
+          return
+        }
+        handlers.onResponse(200)
         if (aborted) return
         if (!response.body) throw new Error("fetch has no streaming body here: use transport: 'xhr'")
         reader = response.body.getReader()

@@ -1,7 +1,10 @@
 /** What a transport hands back for a streamed GET. Called in order: response, chunks, then end once. */
 export interface StreamHandlers {
-  /** Status line arrived; the client may abort here (e.g. on 401). */
-  onResponse(status: number): void
+  /**
+   * The answer arrived: for 200 its status line (chunks follow), for any other status the whole body too
+   * (an error's JSON, which names its code). The client may abort here (e.g. on 401).
+   */
+  onResponse(status: number, body?: string): void
   /** Decoded text, as it arrives; may be '' when only part of a character arrived. */
   onChunk(text: string): void
   /** The stream is over: cleanly (no error) or not. Never called after abort. */

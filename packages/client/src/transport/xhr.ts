@@ -45,11 +45,13 @@ export function xhrTransport(
       const pump = () => {
         if (finished) return
         if (!responded && xhr.readyState >= HEADERS_RECEIVED && xhr.status !== 0) {
+          // an error answer is handed over whole: its JSON code tells 401 token_expired from 401 unauthorized
+          if (xhr.status !== 200 && xhr.readyState < DONE) return
           responded = true
-          handlers.onResponse(xhr.status)
-          if (finished) return
+          handlers.onResponse(xhr.status, xhr.status === 200 ? undefined : (xhr.responseText ?? ''))
+          if (finished || xhr.status !== 200) return
         }
-        if (responded && xhr.readyState >= LOADING) {
+        if (responded && xhr.status === 200 && xhr.readyState >= LOADING) {
           const text = xhr.responseText ?? ''
           if (text.length > seen) {
             // some platforms keep a UTF-8 BOM in responseText; the first chunk is where it can be

@@ -14,17 +14,20 @@ import {
   streamFlags,
   streamOptions,
 } from './common'
+import { type JwtFlags, jwtFlags, jwtOptions } from './jwt-flags'
 import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
-  tlsOptions(
-    clusterOptions(
-      streamOptions(
-        commonOptions(
-          program
-            .command('frontend')
-            .description('Run a frontend node: holds SSE connections (cluster mode)'),
+  jwtOptions(
+    tlsOptions(
+      clusterOptions(
+        streamOptions(
+          commonOptions(
+            program
+              .command('frontend')
+              .description('Run a frontend node: holds SSE connections (cluster mode)'),
+          ),
         ),
       ),
     ),
@@ -66,7 +69,8 @@ export function frontendCommand(program: Command): void {
       async (
         flags: CommonFlags &
           ClusterFlags &
-          TlsFlags & {
+          TlsFlags &
+          JwtFlags & {
             publicUrl?: string
             peers?: string
             dc: string
@@ -90,6 +94,7 @@ export function frontendCommand(program: Command): void {
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
           maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),
           apiKey: flags.apiKey,
+          auth: jwtFlags(flags),
           heartbeatMs: heartbeatFlag(flags),
           history: historyFlag(flags),
           ...streamFlags(flags),

@@ -12,22 +12,26 @@ import {
   streamFlags,
   streamOptions,
 } from './common'
+import { type JwtFlags, jwtFlags, jwtOptions } from './jwt-flags'
 import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
-  tlsOptions(
-    streamOptions(
-      commonOptions(
-        program
-          .command('standalone')
-          .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+  jwtOptions(
+    tlsOptions(
+      streamOptions(
+        commonOptions(
+          program
+            .command('standalone')
+            .description('Run frontend and dispatcher in one process with an in-memory registry (no Redis)'),
+        ),
       ),
     ),
-  ).action(async (flags: CommonFlags & TlsFlags) => {
+  ).action(async (flags: CommonFlags & TlsFlags & JwtFlags) => {
     const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
     const lw = createLikewire({
       apiKey: flags.apiKey,
+      auth: jwtFlags(flags),
       heartbeatMs: heartbeatFlag(flags),
       history: historyFlag(flags),
       ...streamFlags(flags),

@@ -37,7 +37,8 @@ export function tlsFlags(flags: TlsFlags): TlsOptions | undefined {
   return tls
 }
 
-function readPem(path: string, flag: string): Buffer {
+/** A file a flag names, read now: a missing or unreadable one refuses to start with one line naming the flag. */
+export function readPem(path: string, flag: string): Buffer {
   try {
     return readFileSync(path)
   } catch (error) {

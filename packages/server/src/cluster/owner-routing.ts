@@ -31,7 +31,11 @@ export function routeToOwner(
       })
       // read inside the try: an owner that dies mid-answer is an owner that cannot be reached
       const text = await res.text()
-      return new Response(text, { status: res.status, headers: { 'Content-Type': 'application/json' } })
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+      // a 401 or 403 of the owner keeps its Bearer challenge
+      const challenge = res.headers.get('www-authenticate')
+      if (challenge) headers['WWW-Authenticate'] = challenge
+      return new Response(text, { status: res.status, headers })
     } catch {
       return undefined
     }

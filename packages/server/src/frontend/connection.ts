@@ -2,7 +2,12 @@ import { memberIdOf } from '../auth/identity'
 import type { ConnectionSink } from './sink'
 
 /** Why a connection ended; each is a label on likewire_disconnects_total. */
-export type DisconnectReason = 'client_closed' | 'slow_consumer' | 'shutdown' | 'server_error'
+export type DisconnectReason =
+  | 'client_closed'
+  | 'slow_consumer'
+  | 'shutdown'
+  | 'server_error'
+  | 'token_expired'
 
 /**
  * One SSE stream held by this frontend node (an actor in the talk's words): its subscriptions and the

@@ -3,7 +3,7 @@ import { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
-import { authenticate, authorize } from '../auth/hooks'
+import { createAuth } from '../auth/auth'
 import type { Frontend } from '../frontend/frontend'
 import { http2Sink } from '../frontend/http2-sink'
 import { nodeSink, webStreamSink } from '../frontend/sink'
@@ -25,7 +25,7 @@ const SSE_HEADERS_HTTP1 = { ...SSE_HEADERS, Connection: 'keep-alive' }
 /** A request header, as c.req.header() reads it (same joining of repeats, same trimming). */
 function requestHeader(
   c: Context<{ Bindings: HttpBindings }>,
-  name: 'origin' | 'last-event-id',
+  name: 'origin' | 'last-event-id' | 'authorization',
 ): string | undefined {
   const incoming = c.env?.incoming as IncomingMessage | Http2ServerRequest | undefined
   // read off Node's request: c.req.header() makes a Headers wrapper that node-server's close handler keeps for the stream's life (64 B each)
@@ -37,16 +37,22 @@ function requestHeader(
 
 /** `GET /v1/connect`: opens the SSE stream, written straight to the Node response (the hot path: docs/architecture.md). */
 export function connectHandler(core: Core, frontend: Frontend) {
+  const auth = core.auth ?? createAuth(core.options)
   return async (c: Context<{ Bindings: HttpBindings }>) => {
     // Hono routes HEAD to GET handlers: a HEAD must not open a stream
     if (c.req.method !== 'GET')
       throw new LikewireError(405, ErrorCode.methodNotAllowed, 'Use GET to open a stream')
-    const identity = await authenticate(core.options, c.req.raw)
+    // the token (header or access_token) is read here only: no log line carries it, nor the URL
+    const identity = await auth.authenticate({
+      authorization: requestHeader(c, 'authorization'),
+      accessTokens: c.req.queries('access_token') ?? [],
+      request: () => c.req.raw,
+    })
     const topics = parseTopicList(
       splitTopicQuery(c.req.query('topics')),
       core.options.maxSubscriptionsPerConnection,
     )
-    await authorize(core.options, identity, topics)
+    await auth.authorize(identity, topics)
     const recovery = recoveryFromQuery(
       {
         resume: c.req.query('resume'),

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
+import { challengeOf } from '../auth/errors'
 import type { Metrics } from '../metrics/metrics'
 import type { CorsOptions } from '../options'
 import { ErrorCode, LikewireError } from '../protocol/errors'
@@ -14,12 +15,14 @@ export interface ErrorContext {
 
 /**
  * The JSON error answer. It carries the route's CORS headers, the stream's too (whose success path writes
- * its own), so a page sees 401 or 503 instead of "Failed to fetch"; a 401 names the scheme it wants.
+ * its own), so a page sees 401 or 503 instead of "Failed to fetch"; a 401 or 403 carries its Bearer
+ * challenge (RFC 6750: invalid_token, insufficient_scope).
  */
 export function errorResponse(c: Context, error: LikewireError, context: ErrorContext): Response {
   context.metrics.errors.inc({ code: error.code })
   withCors(c, context)
-  if (error.status === 401) c.header('WWW-Authenticate', 'Bearer realm="likewire"')
+  const challenge = challengeOf(error)
+  if (challenge !== undefined) c.header('WWW-Authenticate', challenge)
   return c.json(error.toJSON(), error.status)
 }
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import { authorize } from '../auth/hooks'
+import { createAuth } from '../auth/auth'
 import type { Frontend } from '../frontend/frontend'
 import type { Core, SubscriptionPath } from '../node/core'
 import { parseTopicList } from '../protocol/topic'
@@ -14,6 +14,7 @@ async function routed(core: Core, frontend: Frontend, path: SubscriptionPath, bo
 
 /** `POST /v1/subscribe`: adds topics to a connection; answers once the registry knows (acknowledged). */
 export function subscribeHandler(core: Core, frontend: Frontend) {
+  const auth = core.auth ?? createAuth(core.options)
   return async (c: Context) => {
     const body = await readJsonObject(c, core.options.maxRequestBytes)
     const elsewhere = await routed(core, frontend, '/v1/subscribe', body)
@@ -21,7 +22,8 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
     const connection = frontend.connection(body.connectionId)
     const topics = parseTopicList(body.topics, core.options.maxSubscriptionsPerConnection)
     const recovery = recoveryFromBody(body, topics)
-    await authorize(core.options, connection.identity, topics)
+    // the connection's own identity: its token's topics claim holds on every subscribe, routed ones too
+    await auth.authorize(connection.identity, topics)
     await frontend.subscribe(connection, topics, recovery)
     await core.viewers?.snapshot(connection, topics)
     await core.presence?.snapshot(connection, topics)

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Auth } from '../auth/auth'
 import type { Dispatcher } from '../dispatcher/dispatcher'
 import type { Frontend } from '../frontend/frontend'
 import type { HistoryRules } from '../history/rules'
@@ -30,6 +31,8 @@ export interface Core {
   history?: HistoryRules | undefined
   metrics: Metrics
   logger: Logger
+  /** Who may connect and subscribe to what. @default built from `options` (auth.jwt, the hooks) */
+  auth?: Auth | undefined
   health(): Promise<HealthReport>
   /**
    * Cluster mode: hands a subscribe/unsubscribe for a connection held by another node to that node.

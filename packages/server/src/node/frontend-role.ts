@@ -1,9 +1,11 @@
 import type { ServerType } from '@hono/node-server'
+import { tokenTerms } from '../auth/jwt'
 import { Dispatcher, type PeerForwarder } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { HistoryRecorder } from '../dispatcher/recorder'
 import { Frontend } from '../frontend/frontend'
 import type { FrontendHistoryParts } from '../frontend/history'
+import { expireTokens } from '../frontend/token-expiry'
 import { createApp, type InternalRoute, type LikewireApp } from '../http/app'
 import { attachServer, type ServerLimits } from '../http/server'
 import { Presence, type PresenceForwarder } from '../presence/presence'
@@ -82,6 +84,7 @@ export function frontendParts(
   )
   // a frontend node always reaches itself in-process, even in a cluster
   parts.transport.attach(nodeId, frontend)
+  expireTokens(frontend, (identity) => tokenTerms(identity)?.expiresAt)
   const { history } = parts
   const recorder = history?.rules.enabled ? new HistoryRecorder(history.rules, history.store) : undefined
   const dispatcher = new Dispatcher({ ...parts, history: recorder, metrics, logger })
@@ -138,6 +141,7 @@ export function assembleLikewire(base: NodeBase, parts: FrontendParts, role: Fro
     history: role.history?.rules,
     metrics,
     logger,
+    auth: base.auth,
     routeToOwner: role.routeToOwner,
     async health() {
       const registryHealth = await registry

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pino, { type Logger } from 'pino'
+import { type Auth, createAuth } from '../auth/auth'
 import { createMetrics, type Metrics } from '../metrics/metrics'
 import { defaultOptions, type LikewireOptions, withDefaults } from '../options'
 
@@ -11,6 +12,8 @@ export interface NodeBase {
   options: ResolvedOptions
   logger: Logger
   metrics: Metrics
+  /** Who may connect and subscribe to what (built here: a bad `auth` option refuses to start). */
+  auth: Auth
 }
 
 export const randomNodeId = () => `node-${randomBytes(4).toString('hex')}`
@@ -27,8 +30,10 @@ export function resolveOptions<O extends LikewireOptions>(options: O) {
 /** The base of a node: `fields` are logged on every line (the dispatcher adds its datacenter). */
 export function resolveNode(options: LikewireOptions, fields: Record<string, string> = {}): NodeBase {
   const opts = resolveOptions(options)
+  const auth = createAuth(opts)
   const nodeId = opts.nodeId ?? randomNodeId()
   return {
+    auth,
     nodeId,
     options: opts,
     logger: opts.logger ?? pino({ level: opts.logLevel, base: { nodeId, ...fields } }),

@@ -7,6 +7,8 @@ export const ErrorCode = {
   payloadTooLarge: 'payload_too_large',
   unknownConnection: 'unknown_connection',
   unauthorized: 'unauthorized',
+  /** The connect's token (JWT) has expired: get a fresh one and connect again. */
+  tokenExpired: 'token_expired',
   forbidden: 'forbidden',
   tooManySubscriptions: 'too_many_subscriptions',
   tooManyConnections: 'too_many_connections',

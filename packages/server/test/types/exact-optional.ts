@@ -14,6 +14,12 @@ const lw = createLikewire({
   cors: { origins: env.ORIGIN ? [env.ORIGIN] : '*', credentials: undefined, maxAgeSeconds: undefined },
   authenticate: undefined,
 })
+// the README's tokens example: the secret, issuer and audience read from the environment
+createLikewire({
+  auth: {
+    jwt: { secret: env.LIKEWIRE_JWT_SECRET, issuer: env.ISSUER, audience: undefined, jwksUrl: undefined },
+  },
+})
 // the README's embedded example: a server of the user's own, opted in
 lw.attach(serve({ fetch: lw.app.fetch, port: 0, overrideGlobalObjects: false }))
 void listen(lw, { port: undefined, hostname: env.HOST, headersTimeoutMs: undefined })
