@@ -36,3 +36,10 @@ describe('member ids in topics (the server escapes them the same way)', () => {
       expect(isMemberId(id)).toBe(false)
   })
 })
+
+describe('isMemberId and surrogates', () => {
+  it('takes a pair, refuses a lone half (as the server does)', () => {
+    expect(isMemberId('a🙂b')).toBe(true)
+    for (const id of ['\ud800x', 'x\ud800', '\udc00', 'a\udc00\ud800b']) expect(isMemberId(id)).toBe(false)
+  })
+})

@@ -19,3 +19,10 @@ describe('memberIdOf', () => {
     expect(isMemberId('x'.repeat(129))).toBe(false)
   })
 })
+
+describe('isMemberId and surrogates', () => {
+  it('takes a pair, refuses a lone half (its topic would name another member)', () => {
+    expect(isMemberId('a🙂b')).toBe(true)
+    for (const id of ['\ud800x', 'x\ud800', '\udc00', 'a\udc00\ud800b']) expect(isMemberId(id)).toBe(false)
+  })
+})
