@@ -4,7 +4,7 @@ import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
 import type { Target } from '../load/protocol'
 import { type ClusterPlan, startCluster } from '../server/cluster'
-import type { ServerKind } from '../server/protocol'
+import type { ServerKind, ServerStats } from '../server/protocol'
 import type { ServerHandle } from '../server/servers'
 import { type HistoryFigures, hasHistory } from './history'
 
@@ -14,8 +14,10 @@ export interface FanoutPlan extends ClusterPlan {
   /** `--history` as given (`live:*=100/300`), with `history` its parsed rules: the result reports it. */
   historyText?: string | undefined
   connections: number
-  /** Topics per frontend; connection i subscribes to topic i mod topics. */
+  /** Topics per frontend; connection i subscribes to topic i mod topics (`everyTopic`: to all of them). */
   topics: number
+  /** Every connection subscribes to all of its frontend's topics on its one stream. */
+  everyTopic?: boolean | undefined
   /** Publishes per second on each frontend. */
   ratePerSec: number
   durationMs: number
@@ -30,6 +32,25 @@ export interface FanoutPlan extends ClusterPlan {
   beforePublish?: (run: FanoutRun) => Promise<void>
   /** Runs while the likes are published, awaited before the drain (recovery-storm cuts here). */
   duringPublish?: (run: FanoutRun) => Promise<void>
+  /**
+   * The SSE clients' protocol: HTTP/1.1 (the default; over TLS when the servers have `tls`), or `h2`,
+   * `streamsPerSession` streams on each HTTP/2 session (needs `tls`).
+   */
+  client?: { protocol: 'http1' | 'h2'; streamsPerSession?: number } | undefined
+}
+
+/** What the servers spent from just before publishing to the end of the drain: the deliveries' cost. */
+export interface PublishWindow {
+  /** Server CPU (user + system), all frontends. */
+  serverCpuMs: number
+  /** write(2)/writev(2) calls of the servers (/proc/<pid>/io); null where the kernel does not count them. */
+  writeSyscalls: number | null
+  /** Stream writes in JS (the sinks' writes), with `countWrites`; else null. */
+  streamWrites: number | null
+  /** Publish batches (one `publishMany` per tick with events due): each is one flush per subscriber. */
+  batches: number
+  /** Heartbeat frames the clients got: each was a flush of its own on one stream. */
+  heartbeats: number
 }
 
 export interface FanoutRun {
@@ -58,6 +79,10 @@ export interface FanoutResult {
   /** JS heap per held connection over idle: the part of RSS the server's own objects account for. */
   serverHeapPerConnectionKiB: number
   serverCpuMs: number
+  /** The servers' cost while publishing and draining (serverCpuMs counts from process start). */
+  publishWindow: PublishWindow
+  /** TCP connections the servers held once all were connected (HTTP/2: one per session). */
+  serverSockets: number
   loadCpuMs: number
   loadErrors: number
   frontendErrors: string[]
@@ -80,7 +105,13 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const extra: Record<string, unknown> = {}
   try {
     const targets: Target[] = []
-    for (let topic = 0; topic < plan.topics; topic++) {
+    if (plan.everyTopic && plan.kind !== 'socketio') {
+      for (const [index, server] of servers.entries()) {
+        const topics = Array.from({ length: plan.topics }, (_, topic) => topicName(index, topic))
+        targets.push({ host: '127.0.0.1', port: server.port, path: `/v1/connect?topics=${topics.join(',')}` })
+      }
+    }
+    for (let topic = 0; topic < plan.topics && targets.length === 0; topic++) {
       for (const [index, server] of servers.entries()) {
         targets.push(
           plan.kind === 'socketio'
@@ -101,7 +132,11 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     }
     const connectStart = Date.now()
     const overflowsAtStart = listenOverflows()
-    fleet.open(targets, plan.connections, plan.localAddresses, plan.kind === 'socketio' ? 'socketio' : 'sse')
+    const client = plan.kind === 'socketio' ? 'socketio' : plan.client?.protocol === 'h2' ? 'h2' : 'sse'
+    fleet.open(targets, plan.connections, plan.localAddresses, client, 256, {
+      tls: plan.tls ? { ca: plan.tls.cert } : undefined,
+      streamsPerSession: plan.client?.streamsPerSession,
+    })
     const allIn = await waitUntil(
       () => {
         progress(label, {
@@ -126,6 +161,8 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
 
     await fleet.settle()
     const framesBefore = fleet.dataFrames
+    const heartbeatsBefore = fleet.heartbeats
+    const before = await Promise.all(servers.map((server) => server.stats()))
     fleet.resetLatency()
     const publishStart = Date.now()
     const warmup = setTimeout(() => fleet.resetLatency(), plan.warmupMs)
@@ -159,6 +196,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
             return {
               perTopic,
               failed: 0,
+              batches: 0,
               expectedDeliveries: each * plan.topics * held[index]!.connections,
               elapsedMs: plan.durationMs,
             }
@@ -204,6 +242,9 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       0,
     )
     const after = await Promise.all(servers.map((server) => server.stats().catch(() => held[0]!)))
+    // a heartbeat written before `after` is in the workers' next report: flushes never undercount writes
+    if (plan.countWrites) await fleet.settle()
+    const heartbeats = fleet.heartbeats - heartbeatsBefore
     const serverRssBytes = held.reduce((sum, s) => sum + s.rssBytes, 0)
     const idleRss = idle.reduce((sum, s) => sum + s.rssBytes, 0)
     const heldConnections = held.reduce((sum, s) => sum + s.connections, 0)
@@ -236,6 +277,17 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
             ) / 100
           : 0,
       serverCpuMs: Math.round(after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0)),
+      publishWindow: {
+        serverCpuMs: Math.round(
+          after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0) -
+            before.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0),
+        ),
+        writeSyscalls: windowCount(before, after, (s) => s.writeSyscalls),
+        streamWrites: windowCount(before, after, (s) => s.streamWrites),
+        batches: outcomes.reduce((sum, o) => sum + o.batches, 0),
+        heartbeats,
+      },
+      serverSockets: held.reduce((sum, s) => sum + s.sockets, 0),
       loadCpuMs: Math.round(fleet.cpuMs),
       loadErrors: fleet.errors + fleet.rejected,
       frontendErrors: servers.flatMap((server) => server.errorLines).slice(0, 20),
@@ -249,6 +301,22 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     await stop()
     await sleep(200)
   }
+}
+
+/** A counter's growth over the window, summed over the servers; null if any server does not have it. */
+function windowCount(
+  before: ServerStats[],
+  after: ServerStats[],
+  read: (stats: ServerStats) => number | null,
+): number | null {
+  let total = 0
+  for (const [index, stats] of after.entries()) {
+    const end = read(stats)
+    const start = before[index] ? read(before[index]) : null
+    if (end === null || start === null) return null
+    total += end - start
+  }
+  return total
 }
 
 /**
