@@ -2,11 +2,12 @@ import { type Percentiles, percentilesMs } from '../lib/histogram'
 import { listenOverflows } from '../lib/netstat'
 import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
-import type { Target } from '../load/protocol'
 import { type ClusterPlan, startCluster } from '../server/cluster'
-import type { ServerKind, ServerStats } from '../server/protocol'
+import type { ServerKind } from '../server/protocol'
 import type { ServerHandle } from '../server/servers'
+import { fanoutTargets } from './fanout-targets'
 import { type HistoryFigures, hasHistory } from './history'
+import { type PublishWindow, publishWindow } from './publish-window'
 
 /** One fan-out run: frontends, viewers spread over them, likes published on every frontend, counted back. */
 export interface FanoutPlan extends ClusterPlan {
@@ -37,20 +38,6 @@ export interface FanoutPlan extends ClusterPlan {
    * `streamsPerSession` streams on each HTTP/2 session (needs `tls`).
    */
   client?: { protocol: 'http1' | 'h2'; streamsPerSession?: number } | undefined
-}
-
-/** What the servers spent from just before publishing to the end of the drain: the deliveries' cost. */
-export interface PublishWindow {
-  /** Server CPU (user + system), all frontends. */
-  serverCpuMs: number
-  /** write(2)/writev(2) calls of the servers (/proc/<pid>/io); null where the kernel does not count them. */
-  writeSyscalls: number | null
-  /** Stream writes in JS (the sinks' writes), with `countWrites`; else null. */
-  streamWrites: number | null
-  /** Publish batches (one `publishMany` per tick with events due): each is one flush per subscriber. */
-  batches: number
-  /** Heartbeat frames the clients got: each was a flush of its own on one stream. */
-  heartbeats: number
 }
 
 export interface FanoutRun {
@@ -104,32 +91,11 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const fleet = new LoadFleet(plan.workers)
   const extra: Record<string, unknown> = {}
   try {
-    const targets: Target[] = []
-    if (plan.everyTopic && plan.kind !== 'socketio') {
-      for (const [index, server] of servers.entries()) {
-        const topics = Array.from({ length: plan.topics }, (_, topic) => topicName(index, topic))
-        targets.push({ host: '127.0.0.1', port: server.port, path: `/v1/connect?topics=${topics.join(',')}` })
-      }
-    }
-    for (let topic = 0; topic < plan.topics && targets.length === 0; topic++) {
-      for (const [index, server] of servers.entries()) {
-        targets.push(
-          plan.kind === 'socketio'
-            ? {
-                host: '127.0.0.1',
-                port: server.port,
-                path: '/socket.io/?EIO=4&transport=websocket',
-                topic: topicName(index, topic),
-              }
-            : {
-                host: '127.0.0.1',
-                port: server.port,
-                path: `/v1/connect?topics=${topicName(index, topic)}`,
-                topic: topicName(index, topic),
-              },
-        )
-      }
-    }
+    const targets = fanoutTargets(
+      plan,
+      servers.map((server) => server.port),
+      topicName,
+    )
     const connectStart = Date.now()
     const overflowsAtStart = listenOverflows()
     const client = plan.kind === 'socketio' ? 'socketio' : plan.client?.protocol === 'h2' ? 'h2' : 'sse'
@@ -277,16 +243,10 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
             ) / 100
           : 0,
       serverCpuMs: Math.round(after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0)),
-      publishWindow: {
-        serverCpuMs: Math.round(
-          after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0) -
-            before.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0),
-        ),
-        writeSyscalls: windowCount(before, after, (s) => s.writeSyscalls),
-        streamWrites: windowCount(before, after, (s) => s.streamWrites),
+      publishWindow: publishWindow(before, after, {
         batches: outcomes.reduce((sum, o) => sum + o.batches, 0),
         heartbeats,
-      },
+      }),
       serverSockets: held.reduce((sum, s) => sum + s.sockets, 0),
       loadCpuMs: Math.round(fleet.cpuMs),
       loadErrors: fleet.errors + fleet.rejected,
@@ -301,22 +261,6 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     await stop()
     await sleep(200)
   }
-}
-
-/** A counter's growth over the window, summed over the servers; null if any server does not have it. */
-function windowCount(
-  before: ServerStats[],
-  after: ServerStats[],
-  read: (stats: ServerStats) => number | null,
-): number | null {
-  let total = 0
-  for (const [index, stats] of after.entries()) {
-    const end = read(stats)
-    const start = before[index] ? read(before[index]) : null
-    if (end === null || start === null) return null
-    total += end - start
-  }
-  return total
 }
 
 /**
