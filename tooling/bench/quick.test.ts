@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { scenarios } from './scenarios/catalog'
+import { type Http2Result, runHttp2 } from './scenarios/http2'
 import { runScenario } from './scenarios/run-scenario'
 import { runTabs, type TabsResult } from './scenarios/tabs'
 
@@ -62,6 +63,61 @@ describe('bench --quick', () => {
     expect(result.history).toMatchObject({ rules: 'live:*=100/300', clients: 50, complete: 50, missing: 0 })
     expect(result.delivered).toBe(result.expected)
     expect(result.baselines).toEqual({})
+  })
+})
+
+describe('bench http2 --quick (TLS: HTTP/1.1, HTTP/2 sessions of 10 streams and of 1, cleartext)', () => {
+  let result: Http2Result
+
+  beforeAll(async () => {
+    result = await runHttp2({ quick: true }, 'test')
+  }, 180_000)
+
+  it('runs the same fan-out once per protocol, every delivery arriving', () => {
+    expect(result).toMatchObject({ scenario: 'http2', quick: true, met: null, checks: {} })
+    expect(result.runs.map((run) => [run.mode, run.tls, run.streamsPerSession])).toEqual([
+      ['http1-tls', true, 1],
+      ['h2', true, 10],
+      ['h2-single', true, 1],
+      ['http1', false, 1],
+    ])
+    for (const run of result.runs) {
+      expect(run.connected).toBe(50)
+      expect(run.published).toBeGreaterThan(0)
+      expect(run.expected).toBe(run.published * 50)
+      expect(run.delivered).toBe(run.expected)
+      expect(run.lost).toBe(0)
+      expect(run.loadErrors).toBe(0)
+      expect(run.latencyMs.count).toBe(run.delivered)
+      expect(run.frontendErrors).toEqual([])
+    }
+    expect(Object.keys(result.ratios)).toEqual(['h2', 'h2-single', 'http1'])
+  })
+
+  it('HTTP/2 multiplexes: 50 streams on 5 TLS connections, or on 50 with one stream each', () => {
+    const sockets = Object.fromEntries(result.runs.map((run) => [run.mode, run.serverSockets]))
+    expect(sockets).toEqual({ 'http1-tls': 50, h2: 5, 'h2-single': 50, http1: 50 })
+  })
+
+  it('one stream write per stream per flush on every protocol, each write carrying a batch of events', () => {
+    for (const run of result.runs) {
+      // the sinks write once per flush: a batch (5 events) on every stream, or a heartbeat
+      expect(run.streamWrites).not.toBeNull()
+      expect(run.streamWrites!).toBeGreaterThanOrEqual(run.batches * run.connected)
+      expect(run.streamWrites!).toBeLessThanOrEqual(run.flushes)
+      // a sink writing each frame on its own would make as many writes as deliveries
+      expect(run.delivered).toBeGreaterThan(2 * run.streamWrites!)
+    }
+  })
+
+  it('an HTTP/2 session writes its streams to the socket together: fewer write syscalls than stream writes', () => {
+    const h2 = result.runs.find((run) => run.mode === 'h2')!
+    const http1 = result.runs.find((run) => run.mode === 'http1-tls')!
+    expect(h2.writeSyscalls).not.toBeNull()
+    // 10 streams per session: one socket write per session per flush, not one per stream
+    expect(h2.writeSyscalls!).toBeLessThan(h2.streamWrites! / 2)
+    // HTTP/1.1 writes each stream's flush to its own socket
+    expect(http1.writeSyscalls!).toBeGreaterThanOrEqual(http1.streamWrites!)
   })
 })
 

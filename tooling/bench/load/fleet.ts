@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { createHistogram, decodeHistogram, type Histogram } from '../lib/histogram'
 import { spawnTs, stopChild } from '../lib/spawn'
-import type { ClientKind, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
+import type { ClientKind, ClientTls, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
 
 /** One sample per second of the whole fleet: what the charts plot. */
 export interface Sample {
@@ -42,13 +42,17 @@ export class LoadFleet {
     this.sampler = setInterval(() => this.sample(), 1000)
   }
 
-  /** Spreads `count` connections over the workers (each stays under the fd cap). */
+  /**
+   * Spreads `count` connections over the workers (each stays under the fd cap). `transport`: TLS (the
+   * certificate to trust) and, for `h2`, the streams each session carries.
+   */
   open(
     targets: Target[],
     count: number,
     localAddresses: string[],
     client: ClientKind = 'sse',
     concurrency = 256,
+    transport: { tls?: ClientTls | undefined; streamsPerSession?: number | undefined } = {},
   ): void {
     const per = Math.floor(count / this.size)
     this.workers.forEach((worker, index) => {
@@ -64,6 +68,7 @@ export class LoadFleet {
         concurrency,
         worker: index,
         workers: this.size,
+        ...transport,
       })
     })
   }
@@ -125,6 +130,10 @@ export class LoadFleet {
   get ready(): number {
     return this.sum('ready')
   }
+  /** HTTP/2 sessions (TLS sockets) the `h2` clients hold. */
+  get sessions(): number {
+    return this.sum('sessions')
+  }
   get dataFrames(): number {
     return this.sum('dataFrames')
   }
@@ -151,6 +160,9 @@ export class LoadFleet {
   }
   get gaps(): number {
     return this.sum('gaps')
+  }
+  get heartbeats(): number {
+    return this.sum('heartbeats')
   }
   /** Clients cut with `resume` that have not caught up yet. */
   get behind(): number {

@@ -12,8 +12,16 @@ export interface Target {
   topic?: string
 }
 
-/** Which client each connection runs: raw SSE over TCP, or raw Socket.IO over a `ws` WebSocket. */
-export type ClientKind = 'sse' | 'socketio'
+/**
+ * Which client each connection runs: raw SSE over TCP (HTTP/1.1, over TLS with `tls`), SSE streams on
+ * `node:http2` sessions (`h2`, always TLS), or raw Socket.IO over a `ws` WebSocket.
+ */
+export type ClientKind = 'sse' | 'h2' | 'socketio'
+
+/** How the SSE clients reach a TLS server: the certificate they trust (the bench's self-signed one). */
+export interface ClientTls {
+  ca: string
+}
 
 export type ToWorker =
   /** Opens `count` connections spread round robin over targets and local addresses. */
@@ -27,6 +35,10 @@ export type ToWorker =
       /** This worker's index and the fleet size: each worker uses its own slice of source ports. */
       worker: number
       workers: number
+      /** `sse` over TLS (HTTP/1.1 by ALPN); required for `h2`. */
+      tls?: ClientTls | undefined
+      /** `h2`: streams carried by each session (a new session opens when one is full). */
+      streamsPerSession?: number | undefined
     }
   /**
    * Destroys every socket at once; each reconnects after a random delay in [0, jitterMs]. `resume`: an SSE
@@ -51,6 +63,8 @@ export interface WorkerStats {
   type: 'stats'
   /** Connections that got a 200 and `likewire.connected`, currently open. */
   ready: number
+  /** `h2`: sessions (TLS sockets) currently open; 0 for the other clients. */
+  sessions: number
   opened: number
   closed: number
   errors: number
@@ -70,6 +84,8 @@ export interface WorkerStats {
   epochChanges: number
   /** `likewire.gap` frames. */
   gaps: number
+  /** `likewire.heartbeat` frames (each one flush of its own on the server). */
+  heartbeats: number
   /** Clients cut with `resume` that have not caught up yet. */
   behind: number
   /** When the last client that caught up did (epoch ms; 0 before any). */

@@ -1,22 +1,31 @@
 import net from 'node:net'
-import type { Target } from './protocol'
+import tls from 'node:tls'
+import type { ClientTls, Target } from './protocol'
 import { type FrameListener, SseParser } from './sse-parser'
 
 export interface ClientEvents extends FrameListener {
   onClose(hadError: boolean, error?: Error): void
 }
 
-/** Opens one raw TCP SSE connection: the GET is written by hand, the response read by SseParser. */
+/**
+ * Opens one raw SSE connection: the GET is written by hand, the response read by SseParser. With `secure`
+ * it is HTTPS/1.1 (ALPN `http/1.1`, so a server that also speaks HTTP/2 answers in HTTP/1.1), the
+ * certificate checked against `secure.ca` for the target's address.
+ */
 export function openSse(
   target: Target,
   source: { localAddress: string; localPort: number } | undefined,
   events: ClientEvents,
+  secure?: ClientTls,
 ): net.Socket {
-  const socket = net.connect({ host: target.host, port: target.port, ...source })
+  const options = { host: target.host, port: target.port, ...source }
+  const socket = secure
+    ? tls.connect({ ...options, ca: secure.ca, ALPNProtocols: ['http/1.1'] })
+    : net.connect(options)
   const parser = new SseParser(events)
   let failure: Error | undefined
   socket.setNoDelay(true)
-  socket.on('connect', () => {
+  socket.on(secure ? 'secureConnect' : 'connect', () => {
     socket.write(
       `GET ${target.path} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`,
     )

@@ -12,17 +12,20 @@ const body = chunked(
   'data: {"topic":"t","id":"3","ts":1700000000789,"data":1}\nid: 3\n\n',
 )
 
-function parse(pieces: Buffer[]) {
+function parse(pieces: Buffer[], bodyOnly = false) {
   const seen = { status: 0, connected: 0, ts: [] as number[] }
-  const parser = new SseParser({
-    onHead: (status) => {
-      seen.status = status
+  const parser = new SseParser(
+    {
+      onHead: (status) => {
+        seen.status = status
+      },
+      onConnected: () => {
+        seen.connected++
+      },
+      onData: (ts) => seen.ts.push(ts),
     },
-    onConnected: () => {
-      seen.connected++
-    },
-    onData: (ts) => seen.ts.push(ts),
-  })
+    bodyOnly,
+  )
   for (const piece of pieces) parser.push(piece)
   return seen
 }
@@ -36,6 +39,7 @@ function positions(pieces: Buffer[]) {
     onData: (ts, offset) => seen.push(`data ${ts} ${offset}`),
     onEpoch: (epoch) => seen.push(`epoch ${epoch}`),
     onGap: () => seen.push('gap'),
+    onHeartbeat: () => seen.push('heartbeat'),
   })
   for (const piece of pieces) parser.push(piece)
   return seen
@@ -64,6 +68,21 @@ describe('SseParser', () => {
     expect(parse([raw]).ts).toEqual([42])
   })
 
+  it('reads an HTTP/2 stream body (bodyOnly: no head, no chunk framing) wherever it is cut', () => {
+    const frames = Buffer.from(
+      'retry: 2000\n\nevent: likewire.connected\ndata: {}\n\ndata: {"ts":5}\n\nid: 2\ndata: {"ts":6}\n\n',
+    )
+    for (let at = 1; at < frames.length; at++) {
+      expect(parse([frames.subarray(0, at), frames.subarray(at)], true)).toEqual({
+        status: 0,
+        connected: 1,
+        ts: [5, 6],
+      })
+    }
+    // the same bytes read as an HTTP/1.1 response would wait for a head forever
+    expect(parse([frames]).ts).toEqual([])
+  })
+
   it('reads a fire-and-forget event (no id: line, as the server sends them now) with no offset', () => {
     const raw = Buffer.from('HTTP/1.1 200 OK\r\n\r\ndata: {"topic":"t","id":"a","ts":7,"data":1}\n\n')
     expect(positions([raw])).toEqual(['data 7 NaN'])
@@ -90,12 +109,13 @@ describe('SseParser: positions of history events', () => {
     'data 1700000000100 17',
     'data 1700000000200 18',
     'data 1700000000250 NaN',
+    'heartbeat',
     'gap',
     'epoch Zz_9-new',
     'data 1700000000300 1',
   ]
 
-  it('reads each offset from the id: line, the epoch once per stream and again when it changes, and gap frames', () => {
+  it('reads each offset from the id: line, the epoch once per stream and again when it changes, gap and heartbeat frames', () => {
     expect(positions([stream])).toEqual(expected)
   })
 

@@ -1,6 +1,6 @@
 /**
  * Incremental parser of one SSE response read off a raw socket: HTTP head, chunked transfer coding,
- * then frames split on the blank line. It only looks at a frame's first byte, its `"ts":` digits and, for
+ * then frames split on the blank line (or, for an HTTP/2 stream, the body alone: `bodyOnly`). It only looks at a frame's first byte, its `"ts":` digits and, for
  * an event of a history topic, its `id: <epoch>:<offset>` line, so one process can read a million frames a
  * second.
  */
@@ -10,6 +10,7 @@ const FRAME_END = Buffer.from('\n\n')
 const TS = Buffer.from('"ts":')
 const CONNECTED = Buffer.from('event: likewire.connected')
 const GAP = Buffer.from('event: likewire.gap')
+const HEARTBEAT = Buffer.from('event: likewire.heartbeat')
 const CHAR_I = 0x69 // 'i' or 'd': a frame starting with `id:` or `data:` is a data frame
 const CHAR_D = 0x64
 const CHAR_E = 0x65 // 'e': `event:` control frame
@@ -31,6 +32,8 @@ export interface FrameListener {
   onEpoch?(epoch: string): void
   /** A `likewire.gap` control frame: events of a history topic this stream will never get. */
   onGap?(): void
+  /** A `likewire.heartbeat` control frame (a flush of its own on the server). */
+  onHeartbeat?(): void
 }
 
 enum State {
@@ -51,7 +54,13 @@ export class SseParser {
   /** The epoch of the last `id:` line, as bytes: compared in place, so it is decoded once per stream. */
   private epoch: Buffer | null = null
 
-  constructor(private readonly listener: FrameListener) {}
+  /** `bodyOnly`: the bytes are the response body alone (an HTTP/2 stream's DATA: no head, no chunk framing). */
+  constructor(
+    private readonly listener: FrameListener,
+    bodyOnly = false,
+  ) {
+    if (bodyOnly) this.state = State.Raw
+  }
 
   push(chunk: Buffer): void {
     let pos = 0
@@ -140,6 +149,7 @@ export class SseParser {
     } else if (first === CHAR_E) {
       if (startsWith(buf, start, CONNECTED)) this.listener.onConnected()
       else if (startsWith(buf, start, GAP)) this.listener.onGap?.()
+      else if (startsWith(buf, start, HEARTBEAT)) this.listener.onHeartbeat?.()
     }
   }
 

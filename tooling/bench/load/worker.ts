@@ -1,21 +1,36 @@
 /**
- * One load-generator process: holds up to ~19K raw SSE connections (the per-process fd cap), counts
- * frames and records latency (client receipt - `ts`) into an HdrHistogram sent to the parent every second.
+ * One load-generator process: holds up to ~19K raw SSE connections (the per-process fd cap), or SSE
+ * streams on HTTP/2 sessions (one socket per session, so far fewer), counts frames and records latency
+ * (client receipt - `ts`) into an HdrHistogram sent to the parent every second.
  */
 import { createHistogram, encodeHistogram } from '../lib/histogram'
-import type { ClientKind, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
+import { H2Sessions } from './h2-client'
+import type { ClientKind, ClientTls, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
 import { ClientState, tallyClients } from './sequence'
 import { openSocketIo } from './socketio-client'
 import { SourcePorts } from './source-ports'
-import { openSse } from './sse-client'
+import { type ClientEvents, openSse } from './sse-client'
 
 const histogram = createHistogram()
-const stats = { ready: 0, opened: 0, closed: 0, errors: 0, rejected: 0, dataFrames: 0, untimed: 0, gaps: 0 }
+const stats = {
+  ready: 0,
+  opened: 0,
+  closed: 0,
+  errors: 0,
+  rejected: 0,
+  dataFrames: 0,
+  untimed: 0,
+  gaps: 0,
+  heartbeats: 0,
+}
 let firstError: string | undefined
 const sockets = new Set<{ destroy(): void }>()
 /** One per connection this worker holds, kept across its reconnects: its position in its topic. */
 const clients: Array<{ target: Target; state: ClientState }> = []
 let client: ClientKind = 'sse'
+/** `sse` over TLS, and `h2`'s certificate. */
+let secure: ClientTls | undefined
+let h2: H2Sessions | undefined
 let reopenAfterClose = false
 let reopenJitterMs = 0
 /** After a `cut` with `resume`: reconnect from the last position, and count who has caught up. */
@@ -35,10 +50,10 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
     }
   }
   const from =
-    resume && client === 'sse' && target.topic !== undefined ? state.seq.resume(target.topic) : undefined
+    resume && client !== 'socketio' && target.topic !== undefined ? state.seq.resume(target.topic) : undefined
   const path = from === undefined ? target.path : `${target.path}&resume=${from}`
   if (resume) state.reopened(Date.now())
-  const socket = (client === 'socketio' ? openSocketIo : openSse)({ ...target, path }, ports?.next(), {
+  const events: ClientEvents = {
     onHead(status) {
       if (status !== 200) {
         stats.rejected++
@@ -70,6 +85,9 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
     onGap() {
       stats.gaps++
     },
+    onHeartbeat() {
+      stats.heartbeats++
+    },
     onClose(hadError, error) {
       sockets.delete(socket)
       if (!counted && (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' && attempt < 50) {
@@ -89,7 +107,14 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
         setTimeout(() => open(target, state, () => {}), Math.random() * reopenJitterMs)
       }
     },
-  })
+  }
+  const to = { ...target, path }
+  const socket =
+    client === 'socketio'
+      ? openSocketIo(to, ports?.next(), events)
+      : client === 'h2'
+        ? h2!.openStream(to, ports?.next(), events)
+        : openSse(to, ports?.next(), events, secure)
   stats.opened++
   sockets.add(socket)
 }
@@ -98,6 +123,11 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
 function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
   const { targets, count, localAddresses, concurrency } = message
   client = message.client
+  secure = message.tls
+  if (client === 'h2') {
+    if (!secure) throw new Error('h2 clients need tls (the certificate to trust)')
+    h2 = new H2Sessions(message.streamsPerSession ?? 100, secure)
+  }
   if (localAddresses.length > 0) ports = new SourcePorts(localAddresses, message.worker, message.workers)
   let next = 0
   let inFlight = 0
@@ -122,6 +152,7 @@ function report(): void {
   const message: WorkerStats = {
     type: 'stats',
     ...stats,
+    sessions: h2?.open ?? 0,
     ...tallyClients(clients.map((c) => c.state)),
     histogram: encodeHistogram(histogram),
     cpuUserMs: cpu.user / 1000,

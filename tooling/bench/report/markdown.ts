@@ -1,6 +1,8 @@
+import type { Http2Result } from '../scenarios/http2'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import type { TabsResult } from '../scenarios/tabs'
 import { type HistoryPair, historySection, seconds } from './history'
+import { http2Section } from './http2'
 import { tabsSection } from './tabs'
 
 const n = (value: number) =>
@@ -14,6 +16,7 @@ export function renderMarkdown(
   chartDir: string,
   historyPairs: HistoryPair[] = [],
   tabs?: TabsResult,
+  http2?: Http2Result,
 ): string {
   const machine = results[0]?.machine
   const lines = [
@@ -71,6 +74,7 @@ export function renderMarkdown(
       results.find((r) => r.scenario === 'recovery-storm'),
     ),
     ...tabsSection(tabs),
+    ...http2Section(http2),
     '## Per scenario',
     '',
     ...results.flatMap((r) => [

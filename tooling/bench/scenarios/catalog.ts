@@ -19,6 +19,20 @@ export interface Scenario {
   judge(result: FanoutResult): Record<string, boolean>
 }
 
+/**
+ * `http2`: the same fan-out served over HTTP/1.1 and HTTP/2 (its own runner, scenarios/http2.ts: several
+ * runs, one result). A browser's streams to one origin share one HTTP/2 connection; what each delivery
+ * costs the server must not grow much for it.
+ */
+export const http2Scenario = {
+  name: 'http2',
+  what: '10K SSE streams on one frontend, each subscribed to the same 2 topics, a batch of 2 events (one per topic) each second (20,000 deliveries/s), served four ways: HTTP/1.1 over TLS, HTTP/2 with 100 streams per session, HTTP/2 with 1 stream per session, and HTTP/1.1 cleartext for reference',
+  /** HTTP/2's server CPU per delivery at most this many times HTTP/1.1-over-TLS's, each HTTP/2 shape judged. */
+  cpuRatioTarget: 1.5,
+  target:
+    'HTTP/2 costs no more than 1.5x HTTP/1.1 (over TLS) server CPU per delivery, with 100 streams per session and with 1; one stream write per stream per flush on both; 0 lost',
+} as const
+
 export const scenarios: Scenario[] = [
   {
     name: 'capacity',

@@ -2,11 +2,12 @@ import { type Percentiles, percentilesMs } from '../lib/histogram'
 import { listenOverflows } from '../lib/netstat'
 import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
-import type { Target } from '../load/protocol'
 import { type ClusterPlan, startCluster } from '../server/cluster'
 import type { ServerKind } from '../server/protocol'
 import type { ServerHandle } from '../server/servers'
+import { fanoutTargets } from './fanout-targets'
 import { type HistoryFigures, hasHistory } from './history'
+import { type PublishWindow, publishWindow } from './publish-window'
 
 /** One fan-out run: frontends, viewers spread over them, likes published on every frontend, counted back. */
 export interface FanoutPlan extends ClusterPlan {
@@ -14,8 +15,10 @@ export interface FanoutPlan extends ClusterPlan {
   /** `--history` as given (`live:*=100/300`), with `history` its parsed rules: the result reports it. */
   historyText?: string | undefined
   connections: number
-  /** Topics per frontend; connection i subscribes to topic i mod topics. */
+  /** Topics per frontend; connection i subscribes to topic i mod topics (`everyTopic`: to all of them). */
   topics: number
+  /** Every connection subscribes to all of its frontend's topics on its one stream. */
+  everyTopic?: boolean | undefined
   /** Publishes per second on each frontend. */
   ratePerSec: number
   durationMs: number
@@ -30,6 +33,11 @@ export interface FanoutPlan extends ClusterPlan {
   beforePublish?: (run: FanoutRun) => Promise<void>
   /** Runs while the likes are published, awaited before the drain (recovery-storm cuts here). */
   duringPublish?: (run: FanoutRun) => Promise<void>
+  /**
+   * The SSE clients' protocol: HTTP/1.1 (the default; over TLS when the servers have `tls`), or `h2`,
+   * `streamsPerSession` streams on each HTTP/2 session (needs `tls`).
+   */
+  client?: { protocol: 'http1' | 'h2'; streamsPerSession?: number } | undefined
 }
 
 export interface FanoutRun {
@@ -58,6 +66,10 @@ export interface FanoutResult {
   /** JS heap per held connection over idle: the part of RSS the server's own objects account for. */
   serverHeapPerConnectionKiB: number
   serverCpuMs: number
+  /** The servers' cost while publishing and draining (serverCpuMs counts from process start). */
+  publishWindow: PublishWindow
+  /** TCP connections the servers held once all were connected (HTTP/2: one per session). */
+  serverSockets: number
   loadCpuMs: number
   loadErrors: number
   frontendErrors: string[]
@@ -79,29 +91,18 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const fleet = new LoadFleet(plan.workers)
   const extra: Record<string, unknown> = {}
   try {
-    const targets: Target[] = []
-    for (let topic = 0; topic < plan.topics; topic++) {
-      for (const [index, server] of servers.entries()) {
-        targets.push(
-          plan.kind === 'socketio'
-            ? {
-                host: '127.0.0.1',
-                port: server.port,
-                path: '/socket.io/?EIO=4&transport=websocket',
-                topic: topicName(index, topic),
-              }
-            : {
-                host: '127.0.0.1',
-                port: server.port,
-                path: `/v1/connect?topics=${topicName(index, topic)}`,
-                topic: topicName(index, topic),
-              },
-        )
-      }
-    }
+    const targets = fanoutTargets(
+      plan,
+      servers.map((server) => server.port),
+      topicName,
+    )
     const connectStart = Date.now()
     const overflowsAtStart = listenOverflows()
-    fleet.open(targets, plan.connections, plan.localAddresses, plan.kind === 'socketio' ? 'socketio' : 'sse')
+    const client = plan.kind === 'socketio' ? 'socketio' : plan.client?.protocol === 'h2' ? 'h2' : 'sse'
+    fleet.open(targets, plan.connections, plan.localAddresses, client, 256, {
+      tls: plan.tls ? { ca: plan.tls.cert } : undefined,
+      streamsPerSession: plan.client?.streamsPerSession,
+    })
     const allIn = await waitUntil(
       () => {
         progress(label, {
@@ -126,6 +127,8 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
 
     await fleet.settle()
     const framesBefore = fleet.dataFrames
+    const heartbeatsBefore = fleet.heartbeats
+    const before = await Promise.all(servers.map((server) => server.stats()))
     fleet.resetLatency()
     const publishStart = Date.now()
     const warmup = setTimeout(() => fleet.resetLatency(), plan.warmupMs)
@@ -159,6 +162,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
             return {
               perTopic,
               failed: 0,
+              batches: 0,
               expectedDeliveries: each * plan.topics * held[index]!.connections,
               elapsedMs: plan.durationMs,
             }
@@ -204,6 +208,9 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       0,
     )
     const after = await Promise.all(servers.map((server) => server.stats().catch(() => held[0]!)))
+    // a heartbeat written before `after` is in the workers' next report: flushes never undercount writes
+    if (plan.countWrites) await fleet.settle()
+    const heartbeats = fleet.heartbeats - heartbeatsBefore
     const serverRssBytes = held.reduce((sum, s) => sum + s.rssBytes, 0)
     const idleRss = idle.reduce((sum, s) => sum + s.rssBytes, 0)
     const heldConnections = held.reduce((sum, s) => sum + s.connections, 0)
@@ -236,6 +243,11 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
             ) / 100
           : 0,
       serverCpuMs: Math.round(after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0)),
+      publishWindow: publishWindow(before, after, {
+        batches: outcomes.reduce((sum, o) => sum + o.batches, 0),
+        heartbeats,
+      }),
+      serverSockets: held.reduce((sum, s) => sum + s.sockets, 0),
       loadCpuMs: Math.round(fleet.cpuMs),
       loadErrors: fleet.errors + fleet.rejected,
       frontendErrors: servers.flatMap((server) => server.errorLines).slice(0, 20),

@@ -11,16 +11,24 @@ export interface ClusterPlan {
   flushWindowMs: number
   history?: HistoryRules | undefined
   cpuProfDir?: string | undefined
+  /** The frontends serve HTTPS with this certificate: HTTP/2, and HTTP/1.1 by ALPN. */
+  tls?: { cert: string; key: string } | undefined
+  /** The frontends count their stream writes (`server/write-count.ts`). */
+  countWrites?: boolean | undefined
 }
 
 /** Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process. */
 export async function startCluster(plan: ClusterPlan) {
+  // a TLS frontend's internal URL would be https, which the bench's dispatcher is not set up to trust
+  if (plan.tls && plan.mode === 'cluster') throw new Error('the bench serves TLS in embedded mode only')
   const base = {
     kind: plan.kind,
     flushWindowMs: plan.flushWindowMs,
     maxConnections: 19_500,
     // the same rules on every Likewire process (frontends and dispatcher alike); the baselines ignore them
     ...(plan.history ? { history: plan.history } : {}),
+    ...(plan.tls ? { tls: plan.tls } : {}),
+    ...(plan.countWrites ? { countWrites: true } : {}),
   }
   if (plan.mode === 'embedded' && plan.kind === 'socketio') {
     // Socket.IO's cluster story is its redis adapter: every frontend on the bench's own Redis

@@ -19,6 +19,10 @@ export interface ServerSettings {
   secret?: string
   /** Likewire kinds (embedded, both cluster roles): topics with a history. Absent: all fire-and-forget. */
   history?: HistoryRules
+  /** Serve HTTPS with this certificate (`listen({ tls })`: HTTP/2 with HTTP/1.1 fallback). Absent: plain HTTP. */
+  tls?: { cert: string; key: string }
+  /** Count the process's stream writes (`server/write-count.ts`), reported in its stats. */
+  countWrites?: boolean
 }
 
 export type ToServer =
@@ -41,4 +45,10 @@ export interface ServerStats {
   cpuSystemMs: number
   /** Local subscribers per topic (Likewire kinds): what a cluster publish owes this node. */
   topics: Record<string, number>
+  /** TCP connections the HTTP server holds (an HTTP/2 session is one, whatever its streams). */
+  sockets: number
+  /** write(2)/writev(2) calls of the process so far (`syscw` of /proc/self/io); null where unreadable. */
+  writeSyscalls: number | null
+  /** Stream writes in JS so far (a sink's one write per flush), with `countWrites`; else null. */
+  streamWrites: number | null
 }

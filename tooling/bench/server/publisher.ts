@@ -9,6 +9,8 @@ export interface PublishTarget {
 export interface PublishOutcome {
   perTopic: Record<string, number>
   failed: number
+  /** Accepted `publishMany` calls (one per tick with events due): each is one flush on every subscriber. */
+  batches: number
   /** Sum over accepted publishes of the topic's subscriber count at publish time. */
   expectedDeliveries: number
   /** Wall time the publisher ran, ms. */
@@ -26,6 +28,7 @@ export interface PublishPlan {
 export function startPublisher(target: PublishTarget, plan: PublishPlan): Promise<PublishOutcome> {
   const perTopic: Record<string, number> = {}
   let failed = 0
+  let batches = 0
   let expectedDeliveries = 0
   let sent = 0
   let next = 0
@@ -46,6 +49,7 @@ export function startPublisher(target: PublishTarget, plan: PublishPlan): Promis
         for (const { topic } of events) expected += target.subscribers(topic)
         const publish = target.publishMany(events).then(
           () => {
+            batches++
             expectedDeliveries += expected
             for (const { topic } of events) perTopic[topic] = (perTopic[topic] ?? 0) + 1
           },
@@ -59,7 +63,7 @@ export function startPublisher(target: PublishTarget, plan: PublishPlan): Promis
       if (elapsed < plan.durationMs) return
       clearInterval(timer)
       void Promise.all(inFlight).then(() =>
-        resolve({ perTopic, failed, expectedDeliveries, elapsedMs: performance.now() - startedAt }),
+        resolve({ perTopic, failed, batches, expectedDeliveries, elapsedMs: performance.now() - startedAt }),
       )
     }
     const timer = setInterval(tick, plan.tickMs)

@@ -3,21 +3,31 @@
  * parent drives it over IPC; publishes come from an in-process publisher here.
  */
 
+import type { Server } from 'node:http'
 import { freePort } from '@likewire/testkit'
 import { listen } from './likewire'
 import type { FromServer, ServerSettings, ToServer } from './protocol'
 import { startPublisher } from './publisher'
 import { createTarget } from './targets'
+import { countStreamWrites, writeSyscalls } from './write-count'
 
 const settings = JSON.parse(process.env.BENCH_SERVER ?? '{}') as ServerSettings
 const send = (message: FromServer) => process.send?.(message)
+const streamWrites = settings.countWrites ? countStreamWrites() : () => null
 
 const port = await freePort()
 const target = await createTarget(settings, port)
 // Likewire's own `listen` for every kind (baselines too, so all get the same listen backlog, 4096, and the
 // same node-server options): a server the bench listened on itself would not be the server under test
-const { server } = await listen(target.app as Parameters<typeof listen>[0], { port, hostname: '127.0.0.1' })
-target.attach?.(server)
+const listening = await listen(target.app as Parameters<typeof listen>[0], {
+  port,
+  hostname: '127.0.0.1',
+  tls: settings.tls,
+})
+const { server } = listening
+target.attach?.(server as Server)
+const sockets = () =>
+  new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)))
 send({ type: 'listening', port })
 
 process.on('message', async (message: ToServer) => {
@@ -36,11 +46,14 @@ process.on('message', async (message: ToServer) => {
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
       topics: target.topics(),
+      sockets: await sockets(),
+      writeSyscalls: writeSyscalls(),
+      streamWrites: streamWrites(),
     })
   } else if (message.type === 'close') {
     await target.close().catch(() => {})
-    server.close()
-    server.closeAllConnections?.()
+    // stops listening and closes every connection (an HTTP/2 session with a GOAWAY first)
+    void listening.close()
     // exit through process.exit so --cpu-prof writes its profile
     setTimeout(() => process.exit(0), 100)
   }
