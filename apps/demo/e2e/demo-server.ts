@@ -9,16 +9,22 @@ const READY = /likewire demo: (http:\/\/\S+)/
 export class DemoServer {
   private process: SpawnedProcess | null = null
 
-  private constructor(public port: number) {}
+  private constructor(
+    public port: number,
+    private readonly env: Record<string, string>,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`
   }
 
-  /** Starts on `port`; 0 lets the OS pick a free one (read back from the server's first line). */
-  static async start(port = 0): Promise<DemoServer> {
+  /**
+   * Starts on `port`; 0 lets the OS pick a free one (read back from the server's first line). `env` goes
+   * on top of ours, e.g. `{ PRESENCE_GRACE_MS: '1500' }`.
+   */
+  static async start(port = 0, env: Record<string, string> = {}): Promise<DemoServer> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` in apps/demo first`)
-    const server = new DemoServer(port)
+    const server = new DemoServer(port, env)
     await server.launch()
     return server
   }
@@ -26,7 +32,7 @@ export class DemoServer {
   private async launch(): Promise<void> {
     this.process = await spawnProcess(process.execPath, [MAIN], {
       name: 'demo server',
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
       ready: READY,
     })
     const [, url] = await this.process.waitForLine(READY)

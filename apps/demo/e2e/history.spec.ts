@@ -1,8 +1,8 @@
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test'
 import { COMMENTS_HISTORY } from '../src/server/realtime'
-import { COMMENT_HISTORY, type Comment } from '../src/shared/api'
+import { COMMENT_HISTORY, type Comment, type GuestSession } from '../src/shared/api'
 import { DemoServer } from './demo-server'
-import { expectLive } from './pages'
+import { expectLive, makeGuest, postCommentAs } from './pages'
 
 // Comments are a history topic (`video:*:comments`, the last 100 for 24 h): they recover after a network
 // loss and a late joiner starts with the last ones; likes stay fire-and-forget. Each test has its own
@@ -10,6 +10,7 @@ import { expectLive } from './pages'
 let server: DemoServer
 
 test.beforeEach(async () => {
+  nodeGuest = null
   server = await DemoServer.start()
 })
 
@@ -20,15 +21,13 @@ test.afterEach(async () => {
 /** How many comments of a video Likewire keeps (100). */
 const HISTORY_SIZE = COMMENTS_HISTORY.size
 
+/** Node's guest on the current server process (a restarted one signs with a new secret: a new guest). */
+let nodeGuest: GuestSession | null = null
+
 /** POSTs a comment from Node, as another viewer would (not through the page under test). */
 async function postComment(videoId: string, text: string): Promise<Comment> {
-  const response = await fetch(`${server.url}/api/videos/${videoId}/comments`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ author: 'Node', text }),
-  })
-  expect(response.status).toBe(201)
-  return ((await response.json()) as { comment: Comment }).comment
+  nodeGuest ??= await makeGuest(server.url, 'Node')
+  return postCommentAs(server.url, nodeGuest, videoId, text)
 }
 
 async function postComments(videoId: string, texts: string[]): Promise<string[]> {
@@ -205,6 +204,7 @@ test('after a server restart (its history and comments lost), the gap makes the 
 
   // a new process on the same port: a new history epoch, and the embedded store starts empty
   await server.restart()
+  nodeGuest = null
   const first = await postComment('red', 'first on the new server')
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected', {
     timeout: 20_000,

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { expect, test } from '@playwright/test'
+import { expect, type Page, test } from '@playwright/test'
 import { DemoServer } from './demo-server'
-import { closePage, formatCount, openVideo, readCount } from './pages'
+import { closePage, formatCount, makeGuest, openVideo, postCommentAs, readCount } from './pages'
 
 /** The README's image: committed, refreshed only by `npm run screenshot -w @likewire/demo`. */
 const README_IMAGE = fileURLToPath(new URL('../screenshot.png', import.meta.url))
@@ -70,21 +70,42 @@ test('the viewer count rises when a page opens and falls when it closes', async 
   await closePage(a)
 })
 
-test('hostile comment text shows as text and runs nothing', async ({ browser }) => {
+test('hostile comment text and guest names show as text and run nothing', async ({ browser }) => {
   const hostile = '<img src=x onerror="window.__pwned=1">'
-  const a = await openVideo(browser, server.url, 'blue')
+  const hostileName = '<img src=y onerror="window.__pwned=2">'
+  const a = await openVideo(browser, server.url, 'blue', { name: hostileName })
   const b = await openVideo(browser, server.url, 'blue')
   await a.getByTestId('comment-input').fill(hostile)
   await a.getByTestId('comment-submit').click()
   for (const page of [a, b]) {
     await expect(page.getByTestId('comment-list')).toContainText(hostile)
+    await expect(page.getByTestId('comment-author').last()).toHaveText(hostileName)
     await expect(page.getByTestId('comment-list').locator('img')).toHaveCount(0)
     expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
   }
+  // the other viewer's "watching" line names the hostile guest, as text (a guest of an earlier test
+  // may still be a member within the grace, and named before)
+  await expect(b.getByTestId('watching')).toContainText(hostileName)
+  await expect(b.getByTestId('watching').locator('img')).toHaveCount(0)
   // a viewer who arrives later gets it by rewind of the comments topic, and it is still text
   const late = await openVideo(browser, server.url, 'blue')
   await expect(late.getByTestId('comment-list')).toContainText(hostile)
+  await expect(late.getByTestId('comment-author').last()).toHaveText(hostileName)
   expect(await late.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+
+  // names that would break the page's text are refused before anything is sent
+  const error = b.getByTestId('comment-error')
+  for (const [name, message] of [
+    ['\u202Egnp.exe', 'Your name cannot hold line breaks or control characters.'],
+    ['x'.repeat(41), 'Your name needs 1 to 40 characters.'],
+    ['   ', 'Your name needs 1 to 40 characters.'],
+  ]) {
+    await b.getByTestId('author-input').fill(name as string)
+    await b.getByTestId('comment-input').fill('from a bad name')
+    await b.getByTestId('comment-submit').click()
+    await expect(error).toHaveText(message as string)
+  }
+  await expect(a.getByTestId('comment-list')).not.toContainText('from a bad name')
   for (const page of [a, b, late]) await closePage(page)
 })
 
@@ -158,18 +179,27 @@ test('screenshot of the page (into test-results/, never over the committed image
   browser,
 }, testInfo) => {
   const committed = readFileSync(README_IMAGE)
-  const viewer = await openVideo(browser, server.url, 'red')
-  const page = await openVideo(browser, server.url, 'red')
-  const say = async (author: string, text: string) => {
-    await viewer.getByTestId('author-input').fill(author)
-    await viewer.getByTestId('comment-input').fill(text)
-    await viewer.getByTestId('comment-submit').click()
+  // a server of its own: no guest of an earlier test is still watching (members leave after the grace)
+  const own = await DemoServer.start()
+  // Priya and Marco are watching (their dots green); Akhilesh and Sam commented and left (grey)
+  const priya = await openVideo(browser, own.url, 'red', { name: 'Priya', reducedMotion: true })
+  const marco = await openVideo(browser, own.url, 'red', { name: 'Marco', reducedMotion: true })
+  const page = await openVideo(browser, own.url, 'red')
+  const say = async (from: Page | string, text: string) => {
+    if (typeof from === 'string') {
+      await postCommentAs(own.url, await makeGuest(own.url, from), 'red', text)
+    } else {
+      await from.getByTestId('comment-input').fill(text)
+      await from.getByTestId('comment-submit').click()
+    }
     await expect(page.getByTestId('comment-list')).toContainText(text)
   }
-  await say('Priya', 'Joining from Bangalore, the hearts are so smooth!')
-  await say('Marco', 'How many frontend nodes does this run on?')
-  await say('Akhilesh', 'One process here: frontend and dispatcher embedded. Same code as the cluster.')
+  await say(priya, 'Joining from Bangalore, the hearts are so smooth!')
+  await say('Akhilesh', 'How many frontend nodes does this run on?')
+  await say(marco, 'One process here: frontend and dispatcher embedded. Same code as the cluster.')
   await say('Sam', 'Red video for the win ❤️')
+  await expect(page.getByTestId('watching')).toHaveText('Priya and Marco watching')
+  await expect(page.getByTestId('presence-dot').filter({ visible: true })).toHaveCount(4)
   await page.getByTestId('crowd-switch').click()
   await expect(page.getByTestId('floating-heart').nth(8)).toBeAttached()
   // test-results/screenshot.png: Playwright's git-ignored output folder, where `npm run screenshot` copies from
@@ -180,5 +210,6 @@ test('screenshot of the page (into test-results/, never over the committed image
   expect(readFileSync(README_IMAGE).equals(committed)).toBe(true)
   await page.getByTestId('crowd-switch').click()
   await expect(page.getByTestId('crowd-switch')).toHaveAttribute('aria-checked', 'false')
-  for (const p of [viewer, page]) await closePage(p)
+  for (const p of [priya, marco, page]) await closePage(p)
+  await own.stop()
 })

@@ -1,10 +1,11 @@
 import { expect, type Page, test } from '@playwright/test'
 import { DemoServer } from './demo-server'
-import { expectLive, formatCount, readCount } from './pages'
+import { expectLive, formatCount, newViewer, readCount } from './pages'
 
 // Ten tabs of the demo in one browser share one stream (@likewire/client's default): all live, a like from
 // any tab reaches every tab, and closing the tab holding the stream keeps the others live. A viewer is a
-// browser, not a tab (docs/decisions.md): the viewer count counts streams.
+// browser, not a tab (docs/decisions.md): the viewer count counts streams. A browser is one guest, so
+// its ten tabs are one member of the video.
 let server: DemoServer
 
 test.beforeAll(async () => {
@@ -47,6 +48,10 @@ test('ten tabs of the demo all live on one stream; closing the leader tab keeps 
   expect(await openStreams()).toBe(1)
   expect(streamOpeners).toHaveLength(1)
   for (const tab of tabs) await expect(tab.getByTestId('viewer-count')).toHaveText('1') // one browser
+  for (const tab of tabs) {
+    await expect(tab.getByTestId('watching')).toHaveAttribute('data-count', '1') // one guest
+    await expect(tab.getByTestId('watching')).toHaveText('Just you watching')
+  }
   await likeAndSeeEverywhere(tabs[3]!, tabs)
 
   const leader = streamOpeners[0]!
@@ -59,12 +64,16 @@ test('ten tabs of the demo all live on one stream; closing the leader tab keeps 
   await expect.poll(openStreams).toBe(1)
   for (const tab of rest) await expect(tab.getByTestId('viewer-count')).toHaveText('1')
 
-  // another browser on the same video is another viewer
-  const other = await browser.newContext({ reducedMotion: 'reduce' })
+  // another browser on the same video is another viewer, and another guest
+  const { context: other } = await newViewer(browser, server.url, { name: 'Olu', reducedMotion: true })
   const elsewhere = await other.newPage()
   await elsewhere.goto(`${server.url}/?v=red`)
   await expectLive(elsewhere)
   for (const tab of [...rest, elsewhere]) await expect(tab.getByTestId('viewer-count')).toHaveText('2')
+  for (const tab of rest) {
+    await expect(tab.getByTestId('watching')).toHaveText('Olu watching')
+    await expect(tab.getByTestId('watching')).toHaveAttribute('data-count', '2')
+  }
   await likeAndSeeEverywhere(elsewhere, rest)
   await other.close()
   await context.close()

@@ -1,34 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { COMMENT_MAX_LENGTH, topics } from '../shared/api.js'
-import { createDemoApp, type Publisher } from './app.js'
-import { createMemoryStore } from './store.js'
-import { defaultVideos } from './videos.js'
-
-interface Published {
-  topic: string
-  data: unknown
-}
+import { testApp } from './test-app.js'
 
 function setup(options: { failPublish?: boolean } = {}) {
-  const published: Published[] = []
-  const publisher: Publisher = {
-    async publish(topic, data) {
-      if (options.failPublish) throw new Error('registry down')
-      published.push({ topic, data })
-      return { id: String(published.length) }
-    },
-  }
-  const demo = createDemoApp({
-    videos: defaultVideos(),
-    store: createMemoryStore({ seedLikes: { red: 10 } }),
-    publisher,
-    crowd: { likesPerSecond: 200, tickMs: 10, durationMs: 60_000 },
-  })
-  cleanups.push(() => demo.close())
-  const request = (path: string, init?: RequestInit) => demo.app.request(path, init)
-  const post = (path: string, body?: string) =>
-    request(path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })
-  return { published, request, post }
+  const app = testApp(options)
+  cleanups.push(app.close)
+  return app
 }
 
 const cleanups: (() => void)[] = []
@@ -52,7 +29,7 @@ describe('GET /api/videos/:id', () => {
   it('gives a new viewer the like count and the last comments', async () => {
     const { request, post } = setup()
     await post('/api/videos/red/likes')
-    await post('/api/videos/red/comments', JSON.stringify({ author: 'Ann', text: 'first!' }))
+    await post('/api/videos/red/comments', JSON.stringify({ text: 'first!' }))
     const response = await request('/api/videos/red')
     expect(response.status).toBe(200)
     const state = (await response.json()) as {
@@ -65,7 +42,7 @@ describe('GET /api/videos/:id', () => {
 
   it('with ?comments=false, leaves the comments out (the page takes them from their history topic)', async () => {
     const { request, post } = setup()
-    await post('/api/videos/red/comments', JSON.stringify({ author: 'Ann', text: 'first!' }))
+    await post('/api/videos/red/comments', JSON.stringify({ text: 'first!' }))
     const response = await request('/api/videos/red?comments=false')
     expect(response.status).toBe(200)
     const state = (await response.json()) as Record<string, unknown>
@@ -105,50 +82,59 @@ describe('POST /api/videos/:id/likes', () => {
 })
 
 describe('POST /api/videos/:id/comments', () => {
-  it('stores the trimmed comment and publishes it on the video’s comments topic', async () => {
+  it('stores the trimmed comment, as the token’s guest, and publishes it on the video’s comments topic', async () => {
     const { post, published } = setup()
-    const response = await post(
-      '/api/videos/green/comments',
-      JSON.stringify({ author: ' Ann ', text: ' <b>hi</b> ' }),
-    )
+    const response = await post('/api/videos/green/comments', JSON.stringify({ text: ' <b>hi</b> ' }))
     expect(response.status).toBe(201)
     const { comment } = (await response.json()) as { comment: Record<string, unknown> }
-    expect(comment).toMatchObject({ videoId: 'green', author: 'Ann', text: '<b>hi</b>' })
+    expect(comment).toMatchObject({
+      videoId: 'green',
+      memberId: expect.stringMatching(/^guest:/),
+      author: 'Ann',
+      text: '<b>hi</b>',
+    })
     expect(published).toEqual([{ topic: topics.comments('green'), data: comment }])
   })
 
   const tooLong = 'x'.repeat(COMMENT_MAX_LENGTH + 1)
   const table: [name: string, path: string, body: string | undefined, status: number, code: string][] = [
     ['no body', '/api/videos/red/comments', undefined, 400, 'invalid_comment'],
-    ['malformed JSON', '/api/videos/red/comments', '{"author":', 400, 'invalid_json'],
+    ['malformed JSON', '/api/videos/red/comments', '{"text":', 400, 'invalid_json'],
     ['a JSON array', '/api/videos/red/comments', '[]', 400, 'invalid_comment'],
-    ['text not a string', '/api/videos/red/comments', '{"author":"a","text":5}', 400, 'invalid_comment'],
-    ['missing author', '/api/videos/red/comments', '{"text":"hi"}', 400, 'invalid_comment'],
-    ['empty text', '/api/videos/red/comments', '{"author":"a","text":""}', 422, 'empty_comment'],
-    ['blank text', '/api/videos/red/comments', '{"author":"a","text":" \\n\\t "}', 422, 'empty_comment'],
+    ['text not a string', '/api/videos/red/comments', '{"text":5}', 400, 'invalid_comment'],
+    ['missing text', '/api/videos/red/comments', '{"author":"Ann"}', 400, 'invalid_comment'],
     [
-      'text too long',
+      'memberId not a string',
       '/api/videos/red/comments',
-      JSON.stringify({ author: 'a', text: tooLong }),
-      422,
-      'comment_too_long',
+      '{"text":"hi","memberId":7}',
+      400,
+      'invalid_comment',
     ],
-    ['empty author', '/api/videos/red/comments', '{"author":" ","text":"hi"}', 422, 'invalid_author'],
+    ['empty text', '/api/videos/red/comments', '{"text":""}', 422, 'empty_comment'],
+    ['blank text', '/api/videos/red/comments', '{"text":" \\n\\t "}', 422, 'empty_comment'],
+    ['text too long', '/api/videos/red/comments', JSON.stringify({ text: tooLong }), 422, 'comment_too_long'],
     [
-      'author too long',
+      'another member id',
       '/api/videos/red/comments',
-      JSON.stringify({ author: 'a'.repeat(41), text: 'hi' }),
-      422,
-      'invalid_author',
+      '{"text":"hi","memberId":"guest:AAAAAAAAAAAAAAAAAAAAAA"}',
+      403,
+      'identity_mismatch',
+    ],
+    [
+      'another author name',
+      '/api/videos/red/comments',
+      '{"text":"hi","author":"Bob"}',
+      403,
+      'identity_mismatch',
     ],
     [
       'huge body',
       '/api/videos/red/comments',
-      JSON.stringify({ author: 'a', text: 'x'.repeat(20_000) }),
+      JSON.stringify({ text: 'x'.repeat(20_000) }),
       413,
       'payload_too_large',
     ],
-    ['unknown video', '/api/videos/purple/comments', '{"author":"a","text":"hi"}', 404, 'unknown_video'],
+    ['unknown video', '/api/videos/purple/comments', '{"text":"hi"}', 404, 'unknown_video'],
     ['crowd without enabled', '/api/videos/red/crowd', '{}', 400, 'invalid_crowd'],
     ['crowd with a string', '/api/videos/red/crowd', '{"enabled":"yes"}', 400, 'invalid_crowd'],
     ['unknown route', '/api/nothing', '{}', 404, 'not_found'],
@@ -164,10 +150,7 @@ describe('POST /api/videos/:id/comments', () => {
 
   it('counts a 280-character emoji comment as 280 characters, not UTF-16 units', async () => {
     const { post } = setup()
-    const response = await post(
-      '/api/videos/red/comments',
-      JSON.stringify({ author: 'a', text: '❤️'.repeat(140) }),
-    )
+    const response = await post('/api/videos/red/comments', JSON.stringify({ text: '❤️'.repeat(140) }))
     expect(response.status).toBe(201)
   })
 })

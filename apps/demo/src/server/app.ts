@@ -15,8 +15,10 @@ import {
   type VideoSummary,
 } from '../shared/api.js'
 import { type CrowdOptions, createCrowd } from './crowd.js'
+import type { Guests } from './guest.js'
+import { guestRoutes } from './guest-routes.js'
 import type { VideoStore } from './store.js'
-import { ApiFailure, parseComment, parseCrowd } from './validate.js'
+import { ApiFailure, parseComment, parseCrowd, readJson } from './validate.js'
 import type { Video } from './videos.js'
 
 /** The one thing the backends need from Likewire: `lw.publish`. */
@@ -29,15 +31,14 @@ export interface DemoAppOptions {
   store: VideoStore
   /** Usually the Likewire instance (`createLikewire(...)`). */
   publisher: Publisher
+  /** Guest identities, signed with the secret Likewire verifies their tokens with (`createGuests`). */
+  guests: Guests
   /** Likewire's Hono app, mounted at `/realtime`. */
   realtime?: LikewireApp
   /** The built page (`dist/web`); omitted in API-only tests. */
   webRoot?: string
   crowd?: Omit<CrowdOptions, 'like' | 'onChange' | 'store'>
 }
-
-/** Largest request body the API reads; a comment is a few hundred bytes. */
-const MAX_BODY_BYTES = 8 * 1024
 
 /**
  * The demo server: the page, Likewire at `/realtime`, and the talk's likes and comments backends,
@@ -74,23 +75,6 @@ export function createDemoApp(options: DemoAppOptions) {
     commentCount: await store.commentCount(video.id),
   })
 
-  const jsonBody = async (c: Context): Promise<unknown> => {
-    const tooLarge = new ApiFailure(
-      413,
-      'payload_too_large',
-      `The request body is over ${MAX_BODY_BYTES} bytes.`,
-    )
-    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) throw tooLarge
-    const raw = await c.req.text()
-    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw tooLarge
-    if (raw.trim() === '') return undefined
-    try {
-      return JSON.parse(raw)
-    } catch {
-      throw new ApiFailure(400, 'invalid_json', 'The request body is not valid JSON.')
-    }
-  }
-
   /** Stored but not delivered: say so rather than pretend (e.g. the registry is down). */
   const published = async <T>(work: Promise<T>): Promise<T> => {
     try {
@@ -122,11 +106,14 @@ export function createDemoApp(options: DemoAppOptions) {
     })
     .post('/videos/:id/comments', async (c) => {
       const video = videoOf(c)
-      const input = parseComment(await jsonBody(c))
+      // who comments is the token's guest, never what the body says
+      const guest = await options.guests.verify(c.req.header('authorization'))
+      const input = parseComment(await readJson(c), guest)
       const comment: Comment = {
         id: crypto.randomUUID(),
         videoId: video.id,
-        author: input.author,
+        memberId: guest.id,
+        author: guest.name,
         text: input.text,
         createdAt: Date.now(),
       }
@@ -136,14 +123,17 @@ export function createDemoApp(options: DemoAppOptions) {
     })
     .post('/videos/:id/crowd', async (c) => {
       const video = videoOf(c)
-      const { enabled } = parseCrowd(await jsonBody(c))
+      const { enabled } = parseCrowd(await readJson(c))
       return c.json({ crowd: await crowd.set(video.id, enabled) })
     })
+    .route('/', guestRoutes(options.guests, store))
     .all('*', (c) => c.json(errorBody('not_found', 'No such API route.'), 404))
 
   const app = new Hono()
   app.onError((error, c) => {
-    if (error instanceof ApiFailure) return c.json(errorBody(error.code, error.message), error.status)
+    if (error instanceof ApiFailure) {
+      return c.json(errorBody(error.code, error.message), error.status, error.headers)
+    }
     console.error(JSON.stringify({ level: 'error', msg: 'demo request failed', error: String(error) }))
     return c.json(errorBody('internal', 'Something went wrong.'), 500)
   })

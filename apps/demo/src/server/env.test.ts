@@ -53,13 +53,35 @@ describe('readDemoEnv', () => {
     ],
     [{ PUBLIC_URL: 'example.com:3000' }, 'PUBLIC_URL must be a URL starting with http:// or https://'],
     [{ DISPATCHER_URLS: 'http://ok:1,not a url' }, 'DISPATCHER_URLS must be a URL starting with http://'],
+    [
+      { PRESENCE_GRACE_MS: 'soon' },
+      'PRESENCE_GRACE_MS must be a whole number from 0 to 86400000, not "soon"',
+    ],
+    [{ PRESENCE_GRACE_MS: '-1' }, 'PRESENCE_GRACE_MS must be a whole number'],
+    [{ PRESENCE_GRACE_MS: '1.5' }, 'PRESENCE_GRACE_MS must be a whole number'],
+    [{ PRESENCE_GRACE_MS: '86400001' }, 'PRESENCE_GRACE_MS must be a whole number from 0 to 86400000'],
+    [{ GUEST_SECRET: 'short' }, 'GUEST_SECRET must be at least 32 bytes (it signs HS256 tokens), not 5'],
   ])('rejects %j', (env, message) => {
     expect(() => readDemoEnv(env)).toThrow(EnvError)
     expect(() => readDemoEnv(env)).toThrow(message)
   })
 
-  it('never echoes a password from a URL it rejects', () => {
+  it('never echoes a password from a URL it rejects, nor a guest secret', () => {
     expect(() => readDemoEnv({ REDIS_URL: 'http://user:hunter2@example.com' })).not.toThrow(/hunter2/)
+    expect(() => readDemoEnv({ GUEST_SECRET: 'hunter2' })).not.toThrow(/hunter2/)
+  })
+
+  it('reads the guest secret and the presence grace; unset, the defaults decide (guest.ts, Likewire)', () => {
+    const secret = 'a guest secret of thirty-two bytes!'
+    expect(readDemoEnv({ GUEST_SECRET: secret, PRESENCE_GRACE_MS: '1500' })).toMatchObject({
+      guestSecret: secret,
+      presenceGraceMs: 1500,
+    })
+    expect(readDemoEnv({ PRESENCE_GRACE_MS: '0' }).presenceGraceMs).toBe(0)
+    expect(readDemoEnv({ GUEST_SECRET: '', PRESENCE_GRACE_MS: '' })).toMatchObject({
+      guestSecret: undefined,
+      presenceGraceMs: undefined,
+    })
   })
 
   describe('TLS_CERT and TLS_KEY', () => {

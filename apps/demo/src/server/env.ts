@@ -9,6 +9,10 @@ export interface DemoEnv {
   redisUrl: string | undefined
   realtime: RealtimeEnv
   crowd: { likesPerSecond?: number; durationMs?: number }
+  /** `GUEST_SECRET`: signs guest tokens (at least 32 bytes); unset, see `guestSecret`. */
+  guestSecret: string | undefined
+  /** `PRESENCE_GRACE_MS`: Likewire's presence grace; unset, Likewire's default (60 s). */
+  presenceGraceMs: number | undefined
   /** `TLS_CERT` and `TLS_KEY`, read: the demo serves HTTPS (HTTP/2, with HTTP/1.1 fallback). */
   tls: { cert: Buffer; key: Buffer } | undefined
 }
@@ -30,6 +34,13 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
   }
   const likesPerSecond = number('CROWD_LIKES_PER_SECOND', get('CROWD_LIKES_PER_SECOND'), { integer: false })
   const durationMs = number('CROWD_DURATION_MS', get('CROWD_DURATION_MS'), { integer: true })
+  const guestSecret = get('GUEST_SECRET')
+  if (guestSecret !== undefined && Buffer.byteLength(guestSecret) < MIN_GUEST_SECRET_BYTES) {
+    // not shown back: it is a secret
+    throw new EnvError(
+      `GUEST_SECRET must be at least ${MIN_GUEST_SECRET_BYTES} bytes (it signs HS256 tokens), not ${Buffer.byteLength(guestSecret)}`,
+    )
+  }
   return {
     port: port(get('PORT')),
     host: get('HOST'),
@@ -46,7 +57,25 @@ export function readDemoEnv(env: NodeJS.ProcessEnv): DemoEnv {
       ...(durationMs === undefined ? {} : { durationMs }),
     },
     tls: tls(get('TLS_CERT'), get('TLS_KEY')),
+    guestSecret,
+    presenceGraceMs: graceMs(get('PRESENCE_GRACE_MS')),
   }
+}
+
+/** HS256 wants a key no shorter than its hash (RFC 7518); Likewire refuses shorter ones too. */
+const MIN_GUEST_SECRET_BYTES = 32
+/** Likewire's bound on `presence.graceMs` (a day). */
+const MAX_GRACE_MS = 86_400_000
+
+function graceMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  if (!/^\d+$/.test(value.trim()) || parsed > MAX_GRACE_MS) {
+    throw new EnvError(
+      `PRESENCE_GRACE_MS must be a whole number from 0 to ${MAX_GRACE_MS}, not ${show(value)}`,
+    )
+  }
+  return parsed
 }
 
 /** Both files or neither; each readable; together a certificate and its key. */

@@ -29,9 +29,10 @@ it('serves the page and Likewire on one HTTP/2 connection, and stops on SIGTERM 
   expect(demo.output()).toContain(`likewire demo: https://127.0.0.1:${port}`)
   const session = connect(`https://127.0.0.1:${port}`, { ca: certificate.cert })
   try {
-    const get = (path: string) =>
+    const get = (path: string, headers: Record<string, string> = {}, requestBody?: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const stream = session.request({ ':path': path })
+        const stream = session.request({ ':path': path, ...headers })
+        stream.end(requestBody)
         let status = 0
         let body = ''
         stream.on('response', (headers) => {
@@ -49,7 +50,13 @@ it('serves the page and Likewire on one HTTP/2 connection, and stops on SIGTERM 
     const page = await get('/')
     expect(page.status).toBe(200)
     expect(page.body).toContain('<div id="root">')
-    const stream = await get('/realtime/v1/connect?topics=video:red:likes')
+    // a stream is a guest's: its token first, on the same connection
+    const guest = await get('/api/guest', { ':method': 'POST', 'content-type': 'application/json' }, '{}')
+    expect(guest.status).toBe(201)
+    const { token } = JSON.parse(guest.body) as { token: string }
+    const stream = await get('/realtime/v1/connect?topics=video:red:likes', {
+      authorization: `Bearer ${token}`,
+    })
     expect(stream.status).toBe(200)
     expect((session.socket as unknown as { alpnProtocol: string }).alpnProtocol).toBe('h2')
     // the graceful path with the HTTP/2 session still open: it ends, and so does the process

@@ -32,6 +32,10 @@ it.each([
     'likewire demo: CROWD_LIKES_PER_SECOND must be a number above 0, not "lots"',
   ],
   [
+    { PORT: '0', GUEST_SECRET: 'too short' },
+    'likewire demo: GUEST_SECRET must be at least 32 bytes (it signs HS256 tokens), not 9',
+  ],
+  [
     { PORT: '0', REDIS_URL: 'localhost' },
     'likewire demo: REDIS_URL must be a URL starting with redis:// or rediss://, not "localhost"',
   ],

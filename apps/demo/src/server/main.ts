@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createDemoApp } from './app.js'
 import { readDemoEnv } from './env.js'
+import { createGuests, guestSecret } from './guest.js'
 import { createRealtime } from './realtime.js'
 import { createRedisStore } from './redis-store.js'
 import { createMemoryStore, type VideoStore } from './store.js'
@@ -13,7 +14,8 @@ import { defaultVideos } from './videos.js'
  * Env: PORT (default 3000; 0 picks a free one), HOST (default all interfaces), REDIS_URL (likes and
  * comments kept in Redis, and this process a cluster frontend node: LIKEWIRE_SECRET, DISPATCHER_URLS,
  * PUBLIC_URL, LIKEWIRE_API_KEY; see realtime.ts), CROWD_LIKES_PER_SECOND, CROWD_DURATION_MS, TLS_CERT and
- * TLS_KEY (PEM files: HTTPS, HTTP/2 with HTTP/1.1 fallback).
+ * TLS_KEY (PEM files: HTTPS, HTTP/2 with HTTP/1.1 fallback), GUEST_SECRET (signs guest tokens; see
+ * guest.ts), PRESENCE_GRACE_MS (how long a guest who left stays online).
  */
 const config = (() => {
   try {
@@ -24,11 +26,16 @@ const config = (() => {
 })()
 const { host, redisUrl, tls } = config
 
-const realtime = await createRealtime(config.realtime, {
-  port: config.port,
-  host,
-  secure: Boolean(tls),
-}).catch(fail)
+// in cluster mode every demo process needs the same: GUEST_SECRET, or the one derived from LIKEWIRE_SECRET
+const secret = guestSecret({
+  GUEST_SECRET: config.guestSecret,
+  LIKEWIRE_SECRET: redisUrl ? config.realtime.LIKEWIRE_SECRET : undefined,
+})
+const realtime = await createRealtime(
+  config.realtime,
+  { port: config.port, host, secure: Boolean(tls) },
+  { guestSecret: secret, presenceGraceMs: config.presenceGraceMs },
+).catch(fail)
 const store: VideoStore = redisUrl
   ? createRedisStore(redisUrl)
   : createMemoryStore({ seedLikes: { red: 1204, green: 389, blue: 2710 } })
@@ -37,6 +44,7 @@ const demo = createDemoApp({
   videos: defaultVideos(),
   store,
   publisher: realtime.publisher,
+  guests: createGuests({ secret }),
   realtime: realtime.app,
   webRoot: fileURLToPath(new URL('../web', import.meta.url)),
   crowd: config.crowd,

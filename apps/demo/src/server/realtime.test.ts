@@ -4,8 +4,10 @@ import { createClient, type LikewireEvent, viewersTopic } from '@likewire/client
 import { createLikewire } from '@likewire/server'
 import { afterEach, expect, it } from 'vitest'
 import { createDemoApp } from './app.js'
-import { COMMENTS_HISTORY, createRealtime } from './realtime.js'
+import { createGuests } from './guest.js'
+import { COMMENTS_HISTORY } from './realtime.js'
 import { createMemoryStore } from './store.js'
+import { serveDemo, TEST_SECRET } from './test-app.js'
 import { defaultVideos } from './videos.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -19,6 +21,7 @@ it('a like POSTed to the demo reaches a subscriber of that video (only) through 
     videos: defaultVideos(),
     store: createMemoryStore(),
     publisher: lw,
+    guests: createGuests({ secret: TEST_SECRET }),
     realtime: lw.app,
   })
   const server = serve({
@@ -56,45 +59,30 @@ it('a like POSTed to the demo reaches a subscriber of that video (only) through 
 })
 
 it('embedded, comments are a history topic (a late joiner gets them by rewind, with positions) and likes are not', async () => {
-  const realtime = await createRealtime({}, { port: 0 })
-  const demo = createDemoApp({
-    videos: defaultVideos(),
-    store: createMemoryStore(),
-    publisher: realtime.publisher,
-    realtime: realtime.app,
-  })
-  const server = serve({
-    fetch: demo.app.fetch,
-    port: 0,
-    hostname: '127.0.0.1',
-    overrideGlobalObjects: false,
-  })
-  await new Promise((resolve) => server.once('listening', resolve))
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  cleanups.push(
-    () => new Promise<void>((resolve) => server.close(() => resolve())),
-    () => realtime.close(),
-    () => demo.close(),
-  )
+  const demo = await serveDemo()
+  cleanups.push(() => demo.close())
   expect(COMMENTS_HISTORY.match).toBe('video:*:comments')
 
-  const post = (path: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
+  const ann = await demo.guest('Ann')
   for (const text of ['one', 'two', 'three']) {
-    expect((await post('/api/videos/red/comments', { author: 'Ann', text })).status).toBe(201)
+    const posted = await demo.post(
+      '/api/videos/red/comments',
+      { text },
+      { Authorization: `Bearer ${ann.token}` },
+    )
+    expect(posted.status).toBe(201)
   }
 
-  const client = createClient({ url: `${base}/realtime` })
+  const client = createClient({
+    url: `${demo.base}/realtime`,
+    getToken: async () => (await demo.guest()).token,
+  })
   cleanups.push(() => client.close())
   const comments: LikewireEvent<{ text: string }>[] = []
   const likes: LikewireEvent[] = []
   client.subscribe<{ text: string }>('video:red:comments', (event) => comments.push(event), { rewind: 2 })
   client.subscribe('video:red:likes', (event) => likes.push(event), {
-    onSubscribed: () => void post('/api/videos/red/likes'),
+    onSubscribed: () => void demo.post('/api/videos/red/likes'),
   })
 
   await expect

@@ -4,6 +4,7 @@ import type { ServerType } from '@hono/node-server'
 import { createLikewire, createPublisher, type HistoryRule, type LikewireApp } from '@likewire/server'
 import { topics } from '../shared/api.js'
 import type { Publisher } from './app.js'
+import { guestJwt } from './guest.js'
 
 /**
  * Comments are a Likewire **history topic**: Likewire keeps the last `size` comment events of each video
@@ -46,6 +47,14 @@ export interface RealtimeEnv {
   PUBLIC_URL?: string
 }
 
+/** Who connects: every stream carries a guest token, and presence is smoothed by this grace. */
+export interface RealtimeIdentity {
+  /** The secret guest tokens are signed with (`guestSecret`): the same on every demo process of a cluster. */
+  guestSecret: string
+  /** Likewire's `presence.graceMs`; undefined keeps its default (60 s). */
+  presenceGraceMs?: number | undefined
+}
+
 /** The mount path of Likewire in the demo app; the cluster reaches this node's internal routes below it. */
 export const REALTIME_PATH = '/realtime'
 
@@ -56,10 +65,17 @@ export const REALTIME_PATH = '/realtime'
 export async function createRealtime(
   env: RealtimeEnv,
   listenOn: { port: number; host?: string | undefined; secure?: boolean },
+  identity: RealtimeIdentity,
 ): Promise<Realtime> {
+  // a stream without a valid guest token is refused (401): every viewer is a guest, and a member
+  const guests = {
+    auth: { jwt: guestJwt(identity.guestSecret) },
+    presence: { graceMs: identity.presenceGraceMs },
+  }
   if (!env.REDIS_URL) {
     // the demo's backend publishes in-process; a key nobody knows keeps /realtime/v1/publish closed to browsers
     const lw = createLikewire({
+      ...guests,
       history: [COMMENTS_HISTORY],
       drainJitterMs: 2_000,
       apiKey: env.LIKEWIRE_API_KEY || randomBytes(24).toString('hex'),
@@ -96,6 +112,7 @@ export async function createRealtime(
   // loaded only here: the embedded demo never loads a Redis client
   const { createFrontendNode } = await import('@likewire/server/cluster')
   const node = await createFrontendNode({
+    ...guests,
     redis: env.REDIS_URL,
     secret,
     internalUrl,

@@ -3,8 +3,8 @@ import type { Comment } from '../shared/api.js'
 import type { VideoStore } from './store.js'
 
 /**
- * The store for several demo processes (`REDIS_URL`): a counter and a capped list per video, and the
- * running crowd (a key that expires when the crowd ends).
+ * The store for several demo processes (`REDIS_URL`): a counter and a capped list per video, the
+ * running crowd (a key that expires when the crowd ends), and a key per guest name (expiring too).
  */
 export function createRedisStore(url: string, options: { prefix?: string } = {}): VideoStore {
   const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 })
@@ -51,6 +51,19 @@ export function createRedisStore(url: string, options: { prefix?: string } = {})
         String(endsAt),
       )
       return deleted === 1
+    },
+    async saveGuestName(id, name, ttlMs) {
+      await redis.set(`${prefix}guest:${id}`, name, 'PX', Math.max(1, Math.round(ttlMs)))
+    },
+    async guestNames(ids) {
+      const names = new Map<string, string>()
+      if (ids.length === 0) return names
+      const found = await redis.mget(ids.map((id) => `${prefix}guest:${id}`))
+      ids.forEach((id, i) => {
+        const name = found[i]
+        if (typeof name === 'string') names.set(id, name)
+      })
+      return names
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect())

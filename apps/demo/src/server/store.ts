@@ -1,7 +1,7 @@
 import type { Comment } from '../shared/api.js'
 
 /**
- * Where the likes and comments backends keep their state. In memory when embedded (the default);
+ * Where the likes and comments backends keep their state, and the guests' display names. In memory when embedded (the default);
  * `createRedisStore` keeps it in Redis so several demo processes share it.
  */
 export interface VideoStore {
@@ -22,6 +22,10 @@ export interface VideoStore {
   crowdEndsAt(videoId: string): Promise<number | null>
   /** Ends the crowd (only the one ending at `endsAt`, when given). True when one was running. */
   releaseCrowd(videoId: string, endsAt?: number): Promise<boolean>
+  /** Remembers a guest's display name for `ttlMs` (renewed with each of its tokens): other viewers look it up. */
+  saveGuestName(id: string, name: string, ttlMs: number): Promise<void>
+  /** The names of the guests among `ids` that are known (unknown and expired ones left out). */
+  guestNames(ids: readonly string[]): Promise<Map<string, string>>
   close(): Promise<void>
 }
 
@@ -31,10 +35,14 @@ interface VideoRecord {
   commentCount: number
 }
 
+/** Guest names the embedded store keeps at most: the least recently renewed go first. */
+export const MEMORY_GUEST_NAMES = 10_000
+
 /** The embedded store: a Map, lost on restart. `seedLikes` makes a fresh demo look lived-in. */
 export function createMemoryStore(options: { seedLikes?: Record<string, number> } = {}): VideoStore {
   const videos = new Map<string, VideoRecord>()
   const crowds = new Map<string, number>()
+  const guests = new Map<string, { name: string; expiresAt: number }>()
   const crowdEndsAt = (videoId: string) => {
     const endsAt = crowds.get(videoId)
     if (endsAt !== undefined && endsAt <= Date.now()) crowds.delete(videoId)
@@ -83,9 +91,26 @@ export function createMemoryStore(options: { seedLikes?: Record<string, number> 
       if (current === null || (endsAt !== undefined && current !== endsAt)) return false
       return crowds.delete(videoId)
     },
+    async saveGuestName(id, name, ttlMs) {
+      guests.delete(id) // re-inserted last: a Map iterates in insertion order, oldest first
+      guests.set(id, { name, expiresAt: Date.now() + ttlMs })
+      for (const oldest of guests.keys()) {
+        if (guests.size <= MEMORY_GUEST_NAMES) break
+        guests.delete(oldest)
+      }
+    },
+    async guestNames(ids) {
+      const names = new Map<string, string>()
+      for (const id of ids) {
+        const guest = guests.get(id)
+        if (guest && guest.expiresAt > Date.now()) names.set(id, guest.name)
+      }
+      return names
+    },
     async close() {
       videos.clear()
       crowds.clear()
+      guests.clear()
     },
   }
 }

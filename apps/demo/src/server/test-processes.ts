@@ -23,8 +23,17 @@ export async function startDemo(env: Record<string, string>): Promise<DemoProces
   return { ...demo, url: `http://127.0.0.1:${port}`, port }
 }
 
-/** Our environment without the demo's cluster settings, so each process gets exactly those it is given. */
+/** Our environment without the demo's cluster and identity settings, so each process gets exactly those it is given. */
 export function withoutClusterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { REDIS_URL, LIKEWIRE_SECRET, LIKEWIRE_API_KEY, DISPATCHER_URLS, PUBLIC_URL, ...rest } = env
+  const {
+    REDIS_URL,
+    LIKEWIRE_SECRET,
+    LIKEWIRE_API_KEY,
+    DISPATCHER_URLS,
+    PUBLIC_URL,
+    GUEST_SECRET,
+    PRESENCE_GRACE_MS,
+    ...rest
+  } = env
   return rest
 }

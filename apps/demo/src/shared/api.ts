@@ -5,8 +5,8 @@
 
 /** Longest comment text accepted, after trimming. */
 export const COMMENT_MAX_LENGTH = 280
-/** Longest author name accepted, after trimming. */
-export const AUTHOR_MAX_LENGTH = 40
+/** Longest display name of a guest accepted, after trimming. */
+export const NAME_MAX_LENGTH = 40
 /** Comments kept per video and returned to a new viewer. */
 export const COMMENT_HISTORY = 50
 
@@ -30,6 +30,9 @@ export interface VideoSummary {
 export interface Comment {
   id: string
   videoId: string
+  /** The commenter's guest id (the `sub` of the token the comment was posted with): their presence topic. */
+  memberId: string
+  /** The commenter's display name when they posted (the token's `name`). */
   author: string
   text: string
   createdAt: number
@@ -69,6 +72,29 @@ export type CommentEvent = Comment
 
 /** Published on `video:<id>:crowd` when the crowd switch changes. */
 export type CrowdEvent = CrowdState
+
+/** A guest as the page shows it: its member id and display name. */
+export interface GuestProfile {
+  id: string
+  name: string
+}
+
+/**
+ * `POST /api/guest`: a guest and a fresh token. `key` proves the guest is this browser's on renewal
+ * (`{ id, key, name? }`); `token` is an HS256 JWT (`sub` = id, `name`) for Likewire and the comment POSTs.
+ */
+export interface GuestSession {
+  guest: GuestProfile
+  key: string
+  token: string
+  /** When `token` expires (epoch ms). */
+  expiresAt: number
+}
+
+/** `GET /api/guests?id=…`: the display names of the known guests among the ids asked for. */
+export interface GuestNames {
+  guests: GuestProfile[]
+}
 
 export interface ApiError {
   error: { code: string; message: string }

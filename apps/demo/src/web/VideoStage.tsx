@@ -7,8 +7,12 @@ import { formatCount } from './format'
 import { Hearts, type HeartsHandle } from './Hearts'
 import { LivePlayer } from './LivePlayer'
 import { useVideo } from './useVideo'
+import { Watching } from './Watching'
 
-/** The selected video: player with hearts, like bar, viewers, crowd switch and comments. */
+/**
+ * The selected video: player with hearts, the viewer count (streams, live) and who is watching (guests,
+ * a leave counted after the presence grace), like bar, crowd switch and comments.
+ */
 export function VideoStage({ summary }: { summary: VideoSummary }) {
   const hearts = useRef<HeartsHandle>(null)
   // our own likes show a heart at once; their echo from the server then shows none
@@ -60,6 +64,7 @@ export function VideoStage({ summary }: { summary: VideoSummary }) {
             <span data-testid="viewer-count">{viewers === null ? '–' : formatCount(viewers)}</span>
             <span className="sr-only"> watching</span>
           </div>
+          <Watching topic={topics.likes(summary.id)} />
           <Hearts ref={hearts} />
         </LivePlayer>
         <div className="stage-info">

@@ -11,12 +11,20 @@ export class RequestError extends Error {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** An API call that has not answered by then is given up (a network that swallows requests). */
+const REQUEST_TIMEOUT_MS = 15_000
+
+async function request<T>(path: string, init?: RequestInit, headers?: Record<string, string>): Promise<T> {
   let response: Response
   try {
     response = await fetch(path, {
       ...init,
-      headers: { Accept: 'application/json', ...(init?.body ? { 'Content-Type': 'application/json' } : {}) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      headers: {
+        Accept: 'application/json',
+        ...(init?.body ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      },
     })
   } catch {
     throw new RequestError(0, 'network_error', 'Could not reach the server. Check your connection.')
@@ -30,5 +38,5 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
 }
 
 export const getJson = <T>(path: string) => request<T>(path)
-export const postJson = <T>(path: string, data?: unknown) =>
-  request<T>(path, { method: 'POST', body: data === undefined ? '{}' : JSON.stringify(data) })
+export const postJson = <T>(path: string, data?: unknown, headers?: Record<string, string>) =>
+  request<T>(path, { method: 'POST', body: data === undefined ? '{}' : JSON.stringify(data) }, headers)

@@ -31,3 +31,16 @@ export function nameHue(name: string): number {
   for (const ch of name) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) >>> 0
   return hash % 360
 }
+
+/**
+ * The player's "watching" line, from the names of up to two other members and how many other members
+ * there are (names included): `Priya, Marco and 1,240 others watching`. `you` are never named or counted.
+ */
+export function watchingLine(names: readonly string[], others: number): string {
+  if (others <= 0) return 'Just you watching'
+  const named = names.slice(0, others)
+  const rest = others - named.length
+  const parts = rest > 0 ? [...named, `${formatCount(rest)} ${rest === 1 ? 'other' : 'others'}`] : [...named]
+  const list = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`
+  return `${list} watching`
+}
