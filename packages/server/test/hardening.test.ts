@@ -135,6 +135,19 @@ describe('bearer credentials', () => {
     expect(wrong.status).toBe(401)
   })
 
+  it('answers a header of 16 KiB of spaces and tabs (read in one pass) with its 401', async () => {
+    server = await startLikewire({ apiKey: 'k' })
+    const event = { topic: 't', data: 1 }
+    for (const header of [`Bearer a${' '.repeat(16_000)}b`, `Bearer ${' \t'.repeat(8000)}k`]) {
+      const res = await post(`${server.url}/v1/publish`, event, { Authorization: header })
+      expect(res.status).toBe(401)
+      expect(res.body).toMatchObject({ error: { code: 'unauthorized' } })
+    }
+    expect((await post(`${server.url}/v1/publish`, event, { Authorization: 'Bearer \t k \t' })).status).toBe(
+      202,
+    )
+  })
+
   it('a 401 at connect has WWW-Authenticate too', async () => {
     server = await startLikewire({ authenticate: () => false })
     const res = await fetch(`${server.url}/v1/connect`)

@@ -138,6 +138,10 @@ describe('no token, two tokens, other schemes', () => {
     ['Bearer with nothing after it', { Authorization: 'Bearer ' }, '', missing],
     ['another scheme', { Authorization: 'Basic YW5uOnB3' }, '', missing],
     ['a huge header', { Authorization: `Bearer ${'a'.repeat(12_000)}` }, '', unauthorized],
+    // read in one pass: 8 KiB of blanks inside the token once cost a backtracking pattern 300 ms a request
+    ['8 KiB of spaces in the token', { Authorization: `Bearer a${' '.repeat(8180)}b` }, '', unauthorized],
+    ['8 KiB of spaces and tabs', { Authorization: `Bearer ${' \t'.repeat(4090)}a` }, '', unauthorized],
+    ['8 KiB of spaces after the scheme', { Authorization: `Bearer ${' '.repeat(8190)}` }, '', missing],
     ['a huge access_token', {}, `?access_token=${'a'.repeat(12_000)}`, unauthorized],
   ] as Array<[string, Record<string, string>, string, Expected]>)(
     '%s',

@@ -1,5 +1,5 @@
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { bearerToken } from './bearer'
+import { bearerToken, isBearer } from './bearer'
 import { invalidToken, missingToken } from './errors'
 import { MAX_TOKEN_LENGTH } from './jwt'
 
@@ -18,11 +18,11 @@ export interface TokenSources {
  */
 export function tokenOf(sources: TokenSources): string {
   const { authorization, accessTokens } = sources
-  const bearer = authorization !== undefined && /^bearer /i.test(authorization)
-  // checked before the header is parsed: a huge header never reaches a regular expression
+  const bearer = isBearer(authorization)
+  // checked before the header is read: a huge header is refused whatever it holds
   if (bearer && authorization.length > MAX_TOKEN_LENGTH + 64)
     throw invalidToken(`longer than ${MAX_TOKEN_LENGTH} characters`)
-  const fromHeader = bearer ? bearerToken(authorization)?.trim() : undefined
+  const fromHeader = bearer ? bearerToken(authorization) : undefined
   const given = [...(fromHeader ? [fromHeader] : []), ...accessTokens.filter((token) => token !== '')]
   if (given.length > 1)
     throw new LikewireError(
