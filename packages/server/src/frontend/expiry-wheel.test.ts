@@ -11,7 +11,10 @@ afterEach(() => {
 
 function wheel() {
   const expired: string[] = []
-  return { expired, wheel: new ExpiryWheel<string>((item) => expired.push(item)) }
+  const failed = (error: unknown) => {
+    throw error // a test whose expiry throws says so with its own wheel
+  }
+  return { expired, wheel: new ExpiryWheel<string>((item) => expired.push(item), failed) }
 }
 
 describe('ExpiryWheel', () => {
@@ -87,6 +90,54 @@ describe('ExpiryWheel', () => {
     expect(expired).toEqual(['a'])
     vi.advanceTimersByTime(1100)
     expect(expired).toEqual(['a', 'b'])
+  })
+
+  it('an expiry that throws is reported, and the others of its slot and later slots still end', () => {
+    const expired: string[] = []
+    const failures: Array<[string, string]> = []
+    const w = new ExpiryWheel<string>(
+      (item) => {
+        if (item.startsWith('bad')) throw new Error(`cannot end ${item}`)
+        expired.push(item)
+      },
+      (error, item) => failures.push([item, (error as Error).message]),
+    )
+    const now = Date.now()
+    for (const item of ['a', 'bad1', 'b', 'bad2', 'c']) w.add(item, now + 1000)
+    w.add('d', now + 2000)
+    w.add('e', now + 2000)
+    expect(() => vi.advanceTimersByTime(1100)).not.toThrow()
+    expect(expired).toEqual(['a', 'b', 'c'])
+    expect(failures).toEqual([
+      ['bad1', 'cannot end bad1'],
+      ['bad2', 'cannot end bad2'],
+    ])
+    expect(w.size).toBe(2)
+    // what an item's own end listener does after a failed expiry: forgetting it must not throw
+    for (const item of ['a', 'bad1', 'c']) expect(() => w.delete(item)).not.toThrow()
+    w.delete('e')
+    vi.advanceTimersByTime(1000)
+    expect(expired).toEqual(['a', 'b', 'c', 'd'])
+    expect(w.size).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('an expiry that ends another item of its slot: that one is forgotten, never ended twice', () => {
+    const expired: string[] = []
+    const w: ExpiryWheel<string> = new ExpiryWheel<string>(
+      (item) => {
+        expired.push(item)
+        if (item === 'a') w.delete('b') // e.g. a close listener ending a sibling stream
+      },
+      (error) => {
+        throw error
+      },
+    )
+    const now = Date.now()
+    for (const item of ['a', 'b', 'c']) w.add(item, now + 1000)
+    expect(() => vi.advanceTimersByTime(1100)).not.toThrow()
+    expect(expired).toEqual(['a', 'c'])
+    expect(w.size).toBe(0)
   })
 
   it('close stops everything', () => {

@@ -10,8 +10,13 @@ export class ExpiryWheel<T> {
   private done: number
   private timer: ReturnType<typeof setTimeout> | undefined
 
+  /**
+   * @param expire ends one item whose time came
+   * @param failed told when `expire` threw for an item: the wheel goes on with the others
+   */
   constructor(
     private readonly expire: (item: T) => void,
+    private readonly failed: (error: unknown, item: T) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.done = this.second() - 1
@@ -39,9 +44,9 @@ export class ExpiryWheel<T> {
     const slot = this.slotOf.get(item)
     if (slot === undefined) return
     this.slotOf.delete(item)
-    const items = this.slots.get(slot)!
-    items.delete(item)
-    if (items.size === 0) this.slots.delete(slot)
+    const items = this.slots.get(slot)
+    items?.delete(item)
+    if (items?.size === 0) this.slots.delete(slot)
     if (this.slotOf.size === 0) this.disarm()
   }
 
@@ -62,11 +67,17 @@ export class ExpiryWheel<T> {
     for (let second = this.done + 1; second <= now; second++) {
       const items = this.slots.get(second)
       if (!items) continue
-      this.slots.delete(second)
+      // each forgotten before it is ended: an expiry that throws or ends a sibling leaves the wheel whole
       for (const item of items) {
+        items.delete(item)
         this.slotOf.delete(item)
-        this.expire(item)
+        try {
+          this.expire(item)
+        } catch (error) {
+          this.failed(error, item)
+        }
       }
+      this.slots.delete(second)
     }
     this.done = Math.max(this.done, now)
     this.arm()

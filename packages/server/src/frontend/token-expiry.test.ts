@@ -36,6 +36,8 @@ function sink() {
 }
 
 function setup() {
+  const logged: Array<{ msg: string; connectionId?: string }> = []
+  const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) })
   const metrics = createMetrics({ defaultMetrics: false })
   const frontend = new Frontend(
     {
@@ -49,16 +51,16 @@ function setup() {
     },
     new MemoryRegistry(),
     metrics,
-    pino({ level: 'silent' }),
+    logger,
   )
-  const wheel = expireTokens(frontend, (identity) => (identity as { expiresAt?: number }).expiresAt)
+  const wheel = expireTokens(frontend, (identity) => (identity as { expiresAt?: number }).expiresAt, logger)
   const open = async (expiresAt?: number) => {
     const s = sink()
     const connection = await frontend.open(s, { expiresAt }, ['t'])
     connection.start(frontend.preamble(connection))
     return { s, connection }
   }
-  return { frontend, wheel, metrics, open }
+  return { frontend, wheel, metrics, open, logged }
 }
 
 describe('expireTokens', () => {
@@ -80,6 +82,27 @@ describe('expireTokens', () => {
     const counted = (await metrics.registry.getSingleMetric('likewire_disconnects_total')?.get())?.values
     expect(counted).toEqual([expect.objectContaining({ labels: { reason: 'token_expired' }, value: 1 })])
     frontend.drain(0)
+  })
+
+  it('a stream whose hint cannot be written is ended all the same, logged; the others of its second too', async () => {
+    const { frontend, wheel, open, logged } = setup()
+    const at = Date.now() + 1000
+    const broken = await open(at)
+    const fine = await open(at)
+    broken.s.write = () => {
+      throw new Error('socket gone')
+    }
+    expect(() => vi.advanceTimersByTime(1100)).not.toThrow()
+    expect(broken.connection.closed && fine.connection.closed).toBe(true)
+    expect(fine.s.ended()).toBe(true)
+    expect(frontend.connectionCount).toBe(0)
+    expect(wheel.size).toBe(0)
+    expect(logged).toEqual([
+      expect.objectContaining({
+        msg: 'ending a stream at token expiry failed',
+        connectionId: broken.connection.id,
+      }),
+    ])
   })
 
   it('forgets a stream that ended first: nothing is left to expire', async () => {

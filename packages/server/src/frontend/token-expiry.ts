@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import { ControlEvent, controlFrame, retryFrame } from '../protocol/frames'
 import type { Connection } from './connection'
 import { ExpiryWheel } from './expiry-wheel'
@@ -16,11 +17,20 @@ const EXPIRED_FRAME = Buffer.concat([
 export function expireTokens(
   frontend: Frontend,
   expiresAt: (identity: unknown) => number | undefined,
+  logger: Logger,
 ): ExpiryWheel<Connection> {
-  const wheel = new ExpiryWheel<Connection>((connection) => {
-    connection.writeNow(EXPIRED_FRAME)
-    frontend.remove(connection, 'token_expired')
-  })
+  const wheel = new ExpiryWheel<Connection>(
+    (connection) => {
+      try {
+        connection.writeNow(EXPIRED_FRAME)
+      } finally {
+        // ended whatever the write did: a token past its exp never keeps its stream
+        frontend.remove(connection, 'token_expired')
+      }
+    },
+    (error, connection) =>
+      logger.error({ err: error, connectionId: connection.id }, 'ending a stream at token expiry failed'),
+  )
   frontend.onOpen((connection) => {
     const at = expiresAt(connection.identity)
     if (at !== undefined) wheel.add(connection, at)

@@ -84,7 +84,7 @@ export function frontendParts(
   )
   // a frontend node always reaches itself in-process, even in a cluster
   parts.transport.attach(nodeId, frontend)
-  expireTokens(frontend, (identity) => tokenTerms(identity)?.expiresAt)
+  expireTokens(frontend, (identity) => tokenTerms(identity)?.expiresAt, logger)
   const { history } = parts
   const recorder = history?.rules.enabled ? new HistoryRecorder(history.rules, history.store) : undefined
   const dispatcher = new Dispatcher({ ...parts, history: recorder, metrics, logger })
