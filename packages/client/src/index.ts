@@ -40,6 +40,7 @@ export {
   StateReason,
 } from './state'
 export {
+  isOrdinaryTopic,
   isSubscribableTopic,
   MEMBERS_SUFFIX,
   membersTopic,

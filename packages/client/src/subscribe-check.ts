@@ -10,7 +10,7 @@ export function checkSubscribe(
 ): { rewind: number; resumeFrom: EventPosition | undefined } {
   if (!isSubscribableTopic(topic)) {
     throw new TypeError(
-      `likewire: invalid topic ${JSON.stringify(topic)}: use 1-200 of A-Za-z0-9 _ - : . @ / =, or a meta topic (viewersTopic, membersTopic, presenceTopic)`,
+      `likewire: invalid topic ${JSON.stringify(topic)}: use 1-200 of A-Za-z0-9 _ - : . @ / = (member: is reserved for presence), or a meta topic (viewersTopic, membersTopic, presenceTopic)`,
     )
   }
   if (typeof callback !== 'function') throw new TypeError('likewire: subscribe needs a callback')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isSubscribableTopic, membersTopic, presenceTopic, viewersTopic } from './topic'
+import { isOrdinaryTopic, isSubscribableTopic, membersTopic, presenceTopic, viewersTopic } from './topic'
 
 describe('topics', () => {
   it('viewersTopic and membersTopic append their suffix', () => {
@@ -21,6 +21,18 @@ describe('topics', () => {
     expect(isSubscribableTopic('/$members')).toBe(false)
     expect(isSubscribableTopic('a/$members/$members')).toBe(false)
     expect(isSubscribableTopic('a/$viewers/$members')).toBe(false)
+  })
+
+  it('refuses ordinary topics in member:, reserved for presence, as the server does', () => {
+    for (const topic of ['member:ann', 'member:ann/inbox', 'member:ann/$viewers', 'member:ann/$members']) {
+      expect(isSubscribableTopic(topic)).toBe(false)
+      expect(isOrdinaryTopic(topic)).toBe(false)
+    }
+    for (const topic of ['Member:ann', 'user:ann', 'team:member:ann'])
+      expect(isOrdinaryTopic(topic)).toBe(true)
+    expect(isOrdinaryTopic(presenceTopic('ann'))).toBe(false)
+    expect(isOrdinaryTopic(viewersTopic('a'))).toBe(false)
+    expect(isOrdinaryTopic(42)).toBe(false)
   })
 
   it('accepts a presence topic only in the one spelling the server takes', () => {

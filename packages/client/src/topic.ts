@@ -9,6 +9,7 @@ export const VIEWERS_SUFFIX = '/$viewers'
 export const MEMBERS_SUFFIX = '/$members'
 /** Suffix of a member's presence meta topic, `member:<escaped member id>/$presence`. */
 export const PRESENCE_SUFFIX = '/$presence'
+/** Reserved by the server for presence: no ordinary topic starts with it. */
 const PRESENCE_PREFIX = 'member:'
 
 /** The meta topic on which the server publishes `{topic, count}` for `topic`'s viewers. */
@@ -36,6 +37,14 @@ export function presenceMemberOf(topic: string): string | null {
 }
 
 /**
+ * True for an ordinary topic, as the server takes one: 1-200 of `A-Za-z0-9 _ - : . @ / =`, not starting
+ * with `member:` (reserved for presence topics). What `membersTopic` and `viewersTopic` take.
+ */
+export function isOrdinaryTopic(topic: unknown): topic is string {
+  return typeof topic === 'string' && TOPIC_PATTERN.test(topic) && !topic.startsWith(PRESENCE_PREFIX)
+}
+
+/**
  * True for a topic the server accepts in a subscribe: an ordinary topic, its viewers or members meta topic,
  * or a member's presence topic (in its one spelling).
  */
@@ -43,5 +52,5 @@ export function isSubscribableTopic(topic: unknown): topic is string {
   if (typeof topic !== 'string') return false
   if (topic.endsWith(PRESENCE_SUFFIX)) return presenceMemberOf(topic) !== null
   const suffix = [VIEWERS_SUFFIX, MEMBERS_SUFFIX].find((s) => topic.endsWith(s))
-  return TOPIC_PATTERN.test(suffix ? topic.slice(0, -suffix.length) : topic)
+  return isOrdinaryTopic(suffix ? topic.slice(0, -suffix.length) : topic)
 }

@@ -89,7 +89,7 @@ describe('useMembers', () => {
     expect(result.current).toBeNull()
     expect(subs.calls()).toBe(0)
     vi.spyOn(console, 'error').mockImplementation(() => {})
-    for (const topic of ['', 'a b', 'live/$viewers'])
+    for (const topic of ['', 'a b', 'live/$viewers', 'member:ann'])
       expect(() => renderHook(() => useMembers(topic), { wrapper })).toThrow(TypeError)
     vi.restoreAllMocks()
   })

@@ -1,4 +1,4 @@
-import { TOPIC_PATTERN, type TopicMembers } from '@likewire/client'
+import { isOrdinaryTopic, type TopicMembers } from '@likewire/client'
 import { useMemo, useSyncExternalStore } from 'react'
 import { useLikewireClient } from './useLikewireClient'
 import { createWatchStore } from './watchStore'
@@ -16,9 +16,9 @@ const sameMembers = (a: TopicMembers, b: TopicMembers) =>
  * TypeError during render.
  */
 export function useMembers(topic: string | null | undefined): TopicMembers | null {
-  if (topic != null && !TOPIC_PATTERN.test(topic))
+  if (topic != null && !isOrdinaryTopic(topic))
     throw new TypeError(
-      `useMembers: invalid topic ${JSON.stringify(topic)}: use 1-200 of A-Za-z0-9 _ - : . @ / =`,
+      `useMembers: invalid topic ${JSON.stringify(topic)}: use 1-200 of A-Za-z0-9 _ - : . @ / =, not starting with member:`,
     )
   const client = useLikewireClient()
   const store = useMemo(

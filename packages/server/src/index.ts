@@ -25,7 +25,7 @@ export {
 export { ErrorCode, LikewireError } from './protocol/errors'
 export type { EncodedEvent, PublishedEvent } from './protocol/frames'
 export { MAX_JSON_DEPTH } from './protocol/json'
-export { membersTopic, presenceTopic, TOPIC_PATTERN, viewersTopic } from './protocol/topic'
+export { baseTopic, membersTopic, presenceTopic, TOPIC_PATTERN, viewersTopic } from './protocol/topic'
 export { createPublisher, type Publisher, type PublisherOptions } from './publisher/publisher'
 export { MemoryPresenceStore } from './registry/memory-presence'
 export { MemoryRegistry } from './registry/memory-registry'

@@ -144,7 +144,9 @@ export interface LikewireOptions {
   /**
    * Called for each topic a connection subscribes to, at connect and on every subscribe, with the
    * connection's identity (`{ memberId, claims }` with `auth.jwt`, after the token's `topics` claim
-   * granted the topic); return false to answer 403 `forbidden`.
+   * granted the topic); return false to answer 403 `forbidden`. `topic` is as subscribed, meta topics
+   * included (`t/$viewers`, `t/$members`, `member:<escaped id>/$presence`): judge `baseTopic(topic)`
+   * so that a rule for `t` also covers them.
    * @default every topic is allowed
    */
   authorize?: ((identity: Identity, topic: string) => boolean | Promise<boolean>) | undefined

@@ -164,6 +164,27 @@ describe('the topics claim, at connect and on every subscribe', () => {
     ])
   })
 
+  it('a member:* grant is presence only: member: is no ordinary topic, to subscribe or to publish', async () => {
+    await start({ secret: SECRET })
+    const stream = await connect('/v1/connect?topics=room:1', bearer(await token(claim)))
+    const connectionId = stream.connectionId()
+    for (const topic of ['member:ann', 'member:ann/inbox', 'member:ann/$members', 'member:ann/$viewers']) {
+      const connect = await fetch(`${server!.url}/v1/connect?topics=${encodeURIComponent(topic)}`, {
+        headers: bearer(await token(claim)),
+      })
+      expect(connect.status, topic).toBe(400)
+      const subscribe = await post(`${server!.url}/v1/subscribe`, { connectionId, topics: [topic] })
+      expect(subscribe.status, topic).toBe(400)
+      expect(subscribe.body.error.code).toBe('invalid_topic')
+      expect(subscribe.body.error.message).toContain('"member:" prefix is reserved for presence topics')
+      const publish = await post(`${server!.url}/v1/publish`, { topic, data: 'private' })
+      expect(publish.status, topic).toBe(400)
+      expect(publish.body.error.code).toBe('invalid_topic')
+    }
+    await expect(server!.lw.publish('member:ann', 'private')).rejects.toMatchObject({ code: 'invalid_topic' })
+    expect([...server!.lw.frontend.find(connectionId)!.topics]).toEqual(['room:1'])
+  })
+
   it('no claim grants any topic; an empty one grants none; the authorize hook still has its say', async () => {
     await start({ secret: SECRET }, { authorize: (_identity, topic) => topic !== 'chat:secret' })
     const free = await connect('/v1/connect?topics=anything,else', bearer(await token()))

@@ -1,5 +1,5 @@
 import type { LikewireClient } from '../api'
-import { membersTopic, TOPIC_PATTERN } from '../topic'
+import { isOrdinaryTopic, membersTopic } from '../topic'
 
 /** One identified member of a topic: `since` is when it joined (epoch ms). */
 export interface TopicMember {
@@ -54,9 +54,9 @@ export function watchMembers(
   topic: string,
   callback: (members: TopicMembers) => void,
 ): () => void {
-  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic))
+  if (!isOrdinaryTopic(topic))
     throw new TypeError(
-      `likewire: invalid topic ${JSON.stringify(topic)} for members: use 1-200 of A-Za-z0-9 _ - : . @ / =`,
+      `likewire: invalid topic ${JSON.stringify(topic)} for members: use 1-200 of A-Za-z0-9 _ - : . @ / =, not starting with member:`,
     )
   if (typeof callback !== 'function') throw new TypeError('likewire: members needs a callback')
   let held: TopicMembers | null = null

@@ -122,7 +122,7 @@ describe('members', () => {
 
   it('throws a TypeError at the call for a topic that cannot have members', () => {
     const { client } = setup()
-    for (const t of ['', 'a b', 'live/$viewers', 'x'.repeat(201), 7 as never])
+    for (const t of ['', 'a b', 'live/$viewers', 'x'.repeat(201), 'member:ann', 7 as never])
       expect(() => client.members(t, () => {})).toThrow(TypeError)
     expect(() => client.members('live', undefined as never)).toThrow(TypeError)
     client.close()

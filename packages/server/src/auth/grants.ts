@@ -1,4 +1,4 @@
-import { metaTopic } from '../protocol/topic'
+import { baseTopic } from '../protocol/topic'
 
 /**
  * True when `pattern` matches all of `text`, `*` standing for any run of characters (none included).
@@ -31,6 +31,6 @@ export function matchesPattern(pattern: string, text: string): boolean {
  * and `t/$members` as `t`, `member:<id>/$presence` as `member:<id>`.
  */
 export function grants(patterns: readonly string[], topic: string): boolean {
-  const base = metaTopic(topic)?.base ?? topic
+  const base = baseTopic(topic)
   return patterns.some((pattern) => matchesPattern(pattern, base))
 }

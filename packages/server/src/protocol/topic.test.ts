@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   assertPublishableTopic,
+  baseTopic,
   assertSubscribableTopic,
   escapeMemberId,
   isSubscribableTopic,
@@ -37,6 +38,12 @@ describe('meta topics', () => {
       memberId: 'auth0|x',
     })
     expect(metaTopic('live:1')).toBeNull()
+    expect([viewersTopic('admin'), membersTopic('admin'), 'admin'].map(baseTopic)).toEqual([
+      'admin',
+      'admin',
+      'admin',
+    ])
+    expect(baseTopic(presenceTopic('auth0|x'))).toBe('member:auth0=7Cx')
     expect(metaTopic('member:=zz/$presence')).toBeNull()
   })
 
@@ -50,6 +57,25 @@ describe('meta topics', () => {
       expect(() => assertSubscribableTopic(topic)).not.toThrow()
       expect(isSubscribableTopic(topic)).toBe(true)
       expect(() => assertPublishableTopic(topic)).toThrow(/Invalid topic/)
+    }
+  })
+
+  it('reserves the member: prefix for presence: no ordinary topic, nor its viewers or members, starts with it', () => {
+    for (const topic of [
+      'member:ann',
+      'member:',
+      'member:ann/inbox',
+      'member:ann/$viewers',
+      'member:ann/$members',
+    ]) {
+      expect(() => assertSubscribableTopic(topic)).toThrow(/"member:" prefix is reserved for presence/)
+      expect(isSubscribableTopic(topic)).toBe(false)
+      expect(() => assertPublishableTopic(topic)).toThrow(/Invalid topic/)
+    }
+    // only that exact prefix: topics are case-sensitive, and other names stay ordinary
+    for (const topic of ['Member:ann', 'members:ann', 'team:member:ann', 'x/member:ann']) {
+      expect(() => assertPublishableTopic(topic)).not.toThrow()
+      expect(isSubscribableTopic(topic)).toBe(true)
     }
   })
 

@@ -10,6 +10,10 @@ export const VIEWERS_SUFFIX = '/$viewers'
 export const MEMBERS_SUFFIX = '/$members'
 /** Suffix of a member's presence meta topic, `member:<escaped member id>/$presence`. */
 export const PRESENCE_SUFFIX = '/$presence'
+/**
+ * Reserved for presence: no ordinary topic starts with it, so a grant of `member:*` (presence) is never
+ * a grant of an application's own `member:<id>` topics.
+ */
 const PRESENCE_PREFIX = 'member:'
 
 /** The meta topic carrying `topic`'s viewer count: subscribable, never publishable by clients. */
@@ -52,6 +56,15 @@ export function metaTopic(topic: string): MetaTopic | null {
   return null
 }
 
+/**
+ * The topic a subscription is about, for an `authorize` hook: a meta topic's base (`t` for `t/$viewers`
+ * and `t/$members`, `member:<escaped id>` for a presence topic), any other topic itself. A rule written
+ * for `t` then holds for its meta topics too.
+ */
+export function baseTopic(topic: string): string {
+  return metaTopic(topic)?.base ?? topic
+}
+
 /** Every UTF-8 byte outside these is written `=XX`, so any member id makes a valid topic. */
 const KEPT = /[A-Za-z0-9_\-.:@]/
 
@@ -85,10 +98,20 @@ export function unescapeMemberId(escaped: string): string | null {
   return isMemberId(memberId) && escapeMemberId(memberId) === escaped ? memberId : null
 }
 
-/** Validates a topic a client may publish to. */
+/** True for an ordinary topic: 1-200 topic characters, not a meta topic, not in the reserved `member:` prefix. */
+export function isOrdinaryTopic(topic: string): boolean {
+  return TOPIC_PATTERN.test(topic) && !topic.startsWith(PRESENCE_PREFIX)
+}
+
+/** Validates a topic a client may publish to: an ordinary topic. */
 export function assertPublishableTopic(topic: unknown): asserts topic is string {
   if (typeof topic !== 'string') throw invalidTopic(topic, 'must be a string')
   if (!TOPIC_PATTERN.test(topic)) throw invalidTopic(topic, 'use 1-200 characters of A-Za-z0-9 _ - : . @ / =')
+  if (topic.startsWith(PRESENCE_PREFIX))
+    throw invalidTopic(
+      topic,
+      `the "${PRESENCE_PREFIX}" prefix is reserved for presence topics (member:<escaped member id>/$presence)`,
+    )
 }
 
 /** Validates a topic a client may subscribe to: ordinary topics and meta topics (viewers, members, presence). */
@@ -109,7 +132,7 @@ export function isSubscribableTopic(topic: string): boolean {
   const meta = metaTopic(topic)
   if (meta?.kind === 'presence') return true
   if (topic.endsWith(PRESENCE_SUFFIX)) return false
-  return TOPIC_PATTERN.test(meta?.base ?? topic)
+  return isOrdinaryTopic(meta?.base ?? topic)
 }
 
 /** Splits the connect query's comma list (`?topics=a,b`). */

@@ -37,7 +37,9 @@ export const isMember = (sub: unknown) =>
   [...sub].every((ch) => ch.charCodeAt(0) >= 0x20 && !(ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f))
 export const TOPIC = /^[A-Za-z0-9_\-:.@/=]{1,200}$/
 export const baseOf = (topic: string) => topic.replace(/\/\$(viewers|members|presence)$/, '')
-export const validTopic = (topic: string) => TOPIC.test(baseOf(topic))
+// `member:` is reserved for presence: only `member:<id>/$presence` starts with it
+export const validTopic = (topic: string) =>
+  TOPIC.test(baseOf(topic)) && topic.startsWith('member:') === topic.endsWith('/$presence')
 export const matches = (pattern: string, topic: string) =>
   new RegExp(
     `^${pattern
@@ -63,7 +65,16 @@ export const POOL = [
   'room:1/$viewers',
   'p:1/$members',
 ]
-export const BAD_TOPICS = ['a b', '', 'é', '$', 'room:1/$viewers/$viewers', 'x'.repeat(201)]
+export const BAD_TOPICS = [
+  'a b',
+  '',
+  'é',
+  '$',
+  'room:1/$viewers/$viewers',
+  'x'.repeat(201),
+  'member:ann',
+  'member:ann/$members',
+]
 
 export type Kind =
   | 'valid'
