@@ -83,25 +83,36 @@ describe('verified tokens open streams: sub is the member, every key kind', () =
     })
     await new Promise<void>((resolve) => jwks!.listen(0, '127.0.0.1', resolve))
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`
-    await start({ jwksUrl })
+    const aud = 'likewire'
+    await start({ jwksUrl, audience: aud })
     for (const key of [rsa, ec]) {
-      const stream = await connect('/v1/connect', bearer(await token({ sub: `m-${key.kid}` }, { key })))
+      const stream = await connect('/v1/connect', bearer(await token({ sub: `m-${key.kid}`, aud }, { key })))
       expect(stream.status).toBe(200)
       expect(server!.lw.frontend.find(stream.connectionId())?.memberId).toBe(`m-${key.kid}`)
     }
     expect(fetches).toBe(1) // the key set is cached
     const unknown = await fetch(`${server!.url}/v1/connect`, {
-      headers: bearer(await token({}, { key: stranger })),
+      headers: bearer(await token({ aud }, { key: stranger })),
     })
     expect(unknown.status).toBe(401)
+    // signed by the same identity provider for another application (or for none): refused
+    for (const claims of [{ aud: 'another-app' }, {}]) {
+      const elsewhere = await fetch(`${server!.url}/v1/connect`, {
+        headers: bearer(await token(claims, { key: rsa })),
+      })
+      expect(elsewhere.status).toBe(401)
+      expect(((await elsewhere.json()) as { error: { message: string } }).error.message).toContain('"aud"')
+    }
 
     // a key set that cannot be fetched is our side's trouble: 503, worth a retry
     await server!.close()
     const closed = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/gone`
     await new Promise((resolve) => jwks!.close(resolve))
     jwks = undefined
-    await start({ jwksUrl: closed })
-    const down = await fetch(`${server!.url}/v1/connect`, { headers: bearer(await token({}, { key: rsa })) })
+    await start({ jwksUrl: closed, audience: aud })
+    const down = await fetch(`${server!.url}/v1/connect`, {
+      headers: bearer(await token({ aud }, { key: rsa })),
+    })
     expect(down.status).toBe(503)
     expect(((await down.json()) as { error: { code: string } }).error.code).toBe('unavailable')
   })
@@ -210,9 +221,36 @@ describe('configuration that cannot work is refused at createLikewire', () => {
     [{ auth: { jwt: { publicKey: 'not a key' } } }, /not a PEM public key/],
     [{ auth: { jwt: { jwksUrl: 'nope' } } }, /not a URL/],
     [{ auth: { jwt: { jwksUrl: 'file:///etc/passwd' } } }, /http\(s\) URL/],
+    // keys fetched in the clear could be swapped on the way; loopback only
+    [{ auth: { jwt: { jwksUrl: 'http://id.example/jwks', audience: 'a' } } }, /must be https:/],
+    [{ auth: { jwt: { jwksUrl: 'http://10.0.0.8/jwks', audience: 'a' } } }, /must be https:/],
+    [{ auth: { jwt: { jwksUrl: 'http://127.0.0.1.nip.io/jwks', audience: 'a' } } }, /must be https:/],
+    // an identity provider's key set signs for every app it serves: the audience says which are ours
+    [{ auth: { jwt: { jwksUrl: 'https://id.example/jwks' } } }, /needs auth.jwt.audience/],
+    [
+      { auth: { jwt: { jwksUrl: 'https://id.example/jwks', issuer: 'https://id.example' } } },
+      /needs auth.jwt.audience/,
+    ],
+    [{ auth: { jwt: { jwksUrl: 'https://id.example/jwks', audience: '' } } }, /needs auth.jwt.audience/],
+    [{ auth: { jwt: { jwksUrl: 'https://id.example/jwks', audience: [] } } }, /needs auth.jwt.audience/],
     [{ auth: { jwt: { secret: SECRET } }, authenticate: () => ({}) }, /auth.jwt and the authenticate hook/],
   ] as Array<[LikewireOptions, RegExp]>)('%j', (options, message) => {
     expect(() => createLikewire({ logLevel: 'silent', processMetrics: false, ...options })).toThrow(message)
+  })
+
+  it('takes a JWKS over https, or plain http to this machine only, with an audience', async () => {
+    for (const jwksUrl of [
+      'https://id.example/.well-known/jwks.json',
+      'http://localhost:8080/jwks',
+      'http://127.0.0.1/jwks',
+      'http://127.1.2.3:9/jwks',
+      'http://[::1]:8080/jwks',
+    ])
+      for (const audience of ['likewire', ['likewire', 'likewire-staging']]) {
+        const jwt = { jwksUrl, audience }
+        const lw = createLikewire({ logLevel: 'silent', processMetrics: false, auth: { jwt } })
+        await lw.close()
+      }
   })
 
   it('refuses keys of a kind it would not verify safely', () => {

@@ -19,7 +19,9 @@ export interface JwtOptions {
   publicKey?: string | undefined
   /**
    * URL of a JSON Web Key Set (RS256 and ES256 keys, chosen by `kid`), fetched when a token names a key
-   * not seen yet and cached.
+   * not seen yet and cached. `https:` (plain `http:` only to a loopback host: `localhost`, `127.x.x.x`,
+   * `[::1]`), and only with `audience`: a key set is usually an identity provider's, which signs tokens
+   * for every application it serves.
    * @default undefined
    */
   jwksUrl?: string | undefined
@@ -29,8 +31,8 @@ export interface JwtOptions {
    */
   issuer?: string | string[] | undefined
   /**
-   * The `aud` a token must carry (one of them, for a list).
-   * @default undefined (any audience)
+   * The `aud` a token must carry (one of them, for a list). Required with `jwksUrl`.
+   * @default undefined (any audience; with `secret` or `publicKey` only)
    */
   audience?: string | string[] | undefined
 }
@@ -87,7 +89,27 @@ export function resolveJwtKey(options: JwtOptions): { key: Key; algorithms: stri
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new Error(`auth.jwt.jwksUrl must be an http(s) URL, got ${url.protocol}`)
+  // keys fetched in the clear could be swapped on the way: anyone on the path would mint tokens
+  if (url.protocol === 'http:' && !isLoopback(url.hostname))
+    throw new Error(
+      `auth.jwt.jwksUrl must be https: (plain http: only to localhost, 127.x.x.x or [::1]), got ${url.origin}`,
+    )
+  if (!namesAudience(options.audience))
+    throw new Error(
+      'auth.jwt.jwksUrl needs auth.jwt.audience: an identity provider signs tokens for every application it serves, the "aud" tells which are for this one',
+    )
   return { key: createRemoteJWKSet(url), algorithms: ['RS256', 'ES256'], remote: true }
+}
+
+/** A host name that can only be this machine (a URL's `hostname`: IPv6 in brackets). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
+
+/** True for a non-empty audience, or a non-empty list of them. */
+function namesAudience(audience: JwtOptions['audience']): boolean {
+  const list = Array.isArray(audience) ? audience : [audience]
+  return list.length > 0 && list.every((aud) => typeof aud === 'string' && aud !== '')
 }
 
 function publicKeyOf(pem: string): { key: KeyObject; algorithms: string[]; remote: false } {
