@@ -3,6 +3,7 @@ import { dataFrame, dataFrames, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
 import { Flusher } from './flusher'
 import type { FrontendHistory } from './history'
+import { room } from './pacing'
 import type { TopicTable } from './topic-table'
 
 export interface FanoutParts {
@@ -63,6 +64,18 @@ export class Fanout {
     if (connection.closed) return
     if (connection.enqueue(frame, this.parts.maxBufferedBytes)) this.flusher.mark(connection)
     else this.parts.drop(connection)
+  }
+
+  /**
+   * Queues frames in order, each once the connection has room under half its bound (a subscribe's
+   * snapshots: however many and large, they never drop the reader they are for). Stops when it closes.
+   */
+  async sendPaced(connection: Connection, frames: readonly Buffer[]): Promise<void> {
+    for (const frame of frames) {
+      await room(connection, this.parts.maxBufferedBytes / 2)
+      if (connection.closed) return
+      this.send(connection, frame)
+    }
   }
 
   /** A connection that is gone is not flushed. */

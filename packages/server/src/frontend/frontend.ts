@@ -172,13 +172,14 @@ export class Frontend implements DeliveryTarget {
 
   /**
    * Adds subscriptions; resolves once the registry knows this node wants every one of the topics, also
-   * when another connection's first subscribe of one is still being recorded.
+   * when another connection's first subscribe of one is still being recorded. Resolves to the topics
+   * new to the connection (those a snapshot is for).
    */
   async subscribe(
     connection: Connection,
     topics: readonly string[],
     recovery?: ReadonlyMap<string, RecoveryRequest>,
-  ): Promise<void> {
+  ): Promise<string[]> {
     // a connection can close while its subscribe awaited authorization
     if (connection.closed || this.connections.get(connection.id) !== connection) {
       throw new LikewireError(404, ErrorCode.unknownConnection, 'The connection closed')
@@ -216,6 +217,7 @@ export class Frontend implements DeliveryTarget {
     }
     // recorded: every later publish reaches this node, so the missed range read now is all there is
     if (begun) this.history!.run(connection, begun)
+    return fresh
   }
 
   async unsubscribe(connection: Connection, topics: readonly string[]): Promise<void> {
@@ -245,6 +247,11 @@ export class Frontend implements DeliveryTarget {
   /** Sends one frame to one connection (viewer count snapshot for a new meta subscriber). */
   sendTo(connection: Connection, frame: Buffer): void {
     this.fanout.send(connection, frame)
+  }
+
+  /** Sends frames to one connection, each once it has room (snapshots; see Fanout.sendPaced). */
+  sendPaced(connection: Connection, frames: readonly Buffer[]): Promise<void> {
+    return this.fanout.sendPaced(connection, frames)
   }
 
   private heartbeat(): void {

@@ -3,6 +3,7 @@ import type { HistoryRead } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
 import { ControlEvent, controlFrame, type EncodedEvent, sharedDataFrame } from '../protocol/frames'
 import type { Connection } from './connection'
+import { room } from './pacing'
 import type { SequenceGap } from './sequencer'
 
 /** What a subscriber asks of a history topic: resume after its last position, or the last n events first (0: none, just where it starts). */
@@ -32,9 +33,6 @@ export interface RecoveryParts {
    */
   replayAheadBytes?: number
 }
-
-/** How often a paced replay looks whether the client took what was written. */
-const DRAIN_POLL_MS = 10
 
 /** The frame that tells a subscriber events are missing: it refetches, and goes on after `resumeAt`. */
 export function gapFrame(gap: SequenceGap): Buffer {
@@ -179,9 +177,10 @@ export class Recovery {
         last = { epoch: read.epoch, offset: (replay[0]?.offset ?? read.latest + 1) - 1 }
         this.parts.send(connection, positionFrame(topic, last))
       }
+      const ahead = this.parts.replayAheadBytes ?? Number.POSITIVE_INFINITY
       for (const entry of replay) {
-        if (connection.backlog > (this.parts.replayAheadBytes ?? Number.POSITIVE_INFINITY)) {
-          await this.drained(connection)
+        if (connection.backlog > ahead) {
+          await room(connection, ahead)
           if (connection.closed) return this.cancel(connection, topic)
         }
         this.parts.send(connection, replayFrame(topic, read.epoch, entry))
@@ -232,13 +231,6 @@ export class Recovery {
     if (last && !connection.closed && subscribers?.has(connection))
       subscribers.set(connection, { floor: last })
     else this.cancel(connection, topic)
-  }
-
-  /** Until the client took half of what is ahead of it (or the connection is gone). */
-  private async drained(connection: Connection): Promise<void> {
-    const target = (this.parts.replayAheadBytes ?? 0) / 2
-    while (!connection.closed && connection.backlog > target)
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
   }
 
   private tell(connection: Connection, gap: SequenceGap): void {

@@ -24,9 +24,10 @@ export function subscribeHandler(core: Core, frontend: Frontend) {
     const recovery = recoveryFromBody(body, topics)
     // the connection's own identity: its token's topics claim holds on every subscribe, routed ones too
     await auth.authorize(connection.identity, topics)
-    await frontend.subscribe(connection, topics, recovery)
-    await core.viewers?.snapshot(connection, topics)
-    await core.presence?.snapshot(connection, topics)
+    const fresh = await frontend.subscribe(connection, topics, recovery)
+    // snapshots for the topics new to the connection only: a repeated subscribe reads and sends nothing
+    await core.viewers?.snapshot(connection, fresh)
+    await core.presence?.snapshot(connection, fresh)
     return c.json({ topics: [...connection.topics] })
   }
 }

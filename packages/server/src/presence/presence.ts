@@ -4,12 +4,12 @@ import type { Connection } from '../frontend/connection'
 import type { Frontend } from '../frontend/frontend'
 import type { Metrics } from '../metrics/metrics'
 import type { PresenceOptions } from '../options'
-import { dataFrame } from '../protocol/frames'
 import { metaTopic } from '../protocol/topic'
 import type { PresenceStatus, PresenceStore } from '../registry/presence-store'
 import { MembersChanges } from './members'
 import { type ResolvedPresence, resolvePresence } from './options'
-import { membersSnapshotEvent, presenceEvent, publishPresence } from './payloads'
+import { publishPresence } from './payloads'
+import { sendSnapshots } from './snapshots'
 import { type Joined, PresenceTracker } from './tracker'
 
 /** Sends this datacenter's own member presence transitions to its peer datacenters, once each. */
@@ -74,30 +74,13 @@ export class Presence {
     this.sweeper.unref()
   }
 
-  /** Sends a connection that subscribed to presence or members meta topics their current state. */
+  /** Sends a connection that subscribed to presence or members meta topics their current state (paced). */
   async snapshot(connection: Connection, topics: readonly string[]): Promise<void> {
-    const memberIds: string[] = []
-    const membersOf: string[] = []
-    for (const topic of topics) {
-      const meta = metaTopic(topic)
-      if (meta?.kind === 'presence') memberIds.push(meta.memberId)
-      else if (meta?.kind === 'members') membersOf.push(meta.base)
-    }
-    if (memberIds.length === 0 && membersOf.length === 0) return
-    const { store, dispatcher, frontend, logger } = this.parts
     try {
-      const [statuses, snapshots] = await Promise.all([
-        store.presence(memberIds),
-        Promise.all(membersOf.map((topic) => store.members(topic, this.options.membersLimit))),
-      ])
-      const events = dispatcher.encode([
-        ...statuses.map(presenceEvent),
-        ...snapshots.map((snapshot, i) => membersSnapshotEvent(membersOf[i]!, snapshot)),
-      ])
-      for (const event of events) frontend.sendTo(connection, dataFrame(event))
+      await sendSnapshots(this.parts, connection, topics, this.options.membersLimit)
     } catch (error) {
       // the stream and the request go on: the next change carries the state
-      logger.warn({ err: error }, 'presence snapshot failed; the next change will carry it')
+      this.parts.logger.warn({ err: error }, 'presence snapshot failed; the next change will carry it')
     }
   }
 

@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from 'vitest'
+import { Connection } from './connection'
+import { room } from './pacing'
+import type { ConnectionSink } from './sink'
+
+/** A connection whose socket backlog the test sets: what the kernel has not taken yet. */
+function connection() {
+  let buffered = 0
+  const sink: ConnectionSink = {
+    write: () => {},
+    bufferedBytes: () => buffered,
+    end: () => {},
+    destroy: () => {},
+    onClose: () => {},
+  }
+  const c = new Connection('c1', null, sink)
+  c.start(Buffer.from('preamble'))
+  return { c, setBuffered: (bytes: number) => void (buffered = bytes) }
+}
+
+describe('room', () => {
+  it('resolves at once while the backlog is within the bound ahead', async () => {
+    const { c, setBuffered } = connection()
+    setBuffered(1000)
+    let done = false
+    void room(c, 1000).then(() => (done = true))
+    await Promise.resolve()
+    expect(done).toBe(true)
+  })
+
+  it('past it, waits until the client took the backlog down to half, or the connection closed', async () => {
+    vi.useFakeTimers()
+    try {
+      const { c, setBuffered } = connection()
+      setBuffered(1001)
+      let done = false
+      void room(c, 1000).then(() => (done = true))
+      await vi.advanceTimersByTimeAsync(100)
+      expect(done).toBe(false)
+      setBuffered(600) // under the bound, not yet half of it
+      await vi.advanceTimersByTimeAsync(100)
+      expect(done).toBe(false)
+      setBuffered(500)
+      await vi.advanceTimersByTimeAsync(20)
+      expect(done).toBe(true)
+
+      setBuffered(5000)
+      let gone = false
+      void room(c, 1000).then(() => (gone = true))
+      await vi.advanceTimersByTimeAsync(100)
+      expect(gone).toBe(false)
+      c.close('destroy')
+      await vi.advanceTimersByTimeAsync(20)
+      expect(gone).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
