@@ -15,7 +15,10 @@ function connection() {
   }
   const c = new Connection('c1', null, sink)
   c.start(Buffer.from('preamble'))
-  return { c, setBuffered: (bytes: number) => void (buffered = bytes) }
+  const setBuffered = (bytes: number) => {
+    buffered = bytes
+  }
+  return { c, setBuffered }
 }
 
 describe('room', () => {

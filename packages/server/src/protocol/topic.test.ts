@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
   assertPublishableTopic,
-  baseTopic,
   assertSubscribableTopic,
+  baseTopic,
   escapeMemberId,
   isSubscribableTopic,
   membersTopic,
