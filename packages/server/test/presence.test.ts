@@ -89,12 +89,31 @@ describe('member presence (embedded)', () => {
     await server.lw.core.presence!.settled()
     expect(await metric(server.lw, 'likewire_presence_flaps_absorbed_total')).toBe(3)
     expect(await metric(server.lw, 'likewire_presence_members_online')).toBe(1)
-    // two connections of one member: closing one is no transition at all
-    const second = await connect({ member: 'ann' })
-    await closed(second, 2)
-    await server.lw.core.presence!.sweep()
     expect(statuses(watcher).map((s) => s.status)).toEqual(['offline', 'online'])
     expect(await metric(server.lw, 'likewire_presence_changes_total', '{status="online"}')).toBe(1)
+  })
+
+  it('two connections of one member: closing one is no transition, even long past the grace', async () => {
+    const graceMs = 200
+    await start({ graceMs })
+    const watcher = await connect({ topics: presenceTopic('ann') })
+    const first = await connect({ member: 'ann' })
+    const second = await connect({ member: 'ann' })
+    await vi.waitFor(() => expect(statuses(watcher).map((s) => s.status)).toEqual(['offline', 'online']))
+    await closed(second, 2)
+    // twice the grace: a leave recorded for the closed connection would be swept now
+    await new Promise((resolve) => setTimeout(resolve, 2 * graceMs))
+    await server.lw.core.presence!.sweep()
+    expect(statuses(watcher).map((s) => s.status)).toEqual(['offline', 'online'])
+    expect(await metric(server.lw, 'likewire_presence_members_online')).toBe(1)
+    expect(await metric(server.lw, 'likewire_presence_changes_total', '{status="offline"}')).toBe(0)
+    // the same wait and sweep do take the member once its last connection closed
+    await closed(first, 1)
+    await new Promise((resolve) => setTimeout(resolve, 2 * graceMs))
+    await server.lw.core.presence!.sweep()
+    await vi.waitFor(() =>
+      expect(statuses(watcher).map((s) => s.status)).toEqual(['offline', 'online', 'offline']),
+    )
   })
 })
 

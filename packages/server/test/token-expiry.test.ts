@@ -60,17 +60,29 @@ describe('a stream whose token expires', () => {
 
 describe('expiry and presence', () => {
   it("a token's sub is the member; an expiry followed by a reconnect never shows the member offline", async () => {
-    server = await startLikewire({ auth: { jwt }, presence: { graceMs: 60_000 } })
+    // a short grace, waited past below: an offline recorded at the expiry would be published by then
+    const graceMs = 2000
+    server = await startLikewire({ auth: { jwt }, presence: { graceMs } })
     const watcher = await stream(`/v1/connect?topics=${presenceTopic('ann')}`, await token({ sub: 'w' }))
     const ann = await stream('/v1/connect', await token({ sub: 'ann', exp: nowSeconds() + 2 }))
     const statuses = () => watcher.data().map((e) => (e.data as { status: string }).status)
     await eventually(() => expect(statuses()).toEqual(['offline', 'online']))
     await eventually(() => expect(ann.ended).toBe(true))
     // what the SDK does on the hint: back at once with a fresh token
-    await stream('/v1/connect', await token({ sub: 'ann', exp: nowSeconds() + 600 }))
+    const back = await stream('/v1/connect', await token({ sub: 'ann', exp: nowSeconds() + 600 }))
     await server.lw.core.presence!.settled()
+    await new Promise((resolve) => setTimeout(resolve, graceMs + 500))
+    await server.lw.core.presence!.sweep()
     expect(statuses()).toEqual(['offline', 'online'])
     expect(await metric(server.lw, 'likewire_presence_flaps_absorbed_total')).toBe(1)
+    expect(await metric(server.lw, 'likewire_presence_changes_total', '{status="offline"}')).toBe(0)
+    // the same wait and sweep do take the member once it is really gone
+    back.close()
+    await eventually(() => expect(server!.lw.frontend.connectionCount).toBe(1))
+    await server.lw.core.presence!.settled()
+    await new Promise((resolve) => setTimeout(resolve, graceMs + 500))
+    await server.lw.core.presence!.sweep()
+    await eventually(() => expect(statuses()).toEqual(['offline', 'online', 'offline']))
   })
 })
 
