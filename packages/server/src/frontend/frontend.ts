@@ -170,11 +170,7 @@ export class Frontend implements DeliveryTarget {
     throw new LikewireError(404, ErrorCode.unknownConnection, 'No open connection with this connectionId')
   }
 
-  /**
-   * Adds subscriptions; resolves once the registry knows this node wants every one of the topics, also
-   * when another connection's first subscribe of one is still being recorded. Resolves to the topics
-   * new to the connection (those a snapshot is for).
-   */
+  /** Adds subscriptions; resolves to those new to the connection once the registry has all the topics for this node. */
   async subscribe(
     connection: Connection,
     topics: readonly string[],
@@ -244,19 +240,14 @@ export class Frontend implements DeliveryTarget {
     this.fanout.deliver(this.history ? this.history.order(events) : events)
   }
 
-  /** Sends one frame to one connection (viewer count snapshot for a new meta subscriber). */
-  sendTo(connection: Connection, frame: Buffer): void {
-    this.fanout.send(connection, frame)
-  }
-
-  /** Sends frames to one connection, each once it has room (snapshots; see Fanout.sendPaced). */
-  sendPaced(connection: Connection, frames: readonly Buffer[]): Promise<void> {
+  /** Sends frames to one connection, each once it has room (a meta subscriber's snapshots; Fanout.sendPaced). */
+  sendTo(connection: Connection, frames: readonly Buffer[]): Promise<void> {
     return this.fanout.sendPaced(connection, frames)
   }
 
   private heartbeat(): void {
     const frame = controlFrame(ControlEvent.heartbeat, { t: Date.now() })
-    for (const connection of this.connections.values()) this.sendTo(connection, frame)
+    for (const connection of this.connections.values()) this.fanout.send(connection, frame)
   }
 
   /** Forgets a connection and its subscriptions; safe to call twice. */

@@ -19,7 +19,7 @@ export interface SnapshotParts {
 /**
  * Sends a connection the current state of the presence and members meta topics it just subscribed to:
  * the statuses in one read, the members snapshots a batch at a time, every frame paced by what the
- * client takes (Frontend.sendPaced). A subscribe of many large member lists (up to 100 topics of 1000
+ * client takes (Frontend.sendTo). A subscribe of many large member lists (up to 100 topics of 1000
  * members) would otherwise pass the slow-consumer bound at once and drop its own subscriber.
  */
 export async function sendSnapshots(
@@ -37,7 +37,7 @@ export async function sendSnapshots(
   }
   const { frontend, store, dispatcher } = parts
   const send = (events: ValidPublish[]) =>
-    frontend.sendPaced(connection, dispatcher.encode(events).map(dataFrame))
+    frontend.sendTo(connection, dispatcher.encode(events).map(dataFrame))
   if (memberIds.length > 0) await send((await store.presence(memberIds)).map(presenceEvent))
   for (let i = 0; i < membersOf.length && !connection.closed; i += MEMBERS_BATCH) {
     const batch = membersOf.slice(i, i + MEMBERS_BATCH)

@@ -84,7 +84,7 @@ export class ViewerCounts {
         dataJson: JSON.stringify({ topic, count: totals[i] ?? 0 }),
       })),
     )
-    for (const event of events) this.frontend.sendTo(connection, dataFrame(event))
+    await this.frontend.sendTo(connection, events.map(dataFrame))
   }
 
   close(): void {
