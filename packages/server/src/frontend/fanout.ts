@@ -72,7 +72,7 @@ export class Fanout {
    */
   async sendPaced(connection: Connection, frames: readonly Buffer[]): Promise<void> {
     for (const frame of frames) {
-      await room(connection, this.parts.maxBufferedBytes / 2)
+      if (!(await room(connection, this.parts.maxBufferedBytes / 2))) return this.parts.drop(connection)
       if (connection.closed) return
       this.send(connection, frame)
     }

@@ -64,6 +64,7 @@ export class Frontend implements DeliveryTarget {
       maxBufferedBytes: config.maxBufferedBytes,
       logger,
       drop: (connection) => this.remove(connection, 'server_error'),
+      dropSlow: (connection) => this.remove(connection, 'slow_consumer'),
       subscribers: (topic) => this.table.get(topic),
       send: (connection, frame) => this.fanout.send(connection, frame),
       deliverOrdered: (events) => this.fanout.deliver(events),

@@ -21,6 +21,8 @@ interface Bindings {
   logger: Logger
   /** Ends a connection whose catch-up failed: its client reconnects and resumes. */
   drop(connection: Connection): void
+  /** Ends a connection that took nothing of its catch-up for a long while (a slow consumer). */
+  dropSlow(connection: Connection): void
   /** The topic's local subscribers. */
   subscribers(topic: string): ReadonlySet<Connection> | undefined
   /** Queues one frame on a connection (slow-consumer bound included). */
@@ -58,6 +60,7 @@ export class FrontendHistory {
     this.recovery = new Recovery({
       read,
       send: bind.send,
+      dropSlow: bind.dropSlow,
       metrics: bind.metrics,
       replayAheadBytes: bind.maxBufferedBytes / 2,
     })

@@ -60,3 +60,30 @@ describe('room', () => {
     }
   })
 })
+
+describe('room for a client that takes nothing', () => {
+  it('gives up after the stall time without progress (false: a slow consumer), not while the client takes some', async () => {
+    vi.useFakeTimers()
+    try {
+      const { c, setBuffered } = connection()
+      setBuffered(5000)
+      let answer: boolean | undefined
+      void room(c, 1000, 1000).then((taken) => (answer = taken))
+      await vi.advanceTimersByTimeAsync(800)
+      setBuffered(4000) // it took a little: the stall clock starts again
+      await vi.advanceTimersByTimeAsync(800)
+      expect(answer).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(300)
+      expect(answer).toBe(false)
+
+      setBuffered(5000)
+      let later: boolean | undefined
+      void room(c, 1000, 1000).then((taken) => (later = taken))
+      setBuffered(400)
+      await vi.advanceTimersByTimeAsync(20)
+      expect(later).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})

@@ -16,6 +16,7 @@ const connection = { closed: false } as unknown as Connection
 function make(stored: number[]) {
   const written: string[] = []
   const recovery = new Recovery({
+    dropSlow: () => {},
     read: async (_topic, from) => ({
       epoch: 'E',
       latest: Math.max(...stored),
@@ -60,6 +61,7 @@ describe('Recovery (one subscriber catching up on a history topic)', () => {
   it('a gap when the range is no longer retained, without an empty epoch when nothing is known', async () => {
     const { recovery, written } = make([])
     const unreadable = new Recovery({
+      dropSlow: () => {},
       read: async () => {
         throw new Error('down')
       },
@@ -75,6 +77,7 @@ describe('Recovery (one subscriber catching up on a history topic)', () => {
   it('live events in another epoch than the catch-up ended at (history lost while unreadable) come after an epoch gap', async () => {
     const written: string[] = []
     const unreadable = new Recovery({
+      dropSlow: () => {},
       read: async () => {
         throw new Error('down')
       },

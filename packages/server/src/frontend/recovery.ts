@@ -23,6 +23,8 @@ type CatchUp = { held: Held[] } | { floor: Position }
 export interface RecoveryParts {
   /** Reads the topic's history (the rule is the frontend's business). */
   read(topic: string, from: { after: Position } | { last: number }): Promise<HistoryRead>
+  /** Drops a connection that took nothing of its replay for a long while (a slow consumer). */
+  dropSlow(connection: Connection): void
   /** Queues frames on a connection (the frontend's own enqueue, slow-consumer bound included). */
   send(connection: Connection, frame: Buffer): void
   metrics: Metrics
@@ -180,8 +182,9 @@ export class Recovery {
       const ahead = this.parts.replayAheadBytes ?? Number.POSITIVE_INFINITY
       for (const entry of replay) {
         if (connection.backlog > ahead) {
-          await room(connection, ahead)
-          if (connection.closed) return this.cancel(connection, topic)
+          const taken = await room(connection, ahead)
+          if (!taken) this.parts.dropSlow(connection)
+          if (connection.closed || !taken) return this.cancel(connection, topic)
         }
         this.parts.send(connection, replayFrame(topic, read.epoch, entry))
         last = { epoch: read.epoch, offset: entry.offset }
