@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander'
 import { createFrontendNode } from '../cluster/frontend-node'
 import { listen } from '../http/listen'
-import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
+import { type ClusterFlags, clusterOptions, datacenterFlags, requireSecret } from './cluster-flags'
 import {
   type CommonFlags,
   commonOptions,
@@ -45,9 +45,10 @@ export function frontendCommand(program: Command): void {
       ).env('LIKEWIRE_PEERS'),
     )
     .addOption(
-      new Option('--dc <name>', "this datacenter's name (peers keep its members' presence under it)")
-        .env('LIKEWIRE_DC')
-        .default('dc1'),
+      new Option(
+        '--dc <name>',
+        "this datacenter's name, 1-64 of A-Za-z0-9_.- (peers keep its members' presence under it); required with --peers (default: dc1)",
+      ).env('LIKEWIRE_DC'),
     )
     .addOption(
       new Option(
@@ -73,12 +74,13 @@ export function frontendCommand(program: Command): void {
           JwtFlags & {
             publicUrl?: string
             peers?: string
-            dc: string
+            dc?: string
             leaseTtlMs: string
             maxStallMs: string
           },
       ) => {
         const secret = requireSecret(flags)
+        const { dc, peers } = datacenterFlags(flags)
         const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
         const port = listenOptions.port!
         const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
@@ -89,8 +91,8 @@ export function frontendCommand(program: Command): void {
           secret,
           keyPrefix: flags.keyPrefix,
           internalUrl: (flags.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/$/, ''),
-          peers: parsePeers(flags.peers),
-          dc: flags.dc,
+          peers,
+          dc,
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
           maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),
           apiKey: flags.apiKey,

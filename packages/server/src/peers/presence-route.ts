@@ -7,10 +7,10 @@ import type { Metrics } from '../metrics/metrics'
 import { publishPresence } from '../presence/payloads'
 import { ErrorCode, LikewireError, unavailable } from '../protocol/errors'
 import type { PresenceStatus, PresenceStore } from '../registry/presence-store'
+import { DC_PATTERN } from './datacenter'
 
 /** Most changes in one forwarded request (the forwarder sends at most this many). */
 export const MAX_REMOTE_CHANGES = 1000
-const DC_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/
 
 /**
  * `POST /internal/v1/presence` on a dispatcher: a peer datacenter's own member presence transitions,
