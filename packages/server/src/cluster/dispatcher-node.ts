@@ -9,8 +9,8 @@ import { attachServer, type ServerLimits } from '../http/server'
 import type { Core, HealthReport } from '../node/core'
 import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
-import { forwardRoute } from '../peers/forward-route'
 import { checkDatacenter } from '../peers/datacenter'
+import { forwardRoute } from '../peers/forward-route'
 import { presenceRoute } from '../peers/presence-route'
 import { RedisRegistry } from '../registry/redis-registry'
 import { HttpTransport } from '../transport/http-transport'
@@ -111,7 +111,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     { path: '/internal/v1/forward', handler: forwardRoute(dispatcher, options.secret, metrics) },
     {
       path: '/internal/v1/presence',
-      handler: presenceRoute(registry.presenceStore(), dispatcher, options.secret, metrics),
+      handler: presenceRoute(registry.presenceStore(), dispatcher, options.secret, metrics, logger),
     },
   ])
   const prune = setInterval(() => void pruneExpired(registry, logger), options.pruneIntervalMs ?? 1000)
@@ -143,5 +143,7 @@ async function pruneExpired(registry: RedisRegistry, logger: Logger): Promise<vo
       if (await registry.pruneNode(expired))
         logger.info({ expired }, 'pruned frontend node with an expired lease')
     }
+    // a release another dispatcher began and could not finish (it died, or Redis failed in between)
+    await registry.finishReleases()
   } catch {}
 }

@@ -5,6 +5,7 @@ import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
 import { checkDatacenter } from '../peers/datacenter'
 import { HttpPresenceForwarder } from '../peers/presence-forwarder'
+import { resolvePresence } from '../presence/options'
 import { assertMaxStall } from '../registry/lease-keeper'
 import { RedisRegistry } from '../registry/redis-registry'
 import { deliverRoute } from '../transport/deliver-route'
@@ -91,6 +92,8 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
           peers: options.peers,
           secret: options.secret,
           dc,
+          // a peer keeps an online state three digests long: one lost digest is no flap
+          ttlMs: 3 * resolvePresence(options.presence).digestIntervalMs,
           metrics: base.metrics,
           logger: base.logger,
         })

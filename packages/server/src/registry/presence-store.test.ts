@@ -67,7 +67,7 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     expect(await store.join('fe2', [ann], 1002)).toEqual(['none']) // already online elsewhere
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 1000 }])
     await store.leave('fe1', [ann], 1100) // fe2 still holds ann
-    expect(await store.sweep(10_000, 100)).toEqual([])
+    expect(await store.sweep(10_000, 100, 10_000)).toEqual([])
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 1000 }])
   })
 
@@ -76,10 +76,10 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     await store.join('fe1', [ann], 1000)
     await store.leave('fe1', [ann], 2000)
     expect(await store.presence(['ann'])).toMatchObject([{ status: 'online' }]) // within the grace
-    expect(await store.sweep(1999, 100)).toEqual([])
-    const [a, b] = await Promise.all([store.sweep(2000, 100), store.sweep(2000, 100)]) // two nodes sweep
-    expect([...a, ...b]).toEqual([{ topic: null, memberId: 'ann', since: 2000, global: true }])
-    expect(await store.sweep(99_999, 100)).toEqual([])
+    expect(await store.sweep(1999, 100, 1999)).toEqual([])
+    const [a, b] = await Promise.all([store.sweep(2000, 100, 2000), store.sweep(2000, 100, 2000)]) // two nodes sweep
+    expect([...a, ...b]).toEqual([{ topic: null, memberId: 'ann', since: 2000, global: true, remote: false }])
+    expect(await store.sweep(99_999, 100, 99_999)).toEqual([])
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: 2000 }])
     // only the last-seen time is left of ann
     if (keys) expect(await keys()).toEqual([expect.stringContaining('presence-seen:{p:ann}')])
@@ -90,7 +90,7 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     await store.join('fe1', [ann, annOn('t')], 1000)
     await store.leave('fe1', [ann, annOn('t')], 2000)
     expect(await store.join('fe2', [ann, annOn('t')], 2500)).toEqual(['absorbed', 'absorbed'])
-    expect(await store.sweep(99_999, 100)).toEqual([])
+    expect(await store.sweep(99_999, 100, 99_999)).toEqual([])
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 1000 }])
     expect(await store.members('t', 10)).toEqual({ count: 1, members: [{ memberId: 'ann', since: 1000 }] })
   })
@@ -101,8 +101,8 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     await store.join('fe2', [{ topic: null, memberId: 'bob' }], 1000) // bob is on a live node too
     const before = Date.now()
     await prune('fe1')
-    expect(await store.sweep(before - 1, 100)).toEqual([]) // not before the grace
-    const swept = await store.sweep(Date.now(), 100)
+    expect(await store.sweep(before - 1, 100, before - 1)).toEqual([]) // not before the grace
+    const swept = await store.sweep(Date.now(), 100, Date.now())
     expect(swept.map(({ topic, memberId }) => ({ topic, memberId }))).toEqual(
       expect.arrayContaining([ann, annOn('t')]),
     )
@@ -111,7 +111,7 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     expect(await store.presence(['ann', 'bob'])).toMatchObject([{ status: 'offline' }, { status: 'online' }])
     // the node's holdings are gone: its later release (a clean close) changes nothing
     await store.release('fe1', Date.now())
-    expect(await store.sweep(Date.now() + 1, 100)).toEqual([])
+    expect(await store.sweep(Date.now() + 1, 100, Date.now() + 1)).toEqual([])
   })
 
   it('topic members: first N oldest first with the exact count, changes drained once per window', async () => {
@@ -140,7 +140,7 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     })
     expect(await store.drainMembers('live', 60_000, 10)).toBeNull() // nothing new
     await store.leave('fe2', [m('marco')], 10)
-    await store.sweep(10, 100)
+    await store.sweep(10, 100, 10)
     expect(await store.drainMembers('live', 60_000, 10)).toBe('busy') // another publish holds the window
     expect(await store.drainMembers('other', 60_000, 10)).toBeNull()
   })
@@ -150,7 +150,7 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     const m = (memberId: string) => ({ topic: 'live', memberId })
     await store.join('fe1', [m('a'), m('b'), m('c')], 5)
     await store.leave('fe1', [m('b')], 6)
-    await store.sweep(6, 100)
+    await store.sweep(6, 100, 6)
     // b joined and left before any publish: the latest change of each member counts
     expect(await store.drainMembers('live', 1, 10)).toEqual({
       count: 2,
@@ -174,28 +174,40 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
 
   it('other datacenters: online anywhere is online; only changes of the global state are answered', async () => {
     const { store } = await make()
-    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 100 }])).toEqual([
-      { memberId: 'ann', status: 'online', since: 100 },
-    ])
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 100 }], 0, 0)).toEqual(
+      [{ memberId: 'ann', status: 'online', since: 100 }],
+    )
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'online', since: 100 }])
     expect(await store.join('fe1', [ann], 200)).toEqual(['joined-here']) // already online in dc2
-    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'offline', since: 300 }])).toEqual([])
+    expect(
+      await store.applyRemote('dc2', [{ memberId: 'ann', status: 'offline', since: 300 }], 0, 0),
+    ).toEqual([])
     // a late copy of dc2's online is older than its offline: ignored
-    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 100 }])).toEqual([])
-    await store.leave('fe1', [ann], 400)
-    expect(await store.sweep(400, 10)).toEqual([{ topic: null, memberId: 'ann', since: 400, global: true }])
-    // online in dc3 and dc2 at once: one global change, the second is not
-    expect(await store.applyRemote('dc3', [{ memberId: 'ann', status: 'online', since: 500 }])).toHaveLength(
-      1,
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 100 }], 0, 0)).toEqual(
+      [],
     )
-    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 501 }])).toEqual([])
+    await store.leave('fe1', [ann], 400)
+    expect(await store.sweep(400, 10, 400)).toEqual([
+      { topic: null, memberId: 'ann', since: 400, global: true, remote: false },
+    ])
+    // online in dc3 and dc2 at once: one global change, the second is not
+    expect(
+      await store.applyRemote('dc3', [{ memberId: 'ann', status: 'online', since: 500 }], 0, 0),
+    ).toHaveLength(1)
+    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'online', since: 501 }], 0, 0)).toEqual(
+      [],
+    )
     expect(await store.join('fe1', [ann], 600)).toEqual(['joined-here'])
     await store.leave('fe1', [ann], 700)
-    expect(await store.sweep(700, 10)).toEqual([{ topic: null, memberId: 'ann', since: 700, global: false }])
-    expect(await store.applyRemote('dc3', [{ memberId: 'ann', status: 'offline', since: 800 }])).toEqual([])
-    expect(await store.applyRemote('dc2', [{ memberId: 'ann', status: 'offline', since: 900 }])).toEqual([
-      { memberId: 'ann', status: 'offline', since: 900 },
+    expect(await store.sweep(700, 10, 700)).toEqual([
+      { topic: null, memberId: 'ann', since: 700, global: false, remote: false },
     ])
+    expect(
+      await store.applyRemote('dc3', [{ memberId: 'ann', status: 'offline', since: 800 }], 0, 0),
+    ).toEqual([])
+    expect(
+      await store.applyRemote('dc2', [{ memberId: 'ann', status: 'offline', since: 900 }], 0, 0),
+    ).toEqual([{ memberId: 'ann', status: 'offline', since: 900 }])
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: 900 }])
   })
 

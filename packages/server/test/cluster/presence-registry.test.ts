@@ -63,7 +63,7 @@ describe('cluster presence: the registry loses it', () => {
     await vi.waitFor(async () =>
       expect(await metric(fe.node, 'likewire_presence_flaps_absorbed_total')).toBe(1),
     )
-    expect(await registry.presenceStore().sweep(Date.now() + 3000, 100)).toEqual([])
+    expect(await registry.presenceStore().sweep(Date.now() + 3000, 100, Date.now())).toEqual([])
     expect(statusesOf(watcher, 'ann')).toEqual(['offline', 'online'])
   })
 })
