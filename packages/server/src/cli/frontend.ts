@@ -52,6 +52,14 @@ export function frontendCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        '--presence-digest-ms <ms>',
+        "with --peers: how often peers get this datacenter's online members (they keep each one 3 times this); the same everywhere",
+      )
+        .env('LIKEWIRE_PRESENCE_DIGEST_MS')
+        .default('30000'),
+    )
+    .addOption(
+      new Option(
         '--lease-ttl-ms <ms>',
         'lease lifetime: a dead node is pruned after it (raise it for frontends that stall under load)',
       )
@@ -75,12 +83,18 @@ export function frontendCommand(program: Command): void {
             publicUrl?: string
             peers?: string
             dc?: string
+            presenceDigestMs: string
             leaseTtlMs: string
             maxStallMs: string
           },
       ) => {
         const secret = requireSecret(flags)
         const { dc, peers } = datacenterFlags(flags)
+        const stream = streamFlags(flags)
+        const digestIntervalMs = intOption(flags.presenceDigestMs, 'presence-digest-ms', {
+          min: 100,
+          max: 3_600_000,
+        })
         const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
         const port = listenOptions.port!
         const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
@@ -99,7 +113,8 @@ export function frontendCommand(program: Command): void {
           auth: jwtFlags(flags),
           heartbeatMs: heartbeatFlag(flags),
           history: historyFlag(flags),
-          ...streamFlags(flags),
+          ...stream,
+          presence: { ...stream.presence, digestIntervalMs },
           historyRedis: flags.historyRedis,
           logLevel: flags.logLevel,
           cors: corsFlag(flags.corsOrigins),

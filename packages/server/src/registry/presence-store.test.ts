@@ -211,6 +211,126 @@ describe.each(Object.keys(subjects))('PresenceStore (%s)', (kind) => {
     expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: 900 }])
   })
 
+  it('changes to publish stay recorded until confirmed; unconfirmed ones are taken again after their time', async () => {
+    const { store } = await make()
+    const record = (token: string, replayAt: number) => ({ token, replayAt })
+    expect(await store.join('fe1', [ann, annOn('t')], 1000, record('j', 5000))).toEqual(['joined', 'joined'])
+    await store.leave('fe1', [{ topic: null, memberId: 'ann' }], 2000)
+    expect(await store.sweep(2000, 10, 2000, record('s', 6000))).toHaveLength(1)
+    expect(await store.drainMembers('t', 1, 10, record('d', 7000))).toMatchObject({ count: 1 })
+    expect(
+      await store.applyRemote(
+        'dc2',
+        [{ memberId: 'bob', status: 'online', since: 1 }],
+        0,
+        0,
+        record('r', 8000),
+      ),
+    ).toHaveLength(1)
+    // only what changed is recorded: ann's topic join goes out with the drain, not on its own
+    expect(await store.unpublished(4999, 1000, 10)).toEqual([])
+    expect(await store.unpublished(7000, 1000, 10)).toEqual([
+      { token: 'j', scope: ann },
+      { token: 's', scope: ann },
+      { token: 'd', scope: { topic: 't', memberId: '' } },
+    ])
+    // taken again 1000 ms later unless confirmed
+    expect(await store.unpublished(7999, 1000, 10)).toEqual([])
+    await store.published([{ token: 's', scope: ann }])
+    expect((await store.unpublished(8000, 1000, 10)).map((e) => e.token).sort()).toEqual(['d', 'j', 'r'])
+    await store.published([
+      { token: 'j', scope: ann },
+      { token: 'd', scope: { topic: 't', memberId: '' } },
+      { token: 'r', scope: { topic: null, memberId: 'bob' } },
+    ])
+    expect(await store.unpublished(99_999, 1000, 10)).toEqual([])
+  })
+
+  it('members left within the grace, restored after the store lost them, leave once after the grace', async () => {
+    const { store } = await make()
+    await store.join('fe2', [{ topic: null, memberId: 'bob' }], 500)
+    await store.restore([
+      { ...ann, leftAt: 2000 },
+      { ...annOn('t'), leftAt: 2000 },
+      { topic: null, memberId: 'bob', leftAt: 400 }, // present already: left as it is
+    ])
+    expect(await store.presence(['ann', 'bob'])).toEqual([
+      { memberId: 'ann', status: 'online', since: 2000 },
+      { memberId: 'bob', status: 'online', since: 500 },
+    ])
+    expect(await store.members('t', 10)).toEqual({ count: 1, members: [{ memberId: 'ann', since: 2000 }] })
+    expect(await store.sweep(1999, 10, 1999)).toEqual([])
+    const swept = await store.sweep(2000, 10, 2000)
+    expect(swept).toHaveLength(2)
+    expect(swept).toEqual(
+      expect.arrayContaining([
+        { topic: null, memberId: 'ann', since: 2000, global: true, remote: false },
+        { topic: 't', memberId: 'ann', since: 2000, global: true, remote: false },
+      ]),
+    )
+    expect(await store.sweep(99_999, 10, 99_999)).toEqual([])
+    expect(await store.presence(['ann', 'bob'])).toMatchObject([{ status: 'offline' }, { status: 'online' }])
+    // a member back on a node within the grace of its restored leave is a flap absorbed
+    await store.restore([{ topic: null, memberId: 'cy', leftAt: 3000 }])
+    expect(await store.join('fe1', [{ topic: null, memberId: 'cy' }], 3100)).toEqual(['absorbed'])
+  })
+
+  it("a peer datacenter's online state lives its time to live unless sent again (a digest); then offline", async () => {
+    const { store } = await make()
+    const annIn = (status: 'online' | 'offline', since: number) => [{ memberId: 'ann', status, since }]
+    expect(await store.applyRemote('dc2', annIn('online', 100), 1000, 500)).toHaveLength(1)
+    expect(await store.sweep(0, 10, 1499)).toEqual([])
+    expect(await store.applyRemote('dc2', annIn('online', 100), 1400, 500)).toEqual([]) // the digest
+    expect(await store.sweep(0, 10, 1899)).toEqual([])
+    expect(await store.sweep(0, 10, 1900)).toEqual([
+      { topic: null, memberId: 'ann', since: 1900, global: true, remote: true },
+    ])
+    expect(await store.sweep(0, 10, 99_999)).toEqual([])
+    expect(await store.presence(['ann'])).toEqual([{ memberId: 'ann', status: 'offline', since: 1900 }])
+    // dc2 confirms her again (it was only late): online again
+    expect(await store.applyRemote('dc2', annIn('online', 100), 2000, 500)).toEqual(annIn('online', 100))
+    // online here too, or in another datacenter: its expiry is no change
+    await store.join('fe1', [ann], 2100)
+    await store.applyRemote('dc3', [{ memberId: 'bob', status: 'online', since: 5 }], 2000, 500)
+    await store.applyRemote('dc2', [{ memberId: 'bob', status: 'online', since: 6 }], 2000, 60_000)
+    expect(await store.sweep(0, 10, 2500)).toEqual([])
+    expect(await store.presence(['ann', 'bob'])).toMatchObject([{ status: 'online' }, { status: 'online' }])
+    // an offline or a state without a time to live never expires
+    await store.applyRemote('dc4', [{ memberId: 'cy', status: 'online', since: 7 }], 2000, 0)
+    expect(await store.sweep(0, 10, 99_999_999)).toEqual([
+      { topic: null, memberId: 'bob', since: 99_999_999, global: true, remote: true },
+    ])
+    expect(await store.presence(['cy'])).toMatchObject([{ status: 'online' }])
+  })
+
+  it("a digest pages this datacenter's own online members; one node claims each interval", async () => {
+    const { store } = await make()
+    const ids = Array.from({ length: 7 }, (_, i) => `m${i}`)
+    await store.join(
+      'fe1',
+      ids.map((memberId) => ({ topic: null, memberId })),
+      1000,
+    )
+    await store.applyRemote('dc2', [{ memberId: 'remote', status: 'online', since: 1 }], 0, 0)
+    await store.join('fe1', [annOn('t')], 1000) // topic members are not presence
+    const seen: string[] = []
+    let cursor = '0'
+    do {
+      const page = await store.digest(cursor, 3)
+      for (const { memberId, status, since } of page.online) {
+        expect({ status, since }).toEqual({ status: 'online', since: 1000 })
+        seen.push(memberId)
+      }
+      cursor = page.cursor
+    } while (cursor !== '0')
+    expect([...new Set(seen)].sort()).toEqual(ids)
+    const now = Date.now()
+    expect(await store.claimDigest('fe1', 100, now)).toBe(true)
+    expect(await store.claimDigest('fe2', 100, now)).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(await store.claimDigest('fe2', 100, now + 150)).toBe(true)
+  })
+
   it('member ids with any characters stay apart (escaped in keys)', async () => {
     const { store } = await make()
     const odd = ['a}b', 'a{b', 'ä ö', 'a\nb'.replace('\n', '='), 'x'.repeat(128)]

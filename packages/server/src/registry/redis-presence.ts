@@ -107,8 +107,13 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async release(nodeId: string, now: number): Promise<void> {
-    await this.scripts.likewirePresenceRelease(this.keys.prefix, nodeId, now)
+    await this.beginRelease(nodeId, now)
     await this.finishReleases()
+  }
+
+  /** Sets a node's holdings aside to be left at `now` (O(1)); finishReleases leaves them. */
+  async beginRelease(nodeId: string, now: number): Promise<void> {
+    await this.scripts.likewirePresenceRelease(this.keys.prefix, nodeId, now)
   }
 
   /**
