@@ -139,7 +139,7 @@ export class Presence {
         const forward: PresenceStatus[] = []
         for (const { topic, memberId, since, global, remote } of swept) {
           if (topic !== null) {
-            this.members.changed(topic)
+            this.members.changed(topic, record.token)
             continue
           }
           const change: PresenceStatus = { memberId, status: 'offline', since }
@@ -209,7 +209,7 @@ export class Presence {
         continue
       }
       if (scope.topic !== null) {
-        this.members.changed(scope.topic)
+        this.members.changed(scope.topic, record.token)
         continue
       }
       const change: PresenceStatus = { memberId: scope.memberId, status: 'online', since: at }

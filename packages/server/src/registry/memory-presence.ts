@@ -58,6 +58,7 @@ export class MemoryPresenceStore implements PresenceStore {
       state.since.set(scope.memberId, now)
       if (scope.topic !== null) {
         this.changesOf(scope.topic).set(scope.memberId, now)
+        this.record(record, { topic: scope.topic, memberId: '' })
         return 'joined'
       }
       if (this.remoteOnline(scope.memberId)) return 'joined-here'
@@ -94,6 +95,7 @@ export class MemoryPresenceStore implements PresenceStore {
       state.since.delete(memberId)
       if (topic !== null) {
         this.changesOf(topic).set(memberId, 'left')
+        this.record(record, { topic, memberId: '' })
         if (state.holders.size === 0 && state.since.size === 0) this.topics.delete(topic)
         swept.push({ topic, memberId, since: leftAt, global: true, remote: false })
       } else {

@@ -8,7 +8,8 @@
 export interface PresenceStore {
   /**
    * This node holds its first connection of each member in each scope. Idempotent: a scope already held
-   * by the node answers `none`. Member presence that came online is recorded unpublished (`record`).
+   * by the node answers `none`. Member presence that came online, and each topic with a new member (its
+   * change waits for a drain), are recorded unpublished (`record`).
    */
   join(
     nodeId: string,
@@ -34,7 +35,7 @@ export interface PresenceStore {
    * Takes members that left at or before `cutoff` (now minus the grace) and are still gone: each one is
    * taken by exactly one caller, atomically, so each change is published once; and peer datacenters'
    * online states whose time to live ended before `now` (their digests stopped). At most `limit` per call.
-   * Member presence that went offline is recorded unpublished (`record`).
+   * Member presence that went offline, and each topic a member left, are recorded unpublished (`record`).
    */
   sweep(cutoff: number, limit: number, now: number, record?: Recording): Promise<Swept[]>
   /**

@@ -68,6 +68,7 @@ for i = 7, #ARGV, 2 do
         local c = k('presence-changes', s)
         redis.call('HSET', c, m, 'j' .. now)
         redis.call('PEXPIRE', c, ARGV[4])
+        record(token, replayAt, 't', string.sub(s, 3))
       else
         redis.call('ZADD', online, now, m)
         if remoteOnline(s) then code = 3 else record(token, replayAt, 'p', m) end
@@ -157,6 +158,7 @@ for i = 1, #due, 2 do
       local c = k('presence-changes', s)
       redis.call('HSET', c, m, 'l')
       redis.call('PEXPIRE', c, ARGV[5])
+      record(token, replayAt, 't', string.sub(s, 3))
     else
       redis.call('ZREM', online, m)
       seeAt(s, left)
