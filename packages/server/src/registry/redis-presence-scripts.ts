@@ -277,3 +277,17 @@ redis.call('DEL', asked)
 redis.call('SET', claim, ARGV[2], 'PX', ARGV[3])
 redis.call('SET', recent, '1', 'PX', ARGV[4])
 return 1`
+
+/** Every presence script, by the command name RedisPresenceStore defines it under (EVALSHA once loaded). */
+export const PRESENCE_SCRIPTS = {
+  likewirePresenceJoin: JOIN_SCRIPT,
+  likewirePresenceLeave: LEAVE_SCRIPT,
+  likewirePresenceRelease: RELEASE_SCRIPT,
+  likewirePresenceReleaseStep: RELEASE_STEP_SCRIPT,
+  likewirePresenceRestore: RESTORE_SCRIPT,
+  likewirePresenceSweep: SWEEP_SCRIPT,
+  likewirePresenceDrain: DRAIN_SCRIPT,
+  likewirePresenceRemote: REMOTE_SCRIPT,
+  likewirePresenceReplay: REPLAY_SCRIPT,
+  likewirePresenceClaimDigest: CLAIM_DIGEST_SCRIPT,
+}

@@ -17,38 +17,15 @@ import {
   unpublishedOf,
 } from './presence-store'
 import { presenceScopeKey, type RedisKeys } from './redis-keys'
-import {
-  CLAIM_DIGEST_SCRIPT,
-  DRAIN_SCRIPT,
-  JOIN_SCRIPT,
-  LEAVE_SCRIPT,
-  RELEASE_SCRIPT,
-  RELEASE_STEP_SCRIPT,
-  REMOTE_SCRIPT,
-  REPLAY_SCRIPT,
-  RESTORE_SCRIPT,
-  SWEEP_SCRIPT,
-} from './redis-presence-scripts'
+import { entries, pairs, recording, replies } from './redis-presence-args'
+import { PRESENCE_SCRIPTS } from './redis-presence-scripts'
 
 /** Scopes per script run: a resync of a large node goes as several short runs, never one long one. */
 const CHUNK = 500
 
 const OUTCOMES: JoinOutcome[] = ['none', 'joined', 'absorbed', 'joined-here']
 
-const SCRIPTS = {
-  likewirePresenceJoin: JOIN_SCRIPT,
-  likewirePresenceLeave: LEAVE_SCRIPT,
-  likewirePresenceRelease: RELEASE_SCRIPT,
-  likewirePresenceReleaseStep: RELEASE_STEP_SCRIPT,
-  likewirePresenceRestore: RESTORE_SCRIPT,
-  likewirePresenceSweep: SWEEP_SCRIPT,
-  likewirePresenceDrain: DRAIN_SCRIPT,
-  likewirePresenceRemote: REMOTE_SCRIPT,
-  likewirePresenceReplay: REPLAY_SCRIPT,
-  likewirePresenceClaimDigest: CLAIM_DIGEST_SCRIPT,
-}
-
-type Scripts = Record<keyof typeof SCRIPTS, (...args: Array<string | number>) => Promise<unknown>>
+type Scripts = Record<keyof typeof PRESENCE_SCRIPTS, (...args: Array<string | number>) => Promise<unknown>>
 
 export interface RedisPresenceOptions {
   /** Scopes a release leaves per script run (a pruned node's holdings go as several short runs). @default 500 */
@@ -70,7 +47,7 @@ export class RedisPresenceStore implements PresenceStore {
   ) {
     this.releaseStep = options.releaseStep ?? 500
     // EVALSHA once loaded: the script text is not sent with every change
-    for (const [name, lua] of Object.entries(SCRIPTS))
+    for (const [name, lua] of Object.entries(PRESENCE_SCRIPTS))
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua })
     this.scripts = redis as unknown as Scripts
   }
@@ -297,28 +274,4 @@ export class RedisPresenceStore implements PresenceStore {
     // kept a minute: a datacenter whose frontends are all down for longer has its states expired anyway
     await this.redis.set(this.keys.presenceDigestAsked, '1', 'PX', 60_000)
   }
-}
-
-/** A store call's recording as script arguments: token and replay time ('' and 0: nothing recorded). */
-function recording(record: Recording | undefined): Array<string | number> {
-  return record ? [record.token, record.replayAt] : ['', 0]
-}
-
-/** The script arguments of scopes: its key and the member, per scope. */
-function pairs(scopes: readonly PresenceScope[]): string[] {
-  return scopes.flatMap((scope) => [presenceScopeKey(scope), scope.memberId])
-}
-
-/** ZRANGE ... WITHSCORES as member entries. */
-function entries(flat: readonly string[]): MemberEntry[] {
-  const out: MemberEntry[] = []
-  for (let i = 0; i < flat.length; i += 2) out.push({ memberId: flat[i]!, since: Number(flat[i + 1]) })
-  return out
-}
-
-function replies(results: Array<[Error | null, unknown]> | null): unknown[] {
-  return (results ?? []).map(([error, value]) => {
-    if (error) throw error
-    return value
-  })
 }
