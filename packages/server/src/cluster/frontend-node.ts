@@ -68,6 +68,8 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   const maxStallMs = options.maxStallMs ?? 30_000
   assertMaxStall(maxStallMs)
   const dc = checkDatacenter(options.dc, options.peers)
+  // checked before Redis is reached: a bad option must not leave a connection open
+  const { digestIntervalMs } = resolvePresence(options.presence)
   const base = resolveNode(options)
   const registry = new RedisRegistry({
     url: options.redis,
@@ -93,7 +95,7 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
           secret: options.secret,
           dc,
           // a peer keeps an online state three digests long: one lost digest is no flap
-          ttlMs: 3 * resolvePresence(options.presence).digestIntervalMs,
+          ttlMs: 3 * digestIntervalMs,
           metrics: base.metrics,
           logger: base.logger,
         })

@@ -40,8 +40,10 @@ const SWEEP_LIMIT = 1000
 /**
  * Member presence and topic members on a node that holds connections: its connections' transitions go to
  * the store (tracker.ts); the changes the store answers are published once on the meta topics, through
- * this node's dispatcher; every node sweeps members past the grace (each taken by one node); watchers
- * get a snapshot when they subscribe.
+ * this node's dispatcher, then confirmed to the store (publishing.ts: any node publishes the current
+ * state of a change left unconfirmed); every node sweeps members past the grace (each taken by one node);
+ * watchers get a snapshot when they subscribe. With peer datacenters, transitions are forwarded and
+ * digests sent (digests.ts).
  */
 export class Presence {
   readonly options: ResolvedPresence
@@ -175,8 +177,9 @@ export class Presence {
    * datacenters asked for a digest (an empty Redis forgot their members too).
    */
   async resync(): Promise<void> {
+    // not awaited: a slow peer must not hold up the registration tick that called this
+    void this.parts.forwarder?.ask()
     await this.tracker.resync()
-    await this.parts.forwarder?.ask()
   }
 
   /** Resolves once every local change so far reached the store. */
