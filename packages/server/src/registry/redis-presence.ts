@@ -23,14 +23,12 @@ import { PRESENCE_SCRIPTS } from './redis-presence-scripts'
 /** Scopes per script run: a resync of a large node goes as several short runs, never one long one. */
 const CHUNK = 500
 
+/** Scopes a release leaves per script run: a pruned node's holdings go as several short runs. */
+const RELEASE_STEP = 500
+
 const OUTCOMES: JoinOutcome[] = ['none', 'joined', 'absorbed', 'joined-here']
 
 type Scripts = Record<keyof typeof PRESENCE_SCRIPTS, (...args: Array<string | number>) => Promise<unknown>>
-
-export interface RedisPresenceOptions {
-  /** Scopes a release leaves per script run (a pruned node's holdings go as several short runs). @default 500 */
-  releaseStep?: number | undefined
-}
 
 /**
  * Presence in the datacenter's Redis (see redis-presence-scripts.ts): every change is one script run over
@@ -38,14 +36,11 @@ export interface RedisPresenceOptions {
  */
 export class RedisPresenceStore implements PresenceStore {
   private readonly scripts: Scripts
-  private readonly releaseStep: number
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    options: RedisPresenceOptions = {},
   ) {
-    this.releaseStep = options.releaseStep ?? 500
     // EVALSHA once loaded: the script text is not sent with every change
     for (const [name, lua] of Object.entries(PRESENCE_SCRIPTS))
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua })
@@ -102,9 +97,9 @@ export class RedisPresenceStore implements PresenceStore {
       while ((await this.stepRelease(id)) > 0);
   }
 
-  /** One step of a release: at most `releaseStep` scopes left; answers how many remain. */
+  /** One step of a release: at most RELEASE_STEP scopes left; answers how many remain. */
   async stepRelease(id: string): Promise<number> {
-    return Number(await this.scripts.likewirePresenceReleaseStep(this.keys.prefix, id, this.releaseStep))
+    return Number(await this.scripts.likewirePresenceReleaseStep(this.keys.prefix, id, RELEASE_STEP))
   }
 
   async restore(left: ReadonlyArray<PresenceScope & { leftAt: number }>): Promise<void> {
