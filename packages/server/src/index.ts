@@ -37,7 +37,9 @@ export type {
   PresenceScope,
   PresenceStatus,
   PresenceStore,
+  Recording,
   Swept,
+  Unpublished,
 } from './registry/presence-store'
 export type { NodeInfo, Registry, RegistryHealth } from './registry/registry'
 export { InProcessTransport } from './transport/in-process'

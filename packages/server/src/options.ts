@@ -49,6 +49,14 @@ export interface PresenceOptions {
   membersLimit?: number | undefined
   /** Least time between two `<topic>/$members` change events of one topic. @default 500 */
   intervalMs?: number | undefined
+  /**
+   * Cluster with peer datacenters: how often one frontend of the datacenter sends every peer its online
+   * members (a digest), so a member whose offline was lost on the way goes offline there anyway. A peer
+   * keeps a member online for three intervals unless confirmed again. Costs one request per 1000 online
+   * members per peer per interval; the same on every frontend of every datacenter.
+   * @default 30000
+   */
+  digestIntervalMs?: number | undefined
 }
 
 export interface LikewireOptions {
@@ -121,7 +129,7 @@ export interface LikewireOptions {
   /**
    * Member presence (`member:<id>/$presence`) and topic members (`<topic>/$members`) of the members that
    * `authenticate` names (an identity with a string `memberId`).
-   * @default { graceMs: 60000, membersLimit: 100, intervalMs: 500 }
+   * @default { graceMs: 60000, membersLimit: 100, intervalMs: 500, digestIntervalMs: 30000 }
    */
   presence?: PresenceOptions | undefined
   /**

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { freePort, openStream, post, spawnLikewire } from '@likewire/testkit'
+import { freePort, likewireBin, openStream, post, spawnLikewire } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { cleanups } from './cluster/cleanup'
 
@@ -68,6 +68,40 @@ describe('likewire standalone (the CLI a new user runs)', () => {
         env: { LIKEWIRE_PRESENCE_GRACE_MS: '86400001' },
       }),
     ).rejects.toThrow(/likewire: --presence-grace-ms must be at most 86400000, got 86400001/)
+  })
+
+  it('refuses a --dc peers would refuse, and --peers without --dc, with one line and exit 1', () => {
+    // checked before Redis is reached: nothing listens on port 1
+    const run = (role: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const cluster = ['--redis', 'redis://127.0.0.1:1', '--secret', 'a-secret', '--port', '0']
+      const { status, stderr } = spawnSync(process.execPath, [likewireBin(), role, ...cluster, ...args], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      })
+      return { status, stderr: stderr.trim() }
+    }
+    const peers = ['--peers', 'dc2=http://127.0.0.1:1']
+    for (const role of ['frontend', 'dispatcher']) {
+      expect(run(role, ['--dc', 'eu west'])).toEqual({
+        status: 1,
+        stderr: 'likewire: --dc must be 1-64 characters of A-Za-z0-9_.-, got "eu west"',
+      })
+      expect(run(role, [], { LIKEWIRE_DC: 'x'.repeat(65) }).stderr).toMatch(/^likewire: --dc must be 1-64/)
+      expect(run(role, peers)).toEqual({
+        status: 1,
+        stderr:
+          "likewire: --peers needs --dc <name>: this datacenter's own name, a different one in each datacenter",
+      })
+      expect(run(role, ['--dc', 'dc2', ...peers])).toEqual({
+        status: 1,
+        stderr: 'likewire: --peers names this datacenter itself (--dc dc2)',
+      })
+      expect(run(role, ['--dc', 'dc1', '--peers', 'eu west=http://127.0.0.1:1'])).toEqual({
+        status: 1,
+        stderr: 'likewire: --peers: "eu west" is not a datacenter name (1-64 characters of A-Za-z0-9_.-)',
+      })
+    }
   })
 
   it('takes history rules from LIKEWIRE_HISTORY on every role, and refuses bad ones there too', async () => {

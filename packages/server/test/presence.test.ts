@@ -89,6 +89,12 @@ describe('member presence (embedded)', () => {
     await server.lw.core.presence!.settled()
     expect(await metric(server.lw, 'likewire_presence_flaps_absorbed_total')).toBe(3)
     expect(await metric(server.lw, 'likewire_presence_members_online')).toBe(1)
+    // two connections of one member: closing one is no transition at all
+    const second = await connect({ member: 'ann' })
+    await closed(second, 2)
+    // nothing pending: a sweep as if the grace were long over takes no one
+    const store = server.lw.registry.presenceStore!()
+    expect(await store.sweep(Date.now() + 60_000, 100, Date.now())).toEqual([])
     expect(statuses(watcher).map((s) => s.status)).toEqual(['offline', 'online'])
     expect(await metric(server.lw, 'likewire_presence_changes_total', '{status="online"}')).toBe(1)
   })

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander'
+import { checkDatacenter } from '../peers/datacenter'
 
 export interface ClusterFlags {
   redis: string
@@ -47,4 +48,13 @@ export function parsePeers(value: string | undefined): Record<string, string[]> 
     peers[dc] = urls.split('|').map((url) => url.replace(/\/$/, ''))
   }
   return peers
+}
+
+/** `--dc` and `--peers`, checked together: one line and exit 1 when peers could not tell datacenters apart. */
+export function datacenterFlags(flags: { dc?: string; peers?: string }): {
+  dc: string
+  peers: Record<string, string[]>
+} {
+  const peers = parsePeers(flags.peers)
+  return { dc: checkDatacenter(flags.dc, peers, { dc: '--dc', peers: '--peers' }), peers }
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander'
 import { createFrontendNode } from '../cluster/frontend-node'
 import { listen } from '../http/listen'
-import { type ClusterFlags, clusterOptions, parsePeers, requireSecret } from './cluster-flags'
+import { type ClusterFlags, clusterOptions, datacenterFlags, requireSecret } from './cluster-flags'
 import {
   type CommonFlags,
   commonOptions,
@@ -45,9 +45,18 @@ export function frontendCommand(program: Command): void {
       ).env('LIKEWIRE_PEERS'),
     )
     .addOption(
-      new Option('--dc <name>', "this datacenter's name (peers keep its members' presence under it)")
-        .env('LIKEWIRE_DC')
-        .default('dc1'),
+      new Option(
+        '--dc <name>',
+        "this datacenter's name, 1-64 of A-Za-z0-9_.- (peers keep its members' presence under it); required with --peers (default: dc1)",
+      ).env('LIKEWIRE_DC'),
+    )
+    .addOption(
+      new Option(
+        '--presence-digest-ms <ms>',
+        "with --peers: how often peers get this datacenter's online members (they keep each one 3 times this); the same everywhere",
+      )
+        .env('LIKEWIRE_PRESENCE_DIGEST_MS')
+        .default('30000'),
     )
     .addOption(
       new Option(
@@ -73,12 +82,19 @@ export function frontendCommand(program: Command): void {
           JwtFlags & {
             publicUrl?: string
             peers?: string
-            dc: string
+            dc?: string
+            presenceDigestMs: string
             leaseTtlMs: string
             maxStallMs: string
           },
       ) => {
         const secret = requireSecret(flags)
+        const { dc, peers } = datacenterFlags(flags)
+        const stream = streamFlags(flags)
+        const digestIntervalMs = intOption(flags.presenceDigestMs, 'presence-digest-ms', {
+          min: 100,
+          max: 3_600_000,
+        })
         const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
         const port = listenOptions.port!
         const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
@@ -89,15 +105,16 @@ export function frontendCommand(program: Command): void {
           secret,
           keyPrefix: flags.keyPrefix,
           internalUrl: (flags.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/$/, ''),
-          peers: parsePeers(flags.peers),
-          dc: flags.dc,
+          peers,
+          dc,
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
           maxStallMs: intOption(flags.maxStallMs, 'max-stall-ms'),
           apiKey: flags.apiKey,
           auth: jwtFlags(flags),
           heartbeatMs: heartbeatFlag(flags),
           history: historyFlag(flags),
-          ...streamFlags(flags),
+          ...stream,
+          presence: { ...stream.presence, digestIntervalMs },
           historyRedis: flags.historyRedis,
           logLevel: flags.logLevel,
           cors: corsFlag(flags.corsOrigins),

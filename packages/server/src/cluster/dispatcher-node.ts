@@ -9,6 +9,7 @@ import { attachServer, type ServerLimits } from '../http/server'
 import type { Core, HealthReport } from '../node/core'
 import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
+import { checkDatacenter } from '../peers/datacenter'
 import { forwardRoute } from '../peers/forward-route'
 import { presenceRoute } from '../peers/presence-route'
 import { RedisRegistry } from '../registry/redis-registry'
@@ -34,7 +35,11 @@ export interface DispatcherNodeOptions extends Pick<LikewireOptions, DispatcherL
   redis: string
   /** Shared secret of the cluster (the same on every node and in every datacenter). */
   secret: string
-  /** This datacenter's name (logs, metrics). @default 'dc1' */
+  /**
+   * This datacenter's name (logs; 1-64 of `A-Za-z0-9_.-`): required with `peers`, a different one in each
+   * datacenter.
+   * @default 'dc1' (without peers)
+   */
   dc?: string | undefined
   /** Peer datacenters: name -> dispatcher base URLs; each publish is forwarded once to one of each. */
   peers?: Record<string, string[]> | undefined
@@ -67,7 +72,8 @@ export interface DispatcherNode {
  */
 export async function createDispatcherNode(options: DispatcherNodeOptions): Promise<DispatcherNode> {
   assertSecret(options.secret)
-  const base = resolveNode(options, { dc: options.dc ?? 'dc1' })
+  const dc = checkDatacenter(options.dc, options.peers)
+  const base = resolveNode(options, { dc })
   const { nodeId, metrics, logger } = base
   const registry = new RedisRegistry({ url: options.redis, keyPrefix: options.keyPrefix })
   await registry.ready().catch(async (error: unknown) => {
@@ -105,7 +111,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     { path: '/internal/v1/forward', handler: forwardRoute(dispatcher, options.secret, metrics) },
     {
       path: '/internal/v1/presence',
-      handler: presenceRoute(registry.presenceStore(), dispatcher, options.secret, metrics),
+      handler: presenceRoute(registry.presenceStore(), dispatcher, options.secret, metrics, logger),
     },
   ])
   const prune = setInterval(() => void pruneExpired(registry, logger), options.pruneIntervalMs ?? 1000)
@@ -137,5 +143,7 @@ async function pruneExpired(registry: RedisRegistry, logger: Logger): Promise<vo
       if (await registry.pruneNode(expired))
         logger.info({ expired }, 'pruned frontend node with an expired lease')
     }
+    // a release another dispatcher began and could not finish (it died, or Redis failed in between)
+    await registry.finishReleases()
   } catch {}
 }

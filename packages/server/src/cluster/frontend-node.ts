@@ -3,7 +3,9 @@ import { subscribeHandler, unsubscribeHandler } from '../http/subscriptions'
 import { assembleLikewire, frontendParts, type Likewire } from '../node/frontend-role'
 import { resolveNode } from '../node/resolve'
 import type { LikewireOptions } from '../options'
+import { checkDatacenter } from '../peers/datacenter'
 import { HttpPresenceForwarder } from '../peers/presence-forwarder'
+import { resolvePresence } from '../presence/options'
 import { assertMaxStall } from '../registry/lease-keeper'
 import { RedisRegistry } from '../registry/redis-registry'
 import { deliverRoute } from '../transport/deliver-route'
@@ -39,7 +41,11 @@ export interface FrontendNodeOptions extends Omit<LikewireOptions, 'registry' | 
    * do its members' presence transitions (online in any datacenter is online).
    */
   peers?: Record<string, string[]> | undefined
-  /** This datacenter's name, under which peers keep its members' presence. @default 'dc1' */
+  /**
+   * This datacenter's name (1-64 of `A-Za-z0-9_.-`), under which peers keep its members' presence:
+   * required with `peers`, a different one in each datacenter.
+   * @default 'dc1' (without peers)
+   */
   dc?: string | undefined
   /**
    * A Redis of its own for history (`--history-redis`), so its loss fails only history publishes.
@@ -61,6 +67,9 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
   assertSecret(options.secret)
   const maxStallMs = options.maxStallMs ?? 30_000
   assertMaxStall(maxStallMs)
+  const dc = checkDatacenter(options.dc, options.peers)
+  // checked before Redis is reached: a bad option must not leave a connection open
+  const { digestIntervalMs } = resolvePresence(options.presence)
   const base = resolveNode(options)
   const registry = new RedisRegistry({
     url: options.redis,
@@ -84,7 +93,9 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
       ? new HttpPresenceForwarder({
           peers: options.peers,
           secret: options.secret,
-          dc: options.dc ?? 'dc1',
+          dc,
+          // a peer keeps an online state three digests long: one lost digest is no flap
+          ttlMs: 3 * digestIntervalMs,
           metrics: base.metrics,
           logger: base.logger,
         })

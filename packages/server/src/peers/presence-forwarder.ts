@@ -11,25 +11,32 @@ export interface HttpPresenceForwarderOptions {
   secret: string
   /** This datacenter's name: peers keep its members' states under it. */
   dc: string
+  /** How long a peer keeps an online state this datacenter sent unless sent again (three digest intervals). */
+  ttlMs: number
   /** Per-request timeout. @default 10000 */
   timeoutMs?: number | undefined
   metrics: Metrics
   logger: Logger
 }
 
-/** Members waiting per peer: past this, the oldest are dropped (a peer down for long). */
+/** Members waiting per peer: past this, the oldest are dropped (a peer down for long; digests catch up). */
 const MAX_QUEUED = 100_000
 const RETRY_MS = 1000
 const MAX_RETRY_MS = 30_000
+/** The last flush at close waits at most this long per request: the process is stopping. */
+const CLOSE_TIMEOUT_MS = 2000
+
+type Body = { changes: readonly PresenceStatus[]; ask?: true }
 
 /**
  * This datacenter's own member presence transitions, sent once to one dispatcher of each peer datacenter
  * (`POST /internal/v1/presence`), which keeps them and never sends them on: no loops. A peer that cannot
- * be reached keeps its queue, one latest change per member, retried with backoff, so it catches up.
+ * be reached keeps its queue, one latest change per member, retried with backoff, so it catches up; what
+ * is still queued at close is sent once more. Digests (digests.ts) go the same way, at once, unqueued.
  */
 export class HttpPresenceForwarder implements PresenceForwarder {
   private readonly queues = new Map<string, Map<string, PresenceStatus>>()
-  private readonly sending = new Set<string>()
+  private readonly sending = new Map<string, Promise<void>>()
   private readonly retries = new Map<string, { timer?: ReturnType<typeof setTimeout>; delayMs: number }>()
   private next = 0
   private closed = false
@@ -39,6 +46,7 @@ export class HttpPresenceForwarder implements PresenceForwarder {
   }
 
   send(changes: readonly PresenceStatus[]): void {
+    if (this.closed) return
     for (const [dc, queue] of this.queues) {
       for (const change of changes) keepLatest(queue, change)
       while (queue.size > MAX_QUEUED) queue.delete(queue.keys().next().value!)
@@ -46,31 +54,50 @@ export class HttpPresenceForwarder implements PresenceForwarder {
     }
   }
 
+  async digest(online: readonly PresenceStatus[]): Promise<void> {
+    await Promise.all(
+      [...this.queues.keys()].map(async (dc) => {
+        if (!(await this.post(dc, { changes: online }))) this.failed(dc)
+      }),
+    )
+  }
+
+  async ask(): Promise<void> {
+    await Promise.all([...this.queues.keys()].map((dc) => this.post(dc, { changes: [], ask: true })))
+  }
+
   async close(): Promise<void> {
     this.closed = true
     for (const retry of this.retries.values()) clearTimeout(retry.timer)
+    await Promise.all([...this.sending.values()])
+    // the last flush: one try each, so an offline swept a moment ago is not lost with the process
+    await Promise.all(
+      [...this.queues].map(async ([dc, queue]) => {
+        while (queue.size > 0)
+          if (!(await this.post(dc, { changes: this.take(queue) }, CLOSE_TIMEOUT_MS))) return this.failed(dc)
+      }),
+    )
   }
 
-  private async flush(dc: string): Promise<void> {
+  private flush(dc: string): Promise<void> {
+    if (this.sending.has(dc) || this.queues.get(dc)!.size === 0 || this.closed) return Promise.resolve()
+    const sent = this.flushOnce(dc).finally(() => this.sending.delete(dc))
+    this.sending.set(dc, sent)
+    return sent
+  }
+
+  private async flushOnce(dc: string): Promise<void> {
     const queue = this.queues.get(dc)!
-    if (this.sending.has(dc) || queue.size === 0 || this.closed) return
-    this.sending.add(dc)
-    const batch: PresenceStatus[] = []
-    for (const [memberId, change] of queue) {
-      if (batch.length >= MAX_REMOTE_CHANGES) break
-      batch.push(change)
-      queue.delete(memberId)
-    }
-    const sent = await this.post(dc, batch)
-    this.sending.delete(dc)
-    if (sent) {
+    const batch = this.take(queue)
+    if (await this.post(dc, { changes: batch })) {
       this.retries.delete(dc)
-      if (queue.size > 0) void this.flush(dc)
+      if (queue.size > 0) setImmediate(() => void this.flush(dc))
       return
     }
     // back in the queue unless a newer change of the member came meanwhile
     for (const change of batch) keepLatest(queue, change)
-    this.options.metrics.forwardFailures.inc({ target: `dc:${dc}` })
+    this.failed(dc)
+    if (this.closed) return
     const delayMs = Math.min(MAX_RETRY_MS, (this.retries.get(dc)?.delayMs ?? RETRY_MS / 2) * 2)
     const timer = setTimeout(() => {
       this.retries.set(dc, { delayMs })
@@ -80,10 +107,24 @@ export class HttpPresenceForwarder implements PresenceForwarder {
     this.retries.set(dc, { timer, delayMs })
   }
 
+  private take(queue: Map<string, PresenceStatus>): PresenceStatus[] {
+    const batch: PresenceStatus[] = []
+    for (const [memberId, change] of queue) {
+      if (batch.length >= MAX_REMOTE_CHANGES) break
+      batch.push(change)
+      queue.delete(memberId)
+    }
+    return batch
+  }
+
+  private failed(dc: string): void {
+    this.options.metrics.forwardFailures.inc({ target: `dc:${dc}` })
+  }
+
   /** One request to one of the peer's dispatchers, the next on failure; true once one took it. */
-  private async post(dc: string, changes: readonly PresenceStatus[]): Promise<boolean> {
+  private async post(dc: string, body: Body, timeoutMs = this.options.timeoutMs ?? 10_000): Promise<boolean> {
     const urls = this.options.peers[dc]!
-    const body = JSON.stringify({ dc: this.options.dc, changes })
+    const text = JSON.stringify({ dc: this.options.dc, ttlMs: this.options.ttlMs, ...body })
     const start = this.next++
     for (let i = 0; i < urls.length; i++) {
       const url = urls[(start + i) % urls.length]!
@@ -91,8 +132,8 @@ export class HttpPresenceForwarder implements PresenceForwarder {
         const res = await fetch(`${url}/internal/v1/presence`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+          body: text,
+          signal: AbortSignal.timeout(timeoutMs),
         })
         await res.arrayBuffer()
         if (res.ok) return true

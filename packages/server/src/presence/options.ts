@@ -1,6 +1,11 @@
 import { type PresenceOptions, withDefaults } from '../options'
 
-export const defaultPresence = { graceMs: 60_000, membersLimit: 100, intervalMs: 500 } as const
+export const defaultPresence = {
+  graceMs: 60_000,
+  membersLimit: 100,
+  intervalMs: 500,
+  digestIntervalMs: 30_000,
+} as const
 
 export type ResolvedPresence = { [K in keyof typeof defaultPresence]: number }
 
@@ -11,6 +16,8 @@ export function resolvePresence(options: PresenceOptions = {}): ResolvedPresence
   within(resolved.graceMs, 'presence.graceMs', 0, 86_400_000)
   within(resolved.membersLimit, 'presence.membersLimit', 0, 1000)
   within(resolved.intervalMs, 'presence.intervalMs', 10, 60_000)
+  // faster floods peers with every online member; slower keeps a lost datacenter's members online for hours
+  within(resolved.digestIntervalMs, 'presence.digestIntervalMs', 100, 3_600_000)
   return resolved
 }
 

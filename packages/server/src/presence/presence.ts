@@ -5,16 +5,21 @@ import type { Frontend } from '../frontend/frontend'
 import type { Metrics } from '../metrics/metrics'
 import type { PresenceOptions } from '../options'
 import { metaTopic } from '../protocol/topic'
-import type { PresenceStatus, PresenceStore } from '../registry/presence-store'
+import type { PresenceStatus, PresenceStore, Recording } from '../registry/presence-store'
+import { type DigestTarget, PresenceDigests } from './digests'
 import { MembersChanges } from './members'
 import { type ResolvedPresence, resolvePresence } from './options'
 import { publishPresence } from './payloads'
+import { confirm, presenceEntries, recording, replayUnpublished } from './publishing'
 import { sendSnapshots } from './snapshots'
 import { type Joined, PresenceTracker } from './tracker'
 
-/** Sends this datacenter's own member presence transitions to its peer datacenters, once each. */
-export interface PresenceForwarder {
+/** Sends this datacenter's own member presence to its peer datacenters: transitions once each, and digests. */
+export interface PresenceForwarder extends DigestTarget {
   send(changes: readonly PresenceStatus[]): void
+  /** Asks every peer for a digest: this datacenter's store lost what it knew of them. */
+  ask(): Promise<void>
+  /** Sends what is still queued, once, then stops. */
   close(): Promise<void>
 }
 
@@ -35,8 +40,10 @@ const SWEEP_LIMIT = 1000
 /**
  * Member presence and topic members on a node that holds connections: its connections' transitions go to
  * the store (tracker.ts); the changes the store answers are published once on the meta topics, through
- * this node's dispatcher; every node sweeps members past the grace (each taken by one node); watchers
- * get a snapshot when they subscribe.
+ * this node's dispatcher, then confirmed to the store (publishing.ts: any node publishes the current
+ * state of a change left unconfirmed); every node sweeps members past the grace (each taken by one node);
+ * watchers get a snapshot when they subscribe. With peer datacenters, transitions are forwarded and
+ * digests sent (digests.ts).
  */
 export class Presence {
   readonly options: ResolvedPresence
@@ -44,13 +51,23 @@ export class Presence {
   private readonly members: MembersChanges
   private readonly stops: Array<() => void>
   private readonly sweeper: ReturnType<typeof setInterval>
-  private sweeping = false
+  private readonly digests: PresenceDigests | undefined
+  private sweeping: Promise<void> | undefined
 
   constructor(private readonly parts: PresenceParts) {
     this.options = resolvePresence(parts.options)
-    const { frontend, store, dispatcher, metrics, logger } = parts
-    this.tracker = new PresenceTracker(store, frontend.nodeId, (joined) => this.joined(joined), logger)
-    const { intervalMs, membersLimit, graceMs } = this.options
+    const { frontend, store, dispatcher, metrics, logger, forwarder } = parts
+    const { intervalMs, membersLimit, graceMs, digestIntervalMs } = this.options
+    this.tracker = new PresenceTracker(
+      store,
+      frontend.nodeId,
+      graceMs,
+      (joined, record) => this.joined(joined, record),
+      logger,
+    )
+    this.digests = forwarder
+      ? new PresenceDigests(store, forwarder, frontend.nodeId, digestIntervalMs, logger)
+      : undefined
     this.members = new MembersChanges(store, dispatcher, intervalMs, membersLimit, logger)
     const global = (connection: Connection) => ({ topic: null, memberId: connection.memberId! })
     this.stops = [
@@ -84,33 +101,52 @@ export class Presence {
     }
   }
 
-  /** Members past the grace go offline (or leave their topics): published by whichever node took them. */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return
-    this.sweeping = true
+  /**
+   * Members past the grace go offline (or leave their topics), and peer datacenters' states past their
+   * time to live: published by whichever node took them. Then the changes nobody confirmed published in
+   * time are published again, as their current state.
+   */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = undefined
+    })
+    return this.sweeping
+  }
+
+  private async sweepOnce(): Promise<void> {
     const { store, dispatcher, metrics, logger, forwarder } = this.parts
     try {
       for (;;) {
-        const swept = await store.sweep(Date.now() - this.options.graceMs, SWEEP_LIMIT)
+        const now = Date.now()
+        const record = recording(now)
+        const swept = await store.sweep(now - this.options.graceMs, SWEEP_LIMIT, now, record)
         const offline: PresenceStatus[] = []
         const forward: PresenceStatus[] = []
-        for (const { topic, memberId, since, global } of swept) {
+        for (const { topic, memberId, since, global, remote } of swept) {
           if (topic !== null) {
-            this.members.changed(topic)
+            this.members.changed(topic, record.token)
             continue
           }
           const change: PresenceStatus = { memberId, status: 'offline', since }
-          forward.push(change)
+          // another datacenter's state is never sent on: each sends only its own
+          if (!remote) forward.push(change)
           if (global) offline.push(change)
         }
         if (forward.length > 0) forwarder?.send(forward)
         await publishPresence(dispatcher, metrics, offline)
+        await confirm(store, presenceEntries(record, offline), logger)
         if (swept.length < SWEEP_LIMIT) break
       }
     } catch (error) {
+      // what the store took is recorded: published again from there once its time comes
       logger.warn({ err: error }, 'presence sweep failed')
-    } finally {
-      this.sweeping = false
+    }
+    try {
+      while (
+        (await replayUnpublished(store, dispatcher, this.options.membersLimit, SWEEP_LIMIT)) >= SWEEP_LIMIT
+      );
+    } catch (error) {
+      logger.warn({ err: error }, 'presence replay failed; retrying')
     }
   }
 
@@ -119,9 +155,14 @@ export class Presence {
     return this.members.tick()
   }
 
-  /** The store lost this node's presence (Redis restarted empty, lease pruned): told again. */
-  resync(): Promise<void> {
-    return this.tracker.resync()
+  /**
+   * The store lost this node's presence (Redis restarted empty, lease pruned): told again, and peer
+   * datacenters asked for a digest (an empty Redis forgot their members too).
+   */
+  async resync(): Promise<void> {
+    // not awaited: a slow peer must not hold up the registration tick that called this
+    void this.parts.forwarder?.ask()
+    await this.tracker.resync()
   }
 
   /** Resolves once every local change so far reached the store. */
@@ -129,16 +170,21 @@ export class Presence {
     return this.tracker.settled()
   }
 
-  /** Stops the timers and sends the last changes (the drain's closes: members leave with the grace). */
+  /**
+   * Stops the timers and sends the last changes (the drain's closes: members leave with the grace), and
+   * the transitions still queued for peer datacenters (an offline swept a moment ago).
+   */
   async close(): Promise<void> {
     for (const stop of this.stops) stop()
     clearInterval(this.sweeper)
     this.members.close()
+    await this.sweeping
+    await this.digests?.close()
     await this.tracker.close()
     await this.parts.forwarder?.close()
   }
 
-  private joined(joined: readonly Joined[]): void {
+  private joined(joined: readonly Joined[], record: Recording): void {
     const { dispatcher, metrics, logger, forwarder } = this.parts
     const online: PresenceStatus[] = []
     const forward: PresenceStatus[] = []
@@ -149,7 +195,7 @@ export class Presence {
         continue
       }
       if (scope.topic !== null) {
-        this.members.changed(scope.topic)
+        this.members.changed(scope.topic, record.token)
         continue
       }
       const change: PresenceStatus = { memberId: scope.memberId, status: 'online', since: at }
@@ -157,8 +203,10 @@ export class Presence {
       if (outcome === 'joined') online.push(change)
     }
     if (forward.length > 0) forwarder?.send(forward)
-    publishPresence(dispatcher, metrics, online).catch((error: unknown) =>
-      logger.warn({ err: error }, 'presence publish failed'),
+    publishPresence(dispatcher, metrics, online).then(
+      () => confirm(this.parts.store, presenceEntries(record, online), logger),
+      // recorded: published again from the store once its time comes
+      (error: unknown) => logger.warn({ err: error }, 'presence publish failed'),
     )
   }
 }

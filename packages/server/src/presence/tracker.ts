@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
-import type { JoinOutcome, PresenceScope, PresenceStore } from '../registry/presence-store'
+import type { JoinOutcome, PresenceScope, PresenceStore, Recording } from '../registry/presence-store'
+import { recording } from './publishing'
 
 /** A join this node reported, with what the store made of it. */
 export interface Joined {
@@ -22,11 +23,16 @@ const RETRY_MS = 1000
  * This node's share of presence: how many local connections each member has per scope, and what the
  * store was told. Only transitions reach the store (a member's first connection on this node in a scope,
  * its last one gone), batched per tick; what is sent is the local state at flush time, so a close and a
- * reconnect in one tick send nothing. A failed batch is retried until the store agrees.
+ * reconnect in one tick send nothing. A failed batch is retried until the store agrees. Scopes left
+ * within the grace are remembered with when they were left, so a store that lost them (Redis restarted
+ * empty) still gets them as leaves: their members go offline once after the grace, not never.
  */
 export class PresenceTracker {
   private readonly counts = new Map<string, number>()
   private readonly recorded = new Set<string>()
+  /** Scopes left within the grace -> when, oldest first (leftAt comes from this process's clock). */
+  private readonly left = new Map<string, number>()
+  private restoring = false
   private touched = new Set<string>()
   private scheduled = false
   private running: Promise<void> = Promise.resolve()
@@ -37,7 +43,8 @@ export class PresenceTracker {
   constructor(
     private readonly store: PresenceStore,
     private readonly nodeId: string,
-    private readonly onJoined: (joined: Joined[]) => void,
+    private readonly graceMs: number,
+    private readonly onJoined: (joined: Joined[], record: Recording) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -51,6 +58,7 @@ export class PresenceTracker {
     const count = this.counts.get(key) ?? 0
     this.counts.set(key, count + 1)
     if (count > 0) return
+    this.left.delete(key)
     if (scope.topic === null) this.online++
     this.touch(key)
   }
@@ -65,13 +73,28 @@ export class PresenceTracker {
     }
     this.counts.delete(key)
     if (scope.topic === null) this.online--
+    const now = Date.now()
+    this.forgetLeft(now)
+    this.left.set(key, now)
     this.touch(key)
   }
 
-  /** Tells the store everything again (it lost it: Redis restarted empty, or this node's lease was pruned). */
+  /**
+   * Tells the store everything again (it lost it: Redis restarted empty, or this node's lease was pruned):
+   * every scope held here is joined, every scope left within the grace is left again (a no-op where the
+   * store has it) and restored where the store lost it.
+   */
   resync(): Promise<void> {
-    this.recorded.clear()
-    for (const key of this.counts.keys()) this.touch(key)
+    this.forgetLeft(Date.now())
+    for (const key of this.counts.keys()) {
+      this.recorded.delete(key)
+      this.touch(key)
+    }
+    for (const key of this.left.keys()) {
+      this.recorded.add(key)
+      this.touch(key)
+    }
+    this.restoring = this.left.size > 0
     return this.settled()
   }
 
@@ -120,11 +143,21 @@ export class PresenceTracker {
         await this.store.leave(this.nodeId, leaves.map(scopeOf), now)
         for (const key of leaves) this.recorded.delete(key)
       }
+      if (this.restoring) {
+        this.forgetLeft(now)
+        const left = [...this.left].filter(([key]) => !this.counts.has(key))
+        await this.store.restore(left.map(([key, leftAt]) => ({ ...scopeOf(key), leftAt })))
+        this.restoring = false
+      }
       if (joins.length > 0) {
         const scopes = joins.map(scopeOf)
-        const outcomes = await this.store.join(this.nodeId, scopes, now)
+        const record = recording(now)
+        const outcomes = await this.store.join(this.nodeId, scopes, now, record)
         for (const key of joins) this.recorded.add(key)
-        this.onJoined(scopes.map((scope, i) => ({ scope, outcome: outcomes[i] ?? 'none', at: now })))
+        this.onJoined(
+          scopes.map((scope, i) => ({ scope, outcome: outcomes[i] ?? 'none', at: now })),
+          record,
+        )
       }
     } catch (error) {
       // compared again at the next flush: whatever landed is not sent twice, whatever did not is
@@ -136,6 +169,14 @@ export class PresenceTracker {
         this.schedule()
       }, RETRY_MS)
       this.retry.unref()
+    }
+  }
+
+  /** Scopes left longer ago than the grace are the sweep's now: no longer remembered. */
+  private forgetLeft(now: number): void {
+    for (const [key, leftAt] of this.left) {
+      if (leftAt > now - this.graceMs) break
+      this.left.delete(key)
     }
   }
 }

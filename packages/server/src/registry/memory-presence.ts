@@ -1,4 +1,6 @@
+import { DueQueue } from './due-queue'
 import {
+  DIGEST_ASK_FLOOR_MS,
   type JoinOutcome,
   type MemberEntry,
   type MembersDrain,
@@ -6,8 +8,11 @@ import {
   type PresenceScope,
   type PresenceStatus,
   type PresenceStore,
+  type Recording,
   SEEN_TTL_MS,
   type Swept,
+  type Unpublished,
+  unpublishedEntry,
 } from './presence-store'
 
 /** One scope's members: the nodes holding each, and since when each is present (online or leaving). */
@@ -17,25 +22,31 @@ class ScopeState {
   readonly since = new Map<string, number>()
 }
 
-interface Pending extends PresenceScope {
-  leftAt: number
-}
-
 const entryOf = ({ topic, memberId }: PresenceScope) => `${topic ?? ''}\n${memberId}`
 
 /** Presence of embedded mode (and of nodes sharing one MemoryRegistry): the same semantics as Redis, in maps. */
 export class MemoryPresenceStore implements PresenceStore {
   private readonly global = new ScopeState()
   private readonly topics = new Map<string, ScopeState>()
-  private readonly pending = new Map<string, Pending>()
+  /** Members whose last connection is gone, by when they left: the sweep visits only those due. */
+  readonly pending = new DueQueue<PresenceScope>()
   private readonly held = new Map<string, Map<string, PresenceScope>>()
   private readonly changes = new Map<string, Map<string, number | 'left'>>()
   private readonly claims = new Map<string, number>()
   /** Last seen of offline members, oldest first (dropped after SEEN_TTL_MS). */
   private readonly seen = new Map<string, number>()
   private readonly remote = new Map<string, Map<string, { online: boolean; since: number }>>()
+  /** Peer datacenters' online states by when they expire (`<dc>\n<member>`). */
+  private readonly expiries = new DueQueue<{ dc: string; memberId: string }>()
+  private readonly outbox = new DueQueue<Unpublished>()
+  private readonly digests = { until: 0, asked: false, floor: 0 }
 
-  async join(nodeId: string, scopes: readonly PresenceScope[], now: number): Promise<JoinOutcome[]> {
+  async join(
+    nodeId: string,
+    scopes: readonly PresenceScope[],
+    now: number,
+    record?: Recording,
+  ): Promise<JoinOutcome[]> {
     return scopes.map((scope) => {
       const state = this.state(scope.topic, true)!
       if (state.holders.get(scope.memberId)?.has(nodeId)) return 'none'
@@ -47,9 +58,12 @@ export class MemoryPresenceStore implements PresenceStore {
       state.since.set(scope.memberId, now)
       if (scope.topic !== null) {
         this.changesOf(scope.topic).set(scope.memberId, now)
+        this.record(record, { topic: scope.topic, memberId: '' })
         return 'joined'
       }
-      return this.remoteOnline(scope.memberId) ? 'joined-here' : 'joined'
+      if (this.remoteOnline(scope.memberId)) return 'joined-here'
+      this.record(record, scope)
+      return 'joined'
     })
   }
 
@@ -62,31 +76,55 @@ export class MemoryPresenceStore implements PresenceStore {
     this.held.delete(nodeId)
   }
 
-  async sweep(cutoff: number, limit: number): Promise<Swept[]> {
-    const due = [...this.pending]
-      .filter(([, pending]) => pending.leftAt <= cutoff)
-      .sort(([, a], [, b]) => a.leftAt - b.leftAt)
-      .slice(0, limit)
+  async restore(left: ReadonlyArray<PresenceScope & { leftAt: number }>): Promise<void> {
+    for (const { topic, memberId, leftAt } of left) {
+      const state = this.state(topic, true)!
+      if (state.since.has(memberId)) continue
+      state.since.set(memberId, leftAt)
+      this.pending.set(entryOf({ topic, memberId }), leftAt, { topic, memberId })
+    }
+  }
+
+  async sweep(cutoff: number, limit: number, now: number, record?: Recording): Promise<Swept[]> {
     const swept: Swept[] = []
-    for (const [entry, { topic, memberId, leftAt }] of due) {
-      this.pending.delete(entry)
+    const due = this.pending.take(cutoff, limit)
+    for (const { at: leftAt, value: scope } of due) {
+      const { topic, memberId } = scope
       const state = this.state(topic, false)
       if (!state || state.holders.has(memberId)) continue
       state.since.delete(memberId)
       if (topic !== null) {
         this.changesOf(topic).set(memberId, 'left')
+        this.record(record, { topic, memberId: '' })
         if (state.holders.size === 0 && state.since.size === 0) this.topics.delete(topic)
-        swept.push({ topic, memberId, since: leftAt, global: true })
+        swept.push({ topic, memberId, since: leftAt, global: true, remote: false })
       } else {
         this.see(memberId, leftAt)
-        swept.push({ topic, memberId, since: leftAt, global: !this.remoteOnline(memberId) })
+        const global = !this.remoteOnline(memberId)
+        if (global) this.record(record, scope)
+        swept.push({ topic, memberId, since: leftAt, global, remote: false })
       }
+    }
+    // peer datacenters' online states not sent again in time: their datacenter stopped confirming them
+    for (const { value } of this.expiries.take(now, limit - due.length)) {
+      const states = this.remote.get(value.memberId)
+      if (!states?.get(value.dc)?.online) continue
+      states.delete(value.dc)
+      if (this.onlineAnywhere(value.memberId)) continue
+      this.see(value.memberId, now)
+      this.record(record, { topic: null, memberId: value.memberId })
+      swept.push({ topic: null, memberId: value.memberId, since: now, global: true, remote: true })
     }
     this.forgetSeen(cutoff - SEEN_TTL_MS)
     return swept
   }
 
-  async drainMembers(topic: string, windowMs: number, limit: number): Promise<MembersDrain | 'busy' | null> {
+  async drainMembers(
+    topic: string,
+    windowMs: number,
+    limit: number,
+    record?: Recording,
+  ): Promise<MembersDrain | 'busy' | null> {
     const changes = this.changes.get(topic)
     if (!changes || changes.size === 0) return null
     const now = Date.now()
@@ -94,6 +132,7 @@ export class MemoryPresenceStore implements PresenceStore {
     if (this.claims.size > 1024) for (const [t, until] of this.claims) if (until <= now) this.claims.delete(t)
     this.claims.set(topic, now + windowMs)
     this.changes.delete(topic)
+    this.record(record, { topic, memberId: '' })
     if (changes.size > limit) return { snapshot: true, ...(await this.members(topic, limit)) }
     const joined: MemberEntry[] = []
     const left: string[] = []
@@ -126,28 +165,82 @@ export class MemoryPresenceStore implements PresenceStore {
     })
   }
 
-  async applyRemote(dc: string, changes: readonly PresenceStatus[]): Promise<PresenceStatus[]> {
+  async applyRemote(
+    dc: string,
+    changes: readonly PresenceStatus[],
+    now: number,
+    ttlMs: number,
+    record?: Recording,
+  ): Promise<PresenceStatus[]> {
     const out: PresenceStatus[] = []
     for (const { memberId, status, since } of changes) {
       if (since === null) continue
       const states = getOrMake(this.remote, memberId, () => new Map())
       const current = states.get(dc)
       const online = status === 'online'
+      const key = `${dc}\n${memberId}`
       // a late or repeated message never undoes a newer one (at the same instant, offline wins)
-      if (current && !(since > current.since || (since === current.since && !online && current.online)))
+      if (current && !(since > current.since || (since === current.since && !online && current.online))) {
+        // the same online state sent again (a digest): it lives on
+        if (online && current.online && since === current.since && ttlMs > 0)
+          this.expiries.set(key, now + ttlMs, { dc, memberId })
         continue
+      }
       const before = this.onlineAnywhere(memberId)
       states.set(dc, { online, since })
+      if (online && ttlMs > 0) this.expiries.set(key, now + ttlMs, { dc, memberId })
+      else this.expiries.delete(key)
       const after = this.onlineAnywhere(memberId)
       if (!after) this.see(memberId, since)
-      if (before !== after)
-        out.push(
-          after
-            ? { memberId, status: 'online', since }
-            : { memberId, status: 'offline', since: this.seen.get(memberId)! },
-        )
+      if (before === after) continue
+      this.record(record, { topic: null, memberId })
+      out.push(
+        after
+          ? { memberId, status: 'online', since }
+          : { memberId, status: 'offline', since: this.seen.get(memberId)! },
+      )
     }
     return out
+  }
+
+  async published(entries: readonly Unpublished[]): Promise<void> {
+    for (const entry of entries) this.outbox.delete(unpublishedEntry(entry))
+  }
+
+  async unpublished(now: number, replayMs: number, limit: number): Promise<Unpublished[]> {
+    const due = this.outbox.take(now, limit)
+    for (const { key, value } of due) this.outbox.set(key, now + replayMs, value)
+    return due.map(({ value }) => value)
+  }
+
+  async digest(cursor: string, count: number): Promise<{ cursor: string; online: PresenceStatus[] }> {
+    // embedded mode has no peers to send digests to: a plain offset into the members is enough
+    const from = Number(cursor)
+    const page = [...this.global.since].slice(from, from + count)
+    const next = from + page.length < this.global.since.size ? String(from + page.length) : '0'
+    return {
+      cursor: next,
+      online: page.map(([memberId, since]) => ({ memberId, status: 'online', since })),
+    }
+  }
+
+  async claimDigest(_nodeId: string, intervalMs: number, now: number): Promise<boolean> {
+    const digests = this.digests
+    if (now < digests.until && !(digests.asked && now >= digests.floor)) return false
+    digests.asked = false
+    digests.until = now + intervalMs
+    digests.floor = now + Math.min(intervalMs, DIGEST_ASK_FLOOR_MS)
+    return true
+  }
+
+  async askDigest(): Promise<void> {
+    this.digests.asked = true
+  }
+
+  private record(record: Recording | undefined, scope: PresenceScope): void {
+    if (!record) return
+    const entry = { token: record.token, scope }
+    this.outbox.set(unpublishedEntry(entry), record.replayAt, entry)
   }
 
   private leaveOne(nodeId: string, scope: PresenceScope, now: number): void {
@@ -157,7 +250,7 @@ export class MemoryPresenceStore implements PresenceStore {
     this.held.get(nodeId)?.delete(entryOf(scope))
     if (holders.size > 0) return
     state.holders.delete(scope.memberId)
-    this.pending.set(entryOf(scope), { ...scope, leftAt: now })
+    this.pending.set(entryOf(scope), now, scope)
   }
 
   private state(topic: string | null, create: boolean): ScopeState | undefined {

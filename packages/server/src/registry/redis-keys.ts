@@ -42,6 +42,26 @@ export function redisKeys(prefix: string) {
     presencePending: `${prefix}presence-pending`,
     /** Node -> its `<scope>\n<member>` holdings (left with the grace when it closes or is pruned). */
     presenceHeld: (nodeId: string) => `${prefix}presence-held:${nodeId}`,
+    /** A node's holdings set aside by a release (its close or prune), left a bounded step at a time. */
+    presenceReleasing: (id: string) => `${prefix}presence-releasing:${id}`,
+    /** Release id -> `<left at>\n<node>`: the releases not finished (any pruner finishes them). */
+    presenceReleases: `${prefix}presence-releases`,
+    /** Node -> ids of its releases not finished (a scope it joins again is taken back from them). */
+    presenceReleasingOf: (nodeId: string) => `${prefix}presence-releasing-of:${nodeId}`,
+    /** The last release id. */
+    presenceReleaseSeq: `${prefix}presence-release-seq`,
+    /** Zset member -> since: this datacenter's own online members (the digest peers get). */
+    presenceOnline: `${prefix}presence-online`,
+    /** Zset `<token>\n<p|t>\n<id>` -> replay at: changes made and not yet confirmed published. */
+    presenceUnpublished: `${prefix}presence-unpublished`,
+    /** Zset `<scope>\n<member>\n<dc>` -> expires at: peer datacenters' online states. */
+    presenceRemoteLive: `${prefix}presence-remote-live`,
+    /** Which node sends this datacenter's digest this interval (`PX` interval). */
+    presenceDigestClaim: `${prefix}presence-digest-claim`,
+    /** A peer asked for a digest (a minute). */
+    presenceDigestAsked: `${prefix}presence-digest-asked`,
+    /** A digest was sent within the floor between asked ones. */
+    presenceDigestRecent: `${prefix}presence-digest-recent`,
   }
 }
 

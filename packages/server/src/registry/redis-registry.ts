@@ -128,14 +128,27 @@ export class RedisRegistry implements Registry {
     }
     multi.del(this.keys.held(nodeId), this.keys.node(nodeId))
     multi.srem(this.keys.nodes, nodeId)
-    // its members leave with the grace, as its connections' closes would have told
+    // its members leave with the grace, as its connections' closes would have told: set aside here,
+    // left in bounded steps below
     multi.eval(RELEASE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())
     await multi.exec()
+    await this.presenceStore().finishReleases()
   }
 
-  /** One atomic step: a lease renewed between the expiry check and the removal keeps everything. */
+  /**
+   * The lease check and the removal are one atomic step: a lease renewed in between keeps everything.
+   * The node's presence is set aside in that step and left in bounded steps after it (a node back
+   * meanwhile keeps what it joins again); a release left unfinished is finished by the next prune round.
+   */
   async pruneNode(nodeId: string): Promise<boolean> {
-    return (await this.redis.eval(PRUNE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())) === 1
+    const pruned = (await this.redis.eval(PRUNE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())) === 1
+    if (pruned) await this.presenceStore().finishReleases()
+    return pruned
+  }
+
+  /** Finishes presence releases begun by a pruner that died or failed meanwhile (each prune round). */
+  finishReleases(): Promise<void> {
+    return this.presenceStore().finishReleases()
   }
 
   async node(nodeId: string): Promise<NodeInfo | undefined> {
@@ -229,11 +242,12 @@ export class RedisRegistry implements Registry {
 }
 
 // keys are derived in the script (redis-keys.ts): fine on one Redis per datacenter, not on Redis Cluster.
-// A pruned node's members leave now (its lease expired): offline after lease + grace.
+// A pruned node's members leave now (its lease expired): offline after lease + grace. Its presence is
+// only set aside here (O(1)): RELEASE_STEP_SCRIPT leaves it in bounded steps.
 const PRUNE_SCRIPT = `${PRESENCE_LUA}
 local id = ARGV[2]
 if redis.call('EXISTS', p .. 'node:' .. id) == 1 then return 0 end
-release(id, ARGV[3])
+beginRelease(id, ARGV[3])
 for _, topic in ipairs(redis.call('SMEMBERS', p .. 'held:' .. id)) do
   redis.call('SREM', p .. 'topic:' .. topic, id)
   redis.call('HDEL', p .. 'viewers:' .. topic, id)

@@ -70,7 +70,7 @@ describe('cluster: three datacenters', () => {
     cleanups.push(() => redis.stop())
     const fe = await frontendNode(redis.url)
     const dead = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`]
-    const d = await dispatcherNode(redis.url, { peers: { dc2: dead } })
+    const d = await dispatcherNode(redis.url, { dc: 'dc1', peers: { dc2: dead } })
     cleanups.push(fe.close, d.close)
     const s = await stream(`${fe.url}/v1/connect?topics=t`)
     const res = await post(`${d.url}/v1/publish`, { topic: 't', data: 1 })

@@ -1,16 +1,13 @@
-import { fileURLToPath } from 'node:url'
-import { freePort, openStream, type SpawnedProcess, type Stream, spawnProcess } from '@likewire/testkit'
+import { type LikewireProcess, openStream, type Stream, spawnLikewire } from '@likewire/testkit'
 import { expect, vi } from 'vitest'
+import { SECRET as JWT_SECRET, token } from '../tokens'
 import { cleanups } from './cleanup'
 import { SECRET } from './nodes'
 
-const fixture = fileURLToPath(new URL('./member-frontend.mjs', import.meta.url))
-
-export interface MemberFrontend extends SpawnedProcess {
-  url: string
-}
-
-/** A real frontend process whose connections name their member with `?member=` (member-frontend.mjs). */
+/**
+ * A real `likewire frontend` process, as an operator runs it: its connections are members by the `sub`
+ * of the tokens the tests sign (`--jwt-secret`).
+ */
 export async function memberFrontend(
   redis: string,
   options: {
@@ -19,33 +16,29 @@ export async function memberFrontend(
     leaseTtlMs?: number
     dc?: string
     peers?: Record<string, string[]>
+    digestMs?: number
   },
-): Promise<MemberFrontend> {
-  const port = await freePort()
-  const child = await spawnProcess(process.execPath, [fixture], {
-    name: `member frontend ${options.nodeId}`,
-    ready: /listening on/,
-    env: {
-      ...process.env,
-      LW_PORT: String(port),
-      LW_REDIS: redis,
-      LW_SECRET: SECRET,
-      LW_NODE_ID: options.nodeId,
-      LW_GRACE_MS: String(options.graceMs),
-      LW_LEASE_TTL_MS: String(options.leaseTtlMs ?? 5000),
-      LW_DC: options.dc ?? 'dc1',
-      LW_PEERS: options.peers ? JSON.stringify(options.peers) : '',
-    },
-  })
-  cleanups.push(() => child.stop())
-  return { ...child, url: `http://127.0.0.1:${port}` }
+): Promise<LikewireProcess> {
+  const peers = Object.entries(options.peers ?? {}).map(([dc, urls]) => `${dc}=${urls.join('|')}`)
+  const frontend = await spawnLikewire('frontend', [
+    ...['--redis', redis, '--secret', SECRET, '--jwt-secret', JWT_SECRET],
+    ...['--node-id', options.nodeId, '--presence-grace-ms', String(options.graceMs)],
+    ...['--lease-ttl-ms', String(options.leaseTtlMs ?? 5000)],
+    ...(options.dc ? ['--dc', options.dc] : []),
+    ...(peers.length > 0 ? ['--peers', peers.join(',')] : []),
+    ...(options.digestMs ? ['--presence-digest-ms', String(options.digestMs)] : []),
+  ])
+  cleanups.push(() => frontend.stop())
+  return frontend
 }
 
-export type Status = { memberId: string; status: 'online' | 'offline'; since: number | null }
-
-/** A stream watching members' presence topics; resolved once connected. */
+/** A stream watching presence topics, as the member `watcher` (with tokens, every connection is a member). */
 export async function watch(frontend: { url: string }, topics: string[]): Promise<Stream> {
-  const stream = await openStream(`${frontend.url}/v1/connect?topics=${encodeURIComponent(topics.join(','))}`)
+  const query = new URLSearchParams({
+    topics: topics.join(','),
+    access_token: await token({ sub: 'watcher' }),
+  })
+  const stream = await openStream(`${frontend.url}/v1/connect?${query}`)
   cleanups.push(() => stream.close())
   await vi.waitFor(() => stream.connectionId())
   return stream
@@ -53,12 +46,15 @@ export async function watch(frontend: { url: string }, topics: string[]): Promis
 
 /** A member's stream (no topics needed: being connected is being online). */
 export async function member(frontend: { url: string }, memberId: string): Promise<Stream> {
-  const stream = await openStream(`${frontend.url}/v1/connect?member=${encodeURIComponent(memberId)}`)
+  const query = new URLSearchParams({ access_token: await token({ sub: memberId }) })
+  const stream = await openStream(`${frontend.url}/v1/connect?${query}`)
   cleanups.push(() => stream.close())
   expect(stream.status).toBe(200)
   await vi.waitFor(() => stream.connectionId())
   return stream
 }
+
+export type Status = { memberId: string; status: 'online' | 'offline'; since: number | null }
 
 /** The statuses a watcher got for one member, in order (its snapshot first). */
 export function statusesOf(stream: Stream, memberId: string): Array<Status['status']> {

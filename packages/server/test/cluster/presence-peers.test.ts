@@ -72,7 +72,9 @@ describe('cluster presence: the route peer datacenters send to', () => {
     const inDc2 = await stream(`${fe2.url}/v1/connect?topics=${encodeURIComponent(presenceTopic('ann'))}`)
     const ann = await stream(`${fe1.url}/v1/connect?member=ann`)
     await vi.waitFor(async () =>
-      expect(await metric(fe1.node, 'likewire_forward_failures_total', '{target="dc:dc2"}')).toBe(1),
+      expect(
+        await metric(fe1.node, 'likewire_forward_failures_total', '{target="dc:dc2"}'),
+      ).toBeGreaterThanOrEqual(1),
     )
     ann.close() // offline while dc2 is down: the queued online is replaced by it
     await vi.waitFor(async () =>

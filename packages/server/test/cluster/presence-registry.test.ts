@@ -34,6 +34,29 @@ describe('cluster presence: the registry loses it', () => {
     await vi.waitFor(() => expect(statusesOf(late, 'ann')).toEqual(['online']))
   })
 
+  it('a member who left within the grace before Redis restarted empty still goes offline once after it', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const graceMs = 3000
+    const fe = await frontendNode(redis.url, { authenticate, leaseTtlMs: 1000, presence: { graceMs } })
+    cleanups.push(fe.close)
+    const watcher = await watchAnn(fe.url)
+    const ann = await stream(`${fe.url}/v1/connect?member=ann`)
+    await vi.waitFor(() => expect(statusesOf(watcher, 'ann')).toEqual(['offline', 'online']))
+    ann.close()
+    await vi.waitFor(() => expect(fe.node.frontend.connectionCount).toBe(1))
+    await fe.node.core.presence!.settled() // her leave reached Redis, pending for the grace
+
+    await redis.restart() // within the grace: the pending leave is gone with everything else
+    // the frontend tells Redis again what it holds, and what it let go of within the grace
+    await vi.waitFor(() => expect(statusesOf(watcher, 'ann')).toEqual(['offline', 'online', 'offline']), {
+      timeout: graceMs + 3000,
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1500)) // more sweeps: once
+    expect(statusesOf(watcher, 'ann')).toEqual(['offline', 'online', 'offline'])
+    expect(await fe.node.registry.presenceStore().presence(['ann'])).toMatchObject([{ status: 'offline' }])
+  })
+
   it('a frontend pruned while alive (its lease lapsed) is back within the grace: its members never went offline', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.stop())
@@ -63,7 +86,7 @@ describe('cluster presence: the registry loses it', () => {
     await vi.waitFor(async () =>
       expect(await metric(fe.node, 'likewire_presence_flaps_absorbed_total')).toBe(1),
     )
-    expect(await registry.presenceStore().sweep(Date.now() + 3000, 100)).toEqual([])
+    expect(await registry.presenceStore().sweep(Date.now() + 3000, 100, Date.now())).toEqual([])
     expect(statusesOf(watcher, 'ann')).toEqual(['offline', 'online'])
   })
 })

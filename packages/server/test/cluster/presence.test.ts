@@ -5,8 +5,9 @@ import { cleanups } from './cleanup'
 import { member, memberFrontend, scrape, sleep, statusesOf, watch } from './member-nodes'
 import { SECRET } from './nodes'
 
-// Member presence across real processes: frontends (member-frontend.mjs: a frontend node whose connections
-// name their member), CLI dispatchers, redis-servers. Bounds are waited for, never measured.
+// Member presence across real processes: `likewire frontend --jwt-secret` and `likewire dispatcher` as an
+// operator runs them, redis-servers; members connect with tokens signed here. Bounds are waited for,
+// never measured.
 
 async function redisUrl(): Promise<string> {
   const redis = await startRedis()
@@ -51,7 +52,11 @@ describe('cluster presence: flapping', () => {
     for (const w of watchers) expect(statusesOf(w, 'ann')).toEqual(['offline', 'online', 'offline'])
     // each of the 5 returns cancelled a pending offline
     expect(await scrape(fe1.url, 'likewire_presence_flaps_absorbed_total')).toBe(5)
-    expect(await scrape(fe1.url, 'likewire_presence_changes_total', '{status="online"}')).toBe(1)
+    // online once each: ann, and the watchers' own member (a token makes every connection a member)
+    const online =
+      (await scrape(fe1.url, 'likewire_presence_changes_total', '{status="online"}')) +
+      (await scrape(fe2.url, 'likewire_presence_changes_total', '{status="online"}'))
+    expect(online).toBe(2)
     const offline =
       (await scrape(fe1.url, 'likewire_presence_changes_total', '{status="offline"}')) +
       (await scrape(fe2.url, 'likewire_presence_changes_total', '{status="offline"}'))
