@@ -1,8 +1,9 @@
 /** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
-import { scenarios } from './scenarios/catalog'
+import { presenceScenario, scenarios } from './scenarios/catalog'
 import { DEFAULT_HISTORY, parseHistory } from './scenarios/history'
+import { runPresence } from './scenarios/presence'
 import { fromRoot, resultsDir, runScenario } from './scenarios/run-scenario'
 import { runTabs, tabsScenario } from './scenarios/tabs'
 
@@ -22,8 +23,8 @@ const historyRules = (value: string) => {
   return value
 }
 
-// tabs drives a browser, not the load generator: it has a runner of its own
-const names = [...scenarios.map((scenario) => scenario.name), tabsScenario.name]
+// tabs drives a browser, not the load generator, and presence churns members: each has a runner of its own
+const names = [...scenarios.map((scenario) => scenario.name), tabsScenario.name, presenceScenario.name]
 
 const program = new Command('bench')
   .description('Likewire benchmark: raw-TCP SSE load generator against frontends in child processes')
@@ -52,7 +53,8 @@ const program = new Command('bench')
     const chosen =
       name === 'all' ? scenarios : name === 'report' ? [] : scenarios.filter((s) => s.name === name)
     const tabs = name === tabsScenario.name || name === 'all'
-    if (name !== 'report' && chosen.length === 0 && !tabs)
+    const presence = name === presenceScenario.name || name === 'all'
+    if (name !== 'report' && chosen.length === 0 && !tabs && !presence)
       program.error(`unknown scenario ${name}; use ${names.join(', ')}, all or report`)
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`
     // a smoke run never writes over the committed results or docs/benchmarks.md: results/quick/ is git-ignored
@@ -76,6 +78,19 @@ const program = new Command('bench')
       )
     }
     if (tabs) await runTabs({ quick: flags.quick, outDir }, command)
+    if (presence)
+      await runPresence(
+        {
+          quick: flags.quick,
+          connections: flags.connections,
+          frontends: flags.frontends,
+          durationSec: flags.duration,
+          flushWindowMs: 0,
+          baselines: false,
+          outDir,
+        },
+        command,
+      )
     if (name === 'all' || name === 'report') {
       const file = flags.quick
         ? writeReport(outDir, new URL('benchmarks.md', outDir))

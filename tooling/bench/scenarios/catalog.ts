@@ -1,6 +1,7 @@
 import { progress, waitUntil } from '../lib/progress'
 import type { FanoutPlan, FanoutResult } from './fanout'
 import { common, type RunOptions } from './options'
+import type { PresenceResult } from './presence'
 import { recoveryStorm } from './recovery-storm'
 
 /** A benchmark scenario: its plan, its target, and how the target is judged. */
@@ -150,3 +151,43 @@ export const scenarios: Scenario[] = [
   },
   recoveryStorm,
 ]
+
+/** Redis commands (in-script calls included) a flap may cost: the leave script's 5 calls, the join's 4, each run. */
+export const FLAP_COMMANDS = 12
+/** A leave that comes back adds the sweep's calls and two publishes' lookups: allowed for the leave phase's mix. */
+export const LEAVE_PHASE_COMMANDS = 20
+/** Identified connections may cost this much more than anonymous ones (RSS per connection). */
+export const MEMBER_EXTRA_KIB = 1
+
+/**
+ * Presence churn (issue 12): its own runner (scenarios/presence.ts), two cluster runs and a memory run.
+ * Judged on what watchers were told, Redis commands per reconnect, and memory per identified connection.
+ */
+export const presenceScenario = {
+  name: 'presence',
+  what: "identified members (one stream each) over several frontends, 1% reconnecting per second, watchers of every member's presence (2 each); at the default 60 s grace, then at 5 s with 0.2%/s leaving for 10 s; then idle anonymous vs identified connections on one frontend",
+  target: `presence changes delivered, 0 lost; no offline for a member that only flapped; Redis O(changes): <= ${FLAP_COMMANDS} commands per flap, <= ${LEAVE_PHASE_COMMANDS} per reconnect with leaves, idle commands/s not growing with members; identified connection <= +${MEMBER_EXTRA_KIB} KiB RSS over anonymous`,
+  judge: ({ plan, flap, leave, memory }: Pick<PresenceResult, 'plan' | 'flap' | 'leave' | 'memory'>) => {
+    const lost = (p: PresenceResult['flap']) => p.arrival.lost + p.churn.lost.online + p.churn.lost.offline
+    const extra = (p: PresenceResult['flap']) =>
+      p.arrival.extra + p.churn.extra.online + p.churn.extra.offline + p.churn.duplicates
+    return {
+      'presence changes delivered, 0 lost':
+        lost(flap) === 0 && lost(leave) === 0 && leave.churn.delivered.offline > 0,
+      'no offline for a member that only flapped, nothing delivered twice':
+        flap.churn.delivered.offline + flap.churn.delivered.online === 0 &&
+        leave.churn.flapOfflines === 0 &&
+        extra(flap) === 0 &&
+        extra(leave) === 0,
+      [`<= ${FLAP_COMMANDS} Redis commands per flap`]:
+        flap.churn.flaps > 0 && flap.redis.commandsPerReconnect <= FLAP_COMMANDS,
+      [`<= ${LEAVE_PHASE_COMMANDS} Redis commands per reconnect with leaves`]:
+        leave.redis.commandsPerReconnect <= LEAVE_PHASE_COMMANDS,
+      // O(members) bookkeeping (a heartbeat per member) would be at least one command per member per tick
+      'idle Redis commands/s < 1 per 1,000 members':
+        Math.max(flap.redis.idle.commandsPerSec, leave.redis.idle.commandsPerSec) < plan.members / 1000,
+      [`identified <= anonymous + ${MEMBER_EXTRA_KIB} KiB RSS per connection`]:
+        memory.rssDifferenceKiB <= MEMBER_EXTRA_KIB,
+    }
+  },
+}

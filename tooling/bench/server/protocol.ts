@@ -19,6 +19,10 @@ export interface ServerSettings {
   secret?: string
   /** Likewire kinds (embedded, both cluster roles): topics with a history. Absent: all fire-and-forget. */
   history?: HistoryRules
+  /** Cluster frontends of the presence scenario: `auth.jwt.secret` (HS256, what `--jwt-secret` sets). */
+  jwtSecret?: string
+  /** Cluster frontends of the presence scenario: `presence.graceMs` (what `--presence-grace-ms` sets). */
+  presenceGraceMs?: number
 }
 
 export type ToServer =

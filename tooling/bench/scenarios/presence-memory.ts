@@ -1,0 +1,110 @@
+import { progress, sleep, waitUntil } from '../lib/progress'
+import { readRedis } from '../lib/redis-stats'
+import { PresenceFleet } from '../load/presence-fleet'
+import { workersFor } from './options'
+import { startPresenceCluster } from './presence-cluster'
+import { JWT_SECRET, type PresencePlan } from './presence-plan'
+
+/** One frontend holding N idle connections of one kind, read after a full GC. */
+export interface MemoryRun {
+  kind: 'anonymous' | 'identified'
+  connections: number
+  rssPerConnectionKiB: number
+  heapPerConnectionKiB: number
+  /** The run's Redis, per connection: presence keys for identified members, nothing for anonymous ones. */
+  redisBytesPerConnection: number
+}
+
+export interface MemoryResult {
+  connections: number
+  runs: MemoryRun[]
+  /** Means over the rounds. */
+  anonymous: { rssPerConnectionKiB: number; heapPerConnectionKiB: number }
+  identified: { rssPerConnectionKiB: number; heapPerConnectionKiB: number; redisBytesPerConnection: number }
+  /** identified - anonymous, KiB of RSS per connection. */
+  rssDifferenceKiB: number
+  heapDifferenceKiB: number
+}
+
+const kib = (bytes: number, connections: number) => Math.round((bytes / connections / 1024) * 100) / 100
+
+/**
+ * As capacity measures memory: N idle connections on one frontend process (cluster mode, its own Redis),
+ * RSS and heap after a full GC minus the same before any connection, per connection. Anonymous (no auth)
+ * and identified (an HS256 token each, so a member each) alternate, `rounds` times, each on fresh processes.
+ */
+export async function runMemory(plan: PresencePlan): Promise<MemoryResult> {
+  const { connections, rounds } = plan.memory
+  const runs: MemoryRun[] = []
+  for (let round = 0; round < rounds; round++)
+    for (const kind of ['anonymous', 'identified'] as const) runs.push(await memoryRun(plan, kind, round))
+  const mean = (kind: MemoryRun['kind'], key: Exclude<keyof MemoryRun, 'kind'>) => {
+    const values = runs.filter((run) => run.kind === kind).map((run) => run[key])
+    return Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100
+  }
+  const anonymous = {
+    rssPerConnectionKiB: mean('anonymous', 'rssPerConnectionKiB'),
+    heapPerConnectionKiB: mean('anonymous', 'heapPerConnectionKiB'),
+  }
+  const identified = {
+    rssPerConnectionKiB: mean('identified', 'rssPerConnectionKiB'),
+    heapPerConnectionKiB: mean('identified', 'heapPerConnectionKiB'),
+    redisBytesPerConnection: Math.round(mean('identified', 'redisBytesPerConnection')),
+  }
+  const round2 = (value: number) => Math.round(value * 100) / 100
+  return {
+    connections,
+    runs,
+    anonymous,
+    identified,
+    rssDifferenceKiB: round2(identified.rssPerConnectionKiB - anonymous.rssPerConnectionKiB),
+    heapDifferenceKiB: round2(identified.heapPerConnectionKiB - anonymous.heapPerConnectionKiB),
+  }
+}
+
+async function memoryRun(plan: PresencePlan, kind: MemoryRun['kind'], round: number): Promise<MemoryRun> {
+  const label = `presence:memory`
+  const { connections } = plan.memory
+  const identified = kind === 'identified'
+  const cluster = await startPresenceCluster({
+    frontends: 1,
+    jwtSecret: identified ? JWT_SECRET : undefined,
+    graceMs: 60_000,
+    dispatcher: false,
+  })
+  const frontend = cluster.frontends[0]!
+  const fleet = new PresenceFleet(workersFor(connections), {
+    members: connections,
+    watchers: 0,
+    frontends: [{ host: '127.0.0.1', port: frontend.port }],
+    secret: identified ? JWT_SECRET : null,
+    graceMs: 60_000,
+    localAddresses: plan.localAddresses,
+  })
+  try {
+    const idle = await frontend.stats(true)
+    const redisIdle = await readRedis(cluster.redis)
+    fleet.join()
+    const all = await waitUntil(() => fleet.get('membersReady') >= connections, plan.connectTimeoutMs, 500)
+    if (!all) throw new Error(`${label}: ${fleet.get('membersReady')} of ${connections} ${kind} connected`)
+    // the joins reach Redis batched per tick: let the last ones land
+    await sleep(2000)
+    const held = await frontend.stats(true)
+    const redisHeld = await readRedis(cluster.redis)
+    const run: MemoryRun = {
+      kind,
+      connections: held.connections,
+      rssPerConnectionKiB: kib(held.rssBytes - idle.rssBytes, held.connections),
+      heapPerConnectionKiB: kib(held.heapUsedBytes - idle.heapUsedBytes, held.connections),
+      redisBytesPerConnection: Math.round(
+        (redisHeld.usedMemoryBytes - redisIdle.usedMemoryBytes) / held.connections,
+      ),
+    }
+    progress(label, { round, ...run })
+    return run
+  } finally {
+    await fleet.close()
+    await cluster.stop()
+    await sleep(200)
+  }
+}
