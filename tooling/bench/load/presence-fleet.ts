@@ -39,8 +39,10 @@ export class PresenceFleet {
     for (const worker of this.workers) this.send(worker, { type: 'watch' })
   }
 
-  join(): void {
-    for (const worker of this.workers) this.send(worker, { type: 'join' })
+  /** Opens every member, or `share` of each worker's members not opened yet. */
+  join(share?: number): void {
+    for (const worker of this.workers)
+      this.send(worker, share === undefined ? { type: 'join' } : { type: 'join', share })
   }
 
   churn(plan: Omit<Extract<ToPresenceWorker, { type: 'churn' }>, 'type'>): void {

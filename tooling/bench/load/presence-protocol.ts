@@ -23,8 +23,11 @@ export type ToPresenceWorker =
   | ({ type: 'setup' } & PresenceSetup)
   /** Opens this worker's watchers: each subscribes to its members' presence topics. */
   | { type: 'watch' }
-  /** Opens this worker's members: one SSE connection each, on frontend `index mod frontends`. */
-  | { type: 'join' }
+  /**
+   * Opens this worker's members: one SSE connection each, on frontend `index mod frontends`; `share`: only
+   * that fraction of them (the next ones not opened yet), so memory can be read at two counts.
+   */
+  | { type: 'join'; share?: number }
   /**
    * Each second, `flapPerSec` of the members (a fraction) close and reopen after a random delay up to
    * `jitterMs`, and `leavePerSec` close and come back `awayMs` later; each reopens on a random frontend.

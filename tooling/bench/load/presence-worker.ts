@@ -196,12 +196,17 @@ function startChurn(message: Extract<ToPresenceWorker, { type: 'churn' }>): void
   }, CHURN_TICK_MS)
 }
 
-/** Opens this worker's members with at most CONCURRENCY handshakes in flight. */
-function join(): void {
-  let next = 0
+/** The next of this worker's members to open. */
+let joined = 0
+
+/** Opens (a share of) this worker's members with at most CONCURRENCY handshakes in flight. */
+function join(share = 1): void {
+  const end = Math.min(mine.length, joined + Math.round(mine.length * share))
+  let next = joined
+  joined = end
   let inFlight = 0
   const pump = () => {
-    while (inFlight < CONCURRENCY && next < mine.length) {
+    while (inFlight < CONCURRENCY && next < end) {
       const member = mine[next++]!
       inFlight++
       openMember(member, () => {
@@ -345,7 +350,7 @@ process.on('message', (message: ToPresenceWorker) => {
       break
     case 'join':
       counts.live()
-      join()
+      join(message.share)
       break
     case 'churn':
       startChurn(message)

@@ -1,6 +1,8 @@
+import type { PresenceResult } from '../scenarios/presence'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import type { TabsResult } from '../scenarios/tabs'
 import { type HistoryPair, historySection, seconds } from './history'
+import { presenceSection } from './presence'
 import { tabsSection } from './tabs'
 
 const n = (value: number) =>
@@ -14,6 +16,7 @@ export function renderMarkdown(
   chartDir: string,
   historyPairs: HistoryPair[] = [],
   tabs?: TabsResult,
+  presence?: PresenceResult,
 ): string {
   const machine = results[0]?.machine
   const lines = [
@@ -71,6 +74,7 @@ export function renderMarkdown(
       results.find((r) => r.scenario === 'recovery-storm'),
     ),
     ...tabsSection(tabs),
+    ...presenceSection(presence),
     '## Per scenario',
     '',
     ...results.flatMap((r) => [

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
+import type { PresenceResult } from '../scenarios/presence'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import type { TabsResult } from '../scenarios/tabs'
 import { HISTORY_PAIRS, type HistoryPair } from './history'
@@ -63,6 +64,7 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
       chartDir(out, dir),
       historyPairs,
       readResult(new URL('tabs.json', dir)) as TabsResult | undefined,
+      readResult(new URL('presence.json', dir)) as PresenceResult | undefined,
     ).replace('<!-- LIMITS -->', notes),
   )
   return out

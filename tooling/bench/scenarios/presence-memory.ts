@@ -18,30 +18,37 @@ export interface MemoryRun {
 export interface MemoryResult {
   connections: number
   runs: MemoryRun[]
-  /** Means over the rounds. */
+  /** Medians over the rounds (RSS moves by a KiB or two per connection from run to run here; heap does not). */
   anonymous: { rssPerConnectionKiB: number; heapPerConnectionKiB: number }
   identified: { rssPerConnectionKiB: number; heapPerConnectionKiB: number; redisBytesPerConnection: number }
+  /** Lowest and highest RSS per connection over the rounds, KiB: how far one reading can be trusted. */
+  rssRangeKiB: { anonymous: [number, number]; identified: [number, number] }
   /** identified - anonymous, KiB of RSS per connection. */
   rssDifferenceKiB: number
   heapDifferenceKiB: number
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100
 }
 
 const kib = (bytes: number, connections: number) => Math.round((bytes / connections / 1024) * 100) / 100
 
 /**
  * As capacity measures memory: N idle connections on one frontend process (cluster mode, its own Redis),
- * RSS and heap after a full GC minus the same before any connection, per connection. Anonymous (no auth)
- * and identified (an HS256 token each, so a member each) alternate, `rounds` times, each on fresh processes.
+ * RSS and heap after a full GC (read again 2 s later, once freed pages went back) minus the same before
+ * any connection, per connection. Anonymous (no auth) and identified (an HS256 token each, so a member
+ * each) alternate, `rounds` times, each on fresh processes.
  */
 export async function runMemory(plan: PresencePlan): Promise<MemoryResult> {
   const { connections, rounds } = plan.memory
   const runs: MemoryRun[] = []
   for (let round = 0; round < rounds; round++)
     for (const kind of ['anonymous', 'identified'] as const) runs.push(await memoryRun(plan, kind, round))
-  const mean = (kind: MemoryRun['kind'], key: Exclude<keyof MemoryRun, 'kind'>) => {
-    const values = runs.filter((run) => run.kind === kind).map((run) => run[key])
-    return Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100
-  }
+  const mean = (kind: MemoryRun['kind'], key: Exclude<keyof MemoryRun, 'kind'>) =>
+    median(runs.filter((run) => run.kind === kind).map((run) => run[key]))
   const anonymous = {
     rssPerConnectionKiB: mean('anonymous', 'rssPerConnectionKiB'),
     heapPerConnectionKiB: mean('anonymous', 'heapPerConnectionKiB'),
@@ -52,11 +59,16 @@ export async function runMemory(plan: PresencePlan): Promise<MemoryResult> {
     redisBytesPerConnection: Math.round(mean('identified', 'redisBytesPerConnection')),
   }
   const round2 = (value: number) => Math.round(value * 100) / 100
+  const range = (kind: MemoryRun['kind']): [number, number] => {
+    const values = runs.filter((run) => run.kind === kind).map((run) => run.rssPerConnectionKiB)
+    return [Math.min(...values), Math.max(...values)]
+  }
   return {
     connections,
     runs,
     anonymous,
     identified,
+    rssRangeKiB: { anonymous: range('anonymous'), identified: range('identified') },
     rssDifferenceKiB: round2(identified.rssPerConnectionKiB - anonymous.rssPerConnectionKiB),
     heapDifferenceKiB: round2(identified.heapPerConnectionKiB - anonymous.heapPerConnectionKiB),
   }
@@ -81,15 +93,21 @@ async function memoryRun(plan: PresencePlan, kind: MemoryRun['kind'], round: num
     graceMs: 60_000,
     localAddresses: plan.localAddresses,
   })
+  // after a full GC V8 hands freed pages back in the background: read again once it had time to
+  const settled = async () => {
+    await frontend.stats(true)
+    await sleep(2000)
+    return frontend.stats(true)
+  }
   try {
-    const idle = await frontend.stats(true)
+    const idle = await settled()
     const redisIdle = await readRedis(cluster.redis)
     fleet.join()
     const all = await waitUntil(() => fleet.get('membersReady') >= connections, plan.connectTimeoutMs, 500)
     if (!all) throw new Error(`${label}: ${fleet.get('membersReady')} of ${connections} ${kind} connected`)
     // the joins reach Redis batched per tick: let the last ones land
     await sleep(2000)
-    const held = await frontend.stats(true)
+    const held = await settled()
     const redisHeld = await readRedis(cluster.redis)
     const run: MemoryRun = {
       kind,
