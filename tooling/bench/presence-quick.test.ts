@@ -23,6 +23,8 @@ describe('bench presence --quick', () => {
       expect(phase.arrival).toMatchObject({ expected: 100, delivered: 100, lost: 0, extra: 0 })
       expect(phase.errors).toMatchObject({ dropped: 0, rejected: 0, errors: 0, server: [] })
       expect(phase.churn.pendingAfter).toBe(0)
+      expect(phase.churn.outOfOrder).toBe(0)
+      expect(phase.churn.endOffline).toBe(0)
     },
   )
 

@@ -10,6 +10,8 @@ export interface FleetTally {
   duplicates: Int32Array
   returns: Int32Array
   slowFlaps: Int32Array
+  outOfOrder: number
+  endOffline: number
   onlineLag: Histogram
   offlineLag: Histogram
 }
@@ -121,6 +123,8 @@ export class PresenceFleet {
       duplicates: new Int32Array(members),
       returns: new Int32Array(members),
       slowFlaps: new Int32Array(members),
+      outOfOrder: 0,
+      endOffline: 0,
       onlineLag: createHistogram(),
       offlineLag: createHistogram(),
     }
@@ -129,6 +133,8 @@ export class PresenceFleet {
         const values = decodeInts(answer[key])
         for (let m = 0; m < members; m++) sum[key][m]! += values[m] ?? 0
       }
+      sum.outOfOrder += answer.outOfOrder
+      sum.endOffline += answer.endOffline
       sum.onlineLag.add(decodeHistogram(answer.onlineLag))
       sum.offlineLag.add(decodeHistogram(answer.offlineLag))
     }

@@ -83,6 +83,10 @@ export interface PresenceTally {
   returns: string
   /** Flaps of this worker's members that outlasted the grace, per member. */
   slowFlaps: string
+  /** Changes a watcher got after a newer one (by `since`). */
+  outOfOrder: number
+  /** (watcher, member) pairs whose last status is offline. */
+  endOffline: number
   onlineLag: string
   offlineLag: string
 }

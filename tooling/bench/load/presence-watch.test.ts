@@ -38,6 +38,19 @@ describe('WatchCounts (what one worker’s watchers saw, per member)', () => {
     expect(counts.duplicates[3]).toBe(0)
   })
 
+  it('counts a change older than the last one (by since) as out of order, and who ends on offline', () => {
+    const counts = new WatchCounts(4, 0)
+    const watched = new Set([1, 2])
+    counts.live()
+    // member 1: its online (since 9000) came before its offline (since 2000): reordered, and left offline
+    counts.see(0, watched, frame(1, 'online', 9000), 9100)
+    counts.see(0, watched, frame(1, 'offline', 2000), 9200)
+    counts.see(0, watched, frame(2, 'offline', 3000), 9100)
+    counts.see(0, watched, frame(2, 'online', 8000), 9100)
+    expect(counts.outOfOrder).toBe(1)
+    expect(counts.endOffline()).toBe(1)
+  })
+
   it('counts a frame for a member the watcher does not watch as unexpected', () => {
     const counts = new WatchCounts(4, 0)
     counts.live()

@@ -22,8 +22,12 @@ export class WatchCounts {
   unexpected = 0
   onlineLag: Histogram = createHistogram()
   offlineLag: Histogram = createHistogram()
+  /** Changes older (by `since`) than the one the watcher had: delivered out of order. */
+  outOfOrder = 0
   /** Last status per (watcher, member): 1 online, 0 offline. */
   private readonly last = new Map<number, number>()
+  /** `since` of the last change per (watcher, member). */
+  private readonly lastSince = new Map<number, number>()
   private changes = false
 
   constructor(
@@ -50,6 +54,11 @@ export class WatchCounts {
       return
     }
     if (before === value) this.duplicates[member]!++
+    const previousSince = this.lastSince.get(key)
+    if (since !== null) {
+      if (previousSince !== undefined && since < previousSince) this.outOfOrder++
+      this.lastSince.set(key, since)
+    }
     if (value === 1) {
       this.online[member]!++
       if (since !== null) this.onlineLag.recordValue(Math.max(0, now - since) * 1000)
@@ -57,6 +66,13 @@ export class WatchCounts {
       this.offline[member]!++
       if (since !== null) this.offlineLag.recordValue(Math.max(0, now - since - this.graceMs) * 1000)
     }
+  }
+
+  /** (watcher, member) pairs whose last status is offline: wrong once every member is connected again. */
+  endOffline(): number {
+    let count = 0
+    for (const value of this.last.values()) if (value === 0) count++
+    return count
   }
 
   /** From now on frames are changes: the snapshots were all sent before the members connect. */

@@ -178,9 +178,14 @@ function startChurn(message: Extract<ToPresenceWorker, { type: 'churn' }>): void
   clearInterval(churn)
   let flapsOwed = 0
   let leavesOwed = 0
+  let last = performance.now()
   churn = setInterval(() => {
-    flapsOwed += (message.flapPerSec * mine.length * CHURN_TICK_MS) / 1000
-    leavesOwed += (message.leavePerSec * mine.length * CHURN_TICK_MS) / 1000
+    // owed by the time that passed, not the ticks: a late tick (a busy box) catches up
+    const now = performance.now()
+    const seconds = (now - last) / 1000
+    last = now
+    flapsOwed += message.flapPerSec * mine.length * seconds
+    leavesOwed += message.leavePerSec * mine.length * seconds
     for (; leavesOwed >= 1; leavesOwed--) {
       const member = pickReady()
       if (!member) break
@@ -367,6 +372,8 @@ process.on('message', (message: ToPresenceWorker) => {
         duplicates: encode(counts.duplicates),
         returns: encode(returns),
         slowFlaps: encode(slowFlaps),
+        outOfOrder: counts.outOfOrder,
+        endOffline: counts.endOffline(),
         onlineLag: encodeHistogram(counts.onlineLag),
         offlineLag: encodeHistogram(counts.offlineLag),
       }

@@ -95,6 +95,11 @@ export function presenceSection(r: PresenceResult | undefined): string[] {
       phases,
     ),
     row('offlines to members that only flapped', (p) => n(p.churn.flapOfflines), phases),
+    row(
+      'changes out of order; watchers ending on offline',
+      (p) => `${n(p.churn.outOfOrder)}; ${n(p.churn.endOffline)}`,
+      phases,
+    ),
     row('members still pending after the churn', (p) => n(p.churn.pendingAfter), phases),
     row('online lag p50 / p99 / max ms', (p) => lag(p.churn.onlineLagMs), phases),
     row('offline lag after due p50 / p99 / max ms', (p) => lag(p.churn.offlineLagMs), phases),
@@ -125,6 +130,11 @@ export function presenceSection(r: PresenceResult | undefined): string[] {
       phases,
     ),
     row(
+      'whole box CPU % of all cores, idle -> churn (other work included)',
+      (p) => `${p.cpu.boxIdle} -> ${p.cpu.boxChurn}`,
+      phases,
+    ),
+    row(
       'streams dropped; rejected; server errors',
       (p) => `${n(p.errors.dropped)}; ${n(p.errors.rejected)}; ${p.errors.server.length}`,
       phases,
@@ -134,11 +144,11 @@ export function presenceSection(r: PresenceResult | undefined): string[] {
     `a full GC (read again 2 s later) minus the same before any connection; ${memory.runs.length / 2} fresh runs of each kind,`,
     'alternating; medians (RSS range in brackets).',
     '',
-    '| connection | RSS KiB per connection | JS heap KiB per connection | Redis bytes per connection |',
-    '| --- | ---: | ---: | ---: |',
-    `| anonymous | ${memory.anonymous.rssPerConnectionKiB} (${memory.rssRangeKiB.anonymous.join(' to ')}) | ${memory.anonymous.heapPerConnectionKiB} | - |`,
-    `| identified (HS256 token, a member) | ${memory.identified.rssPerConnectionKiB} (${memory.rssRangeKiB.identified.join(' to ')}) | ${memory.identified.heapPerConnectionKiB} | ${n(memory.identified.redisBytesPerConnection)} |`,
-    `| difference | ${memory.rssDifferenceKiB} | ${memory.heapDifferenceKiB} | |`,
+    '| connection | RSS KiB per connection | JS heap used KiB | V8 heap committed KiB | Redis bytes per connection |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    `| anonymous | ${memory.anonymous.rssPerConnectionKiB} (${memory.rssRangeKiB.anonymous.join(' to ')}) | ${memory.anonymous.heapPerConnectionKiB} | ${memory.anonymous.heapCommittedPerConnectionKiB} | - |`,
+    `| identified (HS256 token, a member) | ${memory.identified.rssPerConnectionKiB} (${memory.rssRangeKiB.identified.join(' to ')}) | ${memory.identified.heapPerConnectionKiB} | ${memory.identified.heapCommittedPerConnectionKiB} | ${n(memory.identified.redisBytesPerConnection)} |`,
+    `| difference | ${memory.rssDifferenceKiB} | ${memory.heapDifferenceKiB} | ${Math.round((memory.identified.heapCommittedPerConnectionKiB - memory.anonymous.heapCommittedPerConnectionKiB) * 100) / 100} | |`,
     '',
   ]
 }

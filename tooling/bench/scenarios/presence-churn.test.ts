@@ -13,6 +13,8 @@ const tally = (
     duplicates: ints(values.duplicates),
     returns: ints(values.returns),
     slowFlaps: ints(values.slowFlaps),
+    outOfOrder: 0,
+    endOffline: 0,
     onlineLag: createHistogram(),
     offlineLag: createHistogram(),
   } satisfies FleetTally

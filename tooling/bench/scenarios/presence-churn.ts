@@ -1,3 +1,4 @@
+import { type BoxCpu, boxBusyPercent, readBoxCpu } from '../lib/box-cpu'
 import { type Percentiles, percentilesMs } from '../lib/histogram'
 import { progress, sleep, waitUntil } from '../lib/progress'
 import { type RedisRates, type RedisReading, readRedis, redisRates } from '../lib/redis-stats'
@@ -47,6 +48,10 @@ export interface PhaseResult extends ChurnPhase {
     duplicates: number
     /** Offlines delivered for members that only flapped (none of their flaps outlasted the grace). */
     flapOfflines: number
+    /** Changes a watcher got after a newer one of the same member (by `since`): published by two nodes, reordered. */
+    outOfOrder: number
+    /** Watchers left showing a member offline once every member was connected again (should be 0). */
+    endOffline: number
     /** Members still within the grace once the churn was over and everyone was back (should be 0). */
     pendingAfter: number
     /** Changes delivered to watchers per second of churn. */
@@ -68,13 +73,40 @@ export interface PhaseResult extends ChurnPhase {
     /** Redis memory once everyone connected, over the empty server, per member. */
     bytesPerMember: number
   }
-  /** CPU per process, % of one core: frontends, then the dispatcher. */
-  cpu: { idle: Record<string, number>; churn: Record<string, number>; loadGenerator: number }
+  /**
+   * CPU per process, % of one core: frontends, then the dispatcher; the load generator's; and the whole
+   * box's, % of all its cores (whatever else ran on it too).
+   */
+  cpu: {
+    idle: Record<string, number>
+    churn: Record<string, number>
+    loadGenerator: number
+    boxIdle: number
+    boxChurn: number
+  }
+  /** Each second from the churn's start until everyone was back and counted. */
+  timeline: TimelineSample[]
   errors: { dropped: number; rejected: number; errors: number; firstError: string | null; server: string[] }
+}
+
+export interface TimelineSample {
+  t: number
+  /** Members whose stream is closed (a flap or a leave under way). */
+  away: number
+  flaps: number
+  leaves: number
+  /** Flaps so far that outlasted the grace. */
+  slowFlaps: number
+  /** Changes the watchers got in that second. */
+  delivered: number
+  redisCommandsPerSec: number
+  /** The whole box, % of all cores. */
+  boxCpu: number
 }
 
 interface Mark {
   at: number
+  box: BoxCpu
   redis: RedisReading
   cpu: Record<string, number>
   counters: PresenceCounters
@@ -85,6 +117,7 @@ async function mark(cluster: PresenceCluster, fleet: PresenceFleet): Promise<Mar
   const servers = [...cluster.frontends, ...cluster.dispatchers]
   await fleet.settle()
   const at = Date.now()
+  const box = readBoxCpu()
   const [redis, stats, counters] = await Promise.all([
     readRedis(cluster.redis),
     Promise.all(servers.map((server) => server.stats())),
@@ -92,6 +125,7 @@ async function mark(cluster: PresenceCluster, fleet: PresenceFleet): Promise<Mar
   ])
   return {
     at,
+    box,
     redis,
     cpu: Object.fromEntries(servers.map((s, i) => [s.label, stats[i]!.cpuUserMs + stats[i]!.cpuSystemMs])),
     counters,
@@ -147,6 +181,7 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
     graceMs: phase.graceMs,
     localAddresses: plan.localAddresses,
   })
+  let ticker: ReturnType<typeof setInterval> | undefined
   try {
     const pairs = plan.members * WATCHERS_PER_MEMBER
     fleet.watch()
@@ -205,6 +240,7 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
     await sleep(phase.baselineSec * 1000)
     const idleTo = await mark(cluster, fleet)
     const before = await fleet.tally(plan.members, true)
+    const changesBefore = () => sum(before.online) + sum(before.offline)
     const churnFrom = {
       flaps: fleet.get('flaps'),
       across: fleet.get('flapsAcross'),
@@ -218,22 +254,28 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
       jitterMs: phase.jitterMs,
       awayMs: phase.awayMs,
     })
-    const ticker = setInterval(
-      () =>
-        progress(label, {
-          t: (Date.now() - idleTo.at) / 1000,
-          flaps: fleet.get('flaps') - churnFrom.flaps,
-          leaves: fleet.get('leaves') - churnFrom.leaves,
-          away: fleet.get('membersAway'),
-          online: fleet.get('online'),
-          offline: fleet.get('offline'),
-        }),
-      1000,
-    )
+    const timeline: TimelineSample[] = []
+    let previous = { redis: idleTo.redis, box: idleTo.box, delivered: changesBefore() }
+    ticker = setInterval(async () => {
+      const [redis, box] = [await readRedis(cluster.redis).catch(() => previous.redis), readBoxCpu()]
+      const delivered = fleet.get('online') + fleet.get('offline')
+      const sample: TimelineSample = {
+        t: Math.round((Date.now() - idleTo.at) / 100) / 10,
+        away: fleet.get('membersAway'),
+        flaps: fleet.get('flaps') - churnFrom.flaps,
+        leaves: fleet.get('leaves') - churnFrom.leaves,
+        slowFlaps: fleet.get('slowFlaps') - slowBefore,
+        delivered: delivered - previous.delivered,
+        redisCommandsPerSec: redisRates(previous.redis, redis).commandsPerSec,
+        boxCpu: boxBusyPercent(previous.box, box),
+      }
+      previous = { redis, box, delivered }
+      timeline.push(sample)
+      progress(label, { ...sample })
+    }, 1000)
     await sleep(phase.durationSec * 1000)
     fleet.calm()
     const churnTo = await mark(cluster, fleet)
-    clearInterval(ticker)
     const flaps = fleet.get('flaps') - churnFrom.flaps
     const leaves = fleet.get('leaves') - churnFrom.leaves
 
@@ -247,9 +289,9 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
     const backTo = await mark(cluster, fleet)
     const owed = 2 * WATCHERS_PER_MEMBER * leaves
     const changes = () => fleet.get('online') + fleet.get('offline')
-    const changesBefore = sum(before.online) + sum(before.offline)
-    await until(() => changes() - changesBefore >= owed, changes, 10_000, 120_000)
+    await until(() => changes() - changesBefore() >= owed, changes, 10_000, 120_000)
     await sleep(plan.tailMs)
+    clearInterval(ticker)
     const pendingAfter = await pendingMembers(cluster.redis)
     const after = await fleet.tally(plan.members, false)
     const counters = await presenceCounters(cluster.frontends)
@@ -290,6 +332,8 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
         extra: result.extra,
         duplicates: result.duplicates,
         flapOfflines: result.flapOfflines,
+        outOfOrder: after.outOfOrder - before.outOfOrder,
+        endOffline: after.endOffline,
         pendingAfter,
         deliveredPerSec:
           Math.round(((result.delivered.online + result.delivered.offline) / phase.durationSec) * 10) / 10,
@@ -308,7 +352,10 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
         churn: percent(idleTo, churnTo),
         loadGenerator:
           Math.round(((churnTo.loadCpuMs - idleTo.loadCpuMs) / (churnTo.at - idleTo.at)) * 1000) / 10,
+        boxIdle: boxBusyPercent(idleFrom.box, idleTo.box),
+        boxChurn: boxBusyPercent(idleTo.box, churnTo.box),
       },
+      timeline,
       errors: {
         dropped: fleet.get('dropped'),
         rejected: fleet.get('rejected'),
@@ -318,6 +365,7 @@ export async function runChurnPhase(plan: PresencePlan, phase: ChurnPhase): Prom
       },
     }
   } finally {
+    clearInterval(ticker)
     await fleet.close()
     await cluster.stop()
     await sleep(200)

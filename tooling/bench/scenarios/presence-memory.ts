@@ -11,6 +11,8 @@ export interface MemoryRun {
   connections: number
   rssPerConnectionKiB: number
   heapPerConnectionKiB: number
+  /** The V8 heap's committed size per connection: heap used plus what V8 keeps free for reuse. */
+  heapCommittedPerConnectionKiB: number
   /** The run's Redis, per connection: presence keys for identified members, nothing for anonymous ones. */
   redisBytesPerConnection: number
 }
@@ -19,8 +21,17 @@ export interface MemoryResult {
   connections: number
   runs: MemoryRun[]
   /** Medians over the rounds (RSS moves by a KiB or two per connection from run to run here; heap does not). */
-  anonymous: { rssPerConnectionKiB: number; heapPerConnectionKiB: number }
-  identified: { rssPerConnectionKiB: number; heapPerConnectionKiB: number; redisBytesPerConnection: number }
+  anonymous: {
+    rssPerConnectionKiB: number
+    heapPerConnectionKiB: number
+    heapCommittedPerConnectionKiB: number
+  }
+  identified: {
+    rssPerConnectionKiB: number
+    heapPerConnectionKiB: number
+    heapCommittedPerConnectionKiB: number
+    redisBytesPerConnection: number
+  }
   /** Lowest and highest RSS per connection over the rounds, KiB: how far one reading can be trusted. */
   rssRangeKiB: { anonymous: [number, number]; identified: [number, number] }
   /** identified - anonymous, KiB of RSS per connection. */
@@ -47,16 +58,18 @@ export async function runMemory(plan: PresencePlan): Promise<MemoryResult> {
   const runs: MemoryRun[] = []
   for (let round = 0; round < rounds; round++)
     for (const kind of ['anonymous', 'identified'] as const) runs.push(await memoryRun(plan, kind, round))
-  const mean = (kind: MemoryRun['kind'], key: Exclude<keyof MemoryRun, 'kind'>) =>
+  const medianOf = (kind: MemoryRun['kind'], key: Exclude<keyof MemoryRun, 'kind'>) =>
     median(runs.filter((run) => run.kind === kind).map((run) => run[key]))
   const anonymous = {
-    rssPerConnectionKiB: mean('anonymous', 'rssPerConnectionKiB'),
-    heapPerConnectionKiB: mean('anonymous', 'heapPerConnectionKiB'),
+    rssPerConnectionKiB: medianOf('anonymous', 'rssPerConnectionKiB'),
+    heapPerConnectionKiB: medianOf('anonymous', 'heapPerConnectionKiB'),
+    heapCommittedPerConnectionKiB: medianOf('anonymous', 'heapCommittedPerConnectionKiB'),
   }
   const identified = {
-    rssPerConnectionKiB: mean('identified', 'rssPerConnectionKiB'),
-    heapPerConnectionKiB: mean('identified', 'heapPerConnectionKiB'),
-    redisBytesPerConnection: Math.round(mean('identified', 'redisBytesPerConnection')),
+    rssPerConnectionKiB: medianOf('identified', 'rssPerConnectionKiB'),
+    heapPerConnectionKiB: medianOf('identified', 'heapPerConnectionKiB'),
+    heapCommittedPerConnectionKiB: medianOf('identified', 'heapCommittedPerConnectionKiB'),
+    redisBytesPerConnection: Math.round(medianOf('identified', 'redisBytesPerConnection')),
   }
   const round2 = (value: number) => Math.round(value * 100) / 100
   const range = (kind: MemoryRun['kind']): [number, number] => {
@@ -114,6 +127,7 @@ async function memoryRun(plan: PresencePlan, kind: MemoryRun['kind'], round: num
       connections: held.connections,
       rssPerConnectionKiB: kib(held.rssBytes - idle.rssBytes, held.connections),
       heapPerConnectionKiB: kib(held.heapUsedBytes - idle.heapUsedBytes, held.connections),
+      heapCommittedPerConnectionKiB: kib(held.heapTotalBytes - idle.heapTotalBytes, held.connections),
       redisBytesPerConnection: Math.round(
         (redisHeld.usedMemoryBytes - redisIdle.usedMemoryBytes) / held.connections,
       ),

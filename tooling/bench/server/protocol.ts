@@ -41,6 +41,8 @@ export interface ServerStats {
   connections: number
   rssBytes: number
   heapUsedBytes: number
+  /** The V8 heap's committed size: what of RSS is heap kept for reuse, not objects (the presence memory run). */
+  heapTotalBytes: number
   cpuUserMs: number
   cpuSystemMs: number
   /** Local subscribers per topic (Likewire kinds): what a cluster publish owes this node. */
