@@ -8,6 +8,8 @@ const n = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : String(value)
 const mark = (met: boolean | null) => (met === null ? 'smoke run, not judged' : met ? 'met' : '**missed**')
 const s = (ms: number) => `${Math.round(ms / 100) / 10} s`
+/** A rate or a ratio: one decimal, thousands separated. */
+const r1 = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 1 })
 const lag = (p: Percentiles) => (p.count === 0 ? 'none' : `${n(p.p50)} / ${n(p.p99)} / ${n(p.max)}`)
 const cpu = (byProcess: Record<string, number>, kind: string) =>
   Object.entries(byProcess)
@@ -57,7 +59,7 @@ export function presenceSection(r: PresenceResult | undefined): string[] {
     row(
       'members connected (s); onlines to watchers',
       (p) =>
-        `${p.connectSeconds} s; ${n(p.arrival.delivered)} of ${n(p.arrival.expected)} (lost ${n(p.arrival.lost)}, extra ${n(p.arrival.extra)})`,
+        `${r1(p.connectSeconds)} s; ${n(p.arrival.delivered)} of ${n(p.arrival.expected)} (lost ${n(p.arrival.lost)}, extra ${n(p.arrival.extra)})`,
       phases,
     ),
     row('snapshots missing', (p) => n(p.snapshotsMissing), phases),
@@ -85,7 +87,7 @@ export function presenceSection(r: PresenceResult | undefined): string[] {
     row(
       'delivered, online / offline (per s of churn)',
       (p) =>
-        `${n(p.churn.delivered.online)} / ${n(p.churn.delivered.offline)} (${p.churn.deliveredPerSec}/s)`,
+        `${n(p.churn.delivered.online)} / ${n(p.churn.delivered.offline)} (${r1(p.churn.deliveredPerSec)}/s)`,
       phases,
     ),
     row(
@@ -106,7 +108,7 @@ export function presenceSection(r: PresenceResult | undefined): string[] {
     row(
       'Redis commands/s idle -> churn (script runs/s)',
       (p) =>
-        `${p.redis.idle.commandsPerSec} -> ${p.redis.churn.commandsPerSec} (${p.redis.idle.scriptsPerSec} -> ${p.redis.churn.scriptsPerSec})`,
+        `${r1(p.redis.idle.commandsPerSec)} -> ${r1(p.redis.churn.commandsPerSec)} (${r1(p.redis.idle.scriptsPerSec)} -> ${r1(p.redis.churn.scriptsPerSec)})`,
       phases,
     ),
     row(

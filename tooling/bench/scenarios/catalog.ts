@@ -169,7 +169,7 @@ type PresencePhase = PresenceResult['flap']
  */
 export const presenceScenario = {
   name: 'presence',
-  what: "identified members (one stream each) over several frontends, 1% reconnecting per second, watchers of every member's presence (2 each); at the default 60 s grace, then at 5 s with 0.2%/s leaving for 10 s; then idle anonymous vs identified connections on one frontend",
+  what: "Identified members (one stream each) over several frontends, 1% reconnecting per second, watchers of every member's presence (2 each); at the default 60 s grace, then at 5 s with 0.2%/s leaving for 10 s; then idle anonymous vs identified connections on one frontend",
   target: `presence changes delivered, 0 lost (during the churn, as the members connect, and every watcher's snapshot); no offline for a member that only flapped; Redis O(changes): <= ${FLAP_COMMANDS} commands per flap, <= ${LEAVE_PHASE_COMMANDS} per reconnect with leaves, idle <= ${IDLE_COMMANDS_PER_NODE} commands/s per server process whatever the members; an identified connection <= ${MEMBER_EXTRA_KIB} KiB RSS more than an anonymous one`,
   judge: ({ plan, flap, leave, memory }: Pick<PresenceResult, 'plan' | 'flap' | 'leave' | 'memory'>) => {
     const lost = (p: PresencePhase) => p.churn.lost.online + p.churn.lost.offline
