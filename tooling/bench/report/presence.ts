@@ -1,6 +1,6 @@
 import type { Percentiles } from '../lib/histogram'
 import type { PresenceResult } from '../scenarios/presence'
-import type { PhaseResult } from '../scenarios/presence-churn'
+import type { PhaseResult } from '../scenarios/presence-result'
 
 export const PRESENCE_COMMAND = 'npm run bench -- presence'
 

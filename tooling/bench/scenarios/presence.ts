@@ -4,9 +4,10 @@ import { type MachineInfo, machineInfo } from '../lib/machine'
 import { progress } from '../lib/progress'
 import { presenceScenario } from './catalog'
 import type { RunOptions } from './options'
-import { type PhaseResult, runChurnPhase } from './presence-churn'
+import { runChurnPhase } from './presence-churn'
 import { type MemoryResult, runMemory } from './presence-memory'
 import { assertFits, type PresencePlan, presencePlan } from './presence-plan'
+import type { PhaseResult } from './presence-result'
 import { fromRoot } from './run-scenario'
 
 /** What `results/presence.json` holds. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHistogram } from '../lib/histogram'
 import type { FleetTally } from '../load/presence-fleet'
-import { compare } from './presence-churn'
+import { compare } from './presence-result'
 
 const tally = (
   values: Partial<Record<'online' | 'offline' | 'duplicates' | 'returns' | 'slowFlaps', number[]>>,
