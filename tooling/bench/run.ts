@@ -1,9 +1,10 @@
 /** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
-import { http2Scenario, scenarios } from './scenarios/catalog'
+import { http2Scenario, presenceScenario, scenarios } from './scenarios/catalog'
 import { DEFAULT_HISTORY, parseHistory } from './scenarios/history'
 import { runHttp2 } from './scenarios/http2'
+import { runPresence } from './scenarios/presence'
 import { fromRoot, resultsDir, runScenario } from './scenarios/run-scenario'
 import { runTabs, tabsScenario } from './scenarios/tabs'
 
@@ -23,8 +24,13 @@ const historyRules = (value: string) => {
   return value
 }
 
-// tabs drives a browser, not the load generator, and http2 compares several runs: each has a runner of its own
-const names = [...scenarios.map((scenario) => scenario.name), http2Scenario.name, tabsScenario.name]
+// tabs drives a browser, http2 compares several runs, presence churns members: each has a runner of its own
+const names = [
+  ...scenarios.map((scenario) => scenario.name),
+  http2Scenario.name,
+  tabsScenario.name,
+  presenceScenario.name,
+]
 
 const program = new Command('bench')
   .description('Likewire benchmark: raw-TCP SSE load generator against frontends in child processes')
@@ -54,7 +60,8 @@ const program = new Command('bench')
       name === 'all' ? scenarios : name === 'report' ? [] : scenarios.filter((s) => s.name === name)
     const tabs = name === tabsScenario.name || name === 'all'
     const http2 = name === http2Scenario.name || name === 'all'
-    if (name !== 'report' && chosen.length === 0 && !tabs && !http2)
+    const presence = name === presenceScenario.name || name === 'all'
+    if (name !== 'report' && chosen.length === 0 && !tabs && !http2 && !presence)
       program.error(`unknown scenario ${name}; use ${names.join(', ')}, all or report`)
     const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`
     // a smoke run never writes over the committed results or docs/benchmarks.md: results/quick/ is git-ignored
@@ -90,6 +97,19 @@ const program = new Command('bench')
         command,
       )
     if (tabs) await runTabs({ quick: flags.quick, outDir }, command)
+    if (presence)
+      await runPresence(
+        {
+          quick: flags.quick,
+          connections: flags.connections,
+          frontends: flags.frontends,
+          durationSec: flags.duration,
+          flushWindowMs: 0,
+          baselines: false,
+          outDir,
+        },
+        command,
+      )
     if (name === 'all' || name === 'report') {
       const file = flags.quick
         ? writeReport(outDir, new URL('benchmarks.md', outDir))

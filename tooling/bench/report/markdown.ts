@@ -1,8 +1,10 @@
 import type { Http2Result } from '../scenarios/http2'
+import type { PresenceResult } from '../scenarios/presence'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import type { TabsResult } from '../scenarios/tabs'
 import { type HistoryPair, historySection, seconds } from './history'
 import { http2Section } from './http2'
+import { presenceSection } from './presence'
 import { tabsSection } from './tabs'
 
 const n = (value: number) =>
@@ -17,6 +19,7 @@ export function renderMarkdown(
   historyPairs: HistoryPair[] = [],
   tabs?: TabsResult,
   http2?: Http2Result,
+  presence?: PresenceResult,
 ): string {
   const machine = results[0]?.machine
   const lines = [
@@ -75,6 +78,7 @@ export function renderMarkdown(
     ),
     ...tabsSection(tabs),
     ...http2Section(http2),
+    ...presenceSection(presence),
     '## Per scenario',
     '',
     ...results.flatMap((r) => [

@@ -3,6 +3,7 @@ import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
 import type { Http2Result } from '../scenarios/http2'
+import type { PresenceResult } from '../scenarios/presence'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import type { TabsResult } from '../scenarios/tabs'
 import { HISTORY_PAIRS, type HistoryPair } from './history'
@@ -65,6 +66,7 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
       historyPairs,
       readResult(new URL('tabs.json', dir)) as TabsResult | undefined,
       readResult(new URL('http2.json', dir)) as Http2Result | undefined,
+      readResult(new URL('presence.json', dir)) as PresenceResult | undefined,
     ).replace('<!-- LIMITS -->', notes),
   )
   return out

@@ -1,6 +1,7 @@
 import { progress, waitUntil } from '../lib/progress'
 import type { FanoutPlan, FanoutResult } from './fanout'
 import { common, type RunOptions } from './options'
+import type { PresenceResult } from './presence'
 import { recoveryStorm } from './recovery-storm'
 
 /** A benchmark scenario: its plan, its target, and how the target is judged. */
@@ -164,3 +165,53 @@ export const scenarios: Scenario[] = [
   },
   recoveryStorm,
 ]
+
+/** Redis commands (in-script calls included) a flap may cost: the leave script's 5 calls, the join's 4, each run. */
+export const FLAP_COMMANDS = 12
+/** A leave that comes back adds the sweep's calls and two publishes' lookups: allowed for the leave phase's mix. */
+export const LEAVE_PHASE_COMMANDS = 20
+/** Redis commands/s with everything connected and nothing changing, per server process: leases and sweeps. */
+export const IDLE_COMMANDS_PER_NODE = 10
+/** Identified connections may cost this much more than anonymous ones (RSS per connection). */
+export const MEMBER_EXTRA_KIB = 1
+
+type PresencePhase = PresenceResult['flap']
+
+/**
+ * Presence churn (issue 12): its own runner (scenarios/presence.ts), two cluster runs and a memory run.
+ * Judged on what the watchers were told, Redis commands per reconnect, and memory per identified connection.
+ */
+export const presenceScenario = {
+  name: 'presence',
+  what: "Identified members (one stream each) over several frontends, 1% reconnecting per second, watchers of every member's presence (2 each); at the default 60 s grace, then at 5 s with 0.2%/s leaving for 10 s; then idle anonymous vs identified connections on one frontend",
+  target: `presence changes delivered, 0 lost (during the churn, as the members connect, and every watcher's snapshot); no offline for a member that only flapped; Redis O(changes): <= ${FLAP_COMMANDS} commands per flap, <= ${LEAVE_PHASE_COMMANDS} per reconnect with leaves, idle <= ${IDLE_COMMANDS_PER_NODE} commands/s per server process whatever the members; an identified connection <= ${MEMBER_EXTRA_KIB} KiB RSS more than an anonymous one`,
+  judge: ({ plan, flap, leave, memory }: Pick<PresenceResult, 'plan' | 'flap' | 'leave' | 'memory'>) => {
+    const lost = (p: PresencePhase) => p.churn.lost.online + p.churn.lost.offline
+    const extra = (p: PresencePhase) =>
+      p.arrival.extra + p.churn.extra.online + p.churn.extra.offline + p.churn.duplicates
+    const idle = Math.max(flap.redis.idle.commandsPerSec, leave.redis.idle.commandsPerSec)
+    return {
+      'presence changes delivered during the churn, 0 lost':
+        lost(flap) === 0 && lost(leave) === 0 && leave.churn.delivered.offline > 0,
+      // every member connecting at once (a cold start, a reconnect storm) owes each watcher an online too
+      'every online delivered as the members connected': flap.arrival.lost === 0 && leave.arrival.lost === 0,
+      'every watcher got its snapshots': flap.snapshotsMissing === 0 && leave.snapshotsMissing === 0,
+      'no offline for a member that only flapped; nothing twice or out of order; every watcher ends right':
+        flap.churn.delivered.offline + flap.churn.delivered.online === 0 &&
+        leave.churn.flapOfflines === 0 &&
+        extra(flap) === 0 &&
+        extra(leave) === 0 &&
+        flap.churn.outOfOrder + leave.churn.outOfOrder === 0 &&
+        flap.churn.endOffline + leave.churn.endOffline === 0,
+      [`<= ${FLAP_COMMANDS} Redis commands per flap`]:
+        flap.churn.flaps > 0 && flap.redis.commandsPerReconnect <= FLAP_COMMANDS,
+      [`<= ${LEAVE_PHASE_COMMANDS} Redis commands per reconnect with leaves`]:
+        leave.redis.commandsPerReconnect <= LEAVE_PHASE_COMMANDS,
+      // bookkeeping per member (a heartbeat each) would grow with the members; leases and sweeps do not
+      [`idle <= ${IDLE_COMMANDS_PER_NODE} Redis commands/s per server process`]:
+        idle <= IDLE_COMMANDS_PER_NODE * (plan.frontends + 1),
+      [`identified <= anonymous + ${MEMBER_EXTRA_KIB} KiB RSS per connection`]:
+        memory.rssDifferenceKiB <= MEMBER_EXTRA_KIB,
+    }
+  },
+}

@@ -23,6 +23,10 @@ export interface ServerSettings {
   tls?: { cert: string; key: string }
   /** Count the process's stream writes (`server/write-count.ts`), reported in its stats. */
   countWrites?: boolean
+  /** Cluster frontends of the presence scenario: `auth.jwt.secret` (HS256, what `--jwt-secret` sets). */
+  jwtSecret?: string
+  /** Cluster frontends of the presence scenario: `presence.graceMs` (what `--presence-grace-ms` sets). */
+  presenceGraceMs?: number
 }
 
 export type ToServer =
@@ -41,6 +45,8 @@ export interface ServerStats {
   connections: number
   rssBytes: number
   heapUsedBytes: number
+  /** The V8 heap's committed size: what of RSS is heap kept for reuse, not objects (the presence memory run). */
+  heapTotalBytes: number
   cpuUserMs: number
   cpuSystemMs: number
   /** Local subscribers per topic (Likewire kinds): what a cluster publish owes this node. */

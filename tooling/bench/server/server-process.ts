@@ -43,6 +43,7 @@ process.on('message', async (message: ToServer) => {
       connections: target.connections(),
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
       topics: target.topics(),

@@ -50,6 +50,11 @@ export async function createTarget(settings: ServerSettings, port: number): Prom
         await createFrontendNode({
           ...tuning,
           ...history,
+          // the presence scenario's identified members: absent, frontends are started as before
+          ...(settings.jwtSecret ? { auth: { jwt: { secret: settings.jwtSecret } } } : {}),
+          ...(settings.presenceGraceMs !== undefined
+            ? { presence: { graceMs: settings.presenceGraceMs } }
+            : {}),
           redis: settings.redis!,
           secret: settings.secret!,
           internalUrl: `http://127.0.0.1:${port}`,
