@@ -1,5 +1,6 @@
 import type { LikewireEvent } from './event'
 import { foldMembers, type TopicMembers } from './presence/members'
+import { isStalePresence, readPresence } from './presence/presence'
 import { MEMBERS_SUFFIX, PRESENCE_SUFFIX, VIEWERS_SUFFIX } from './topic'
 
 /** A members topic as held: the members folded so far, and the last event that changed them. */
@@ -21,8 +22,13 @@ export class MetaState {
   /** Takes the event in if it is on a meta topic. */
   seen(event: LikewireEvent): void {
     const { topic } = event
-    if (topic.endsWith(VIEWERS_SUFFIX) || topic.endsWith(PRESENCE_SUFFIX)) this.last.set(topic, event)
-    else if (topic.endsWith(MEMBERS_SUFFIX)) {
+    if (topic.endsWith(VIEWERS_SUFFIX)) this.last.set(topic, event)
+    else if (topic.endsWith(PRESENCE_SUFFIX)) {
+      const held = this.last.get(topic)
+      const next = readPresence(event.data)
+      // an older change arriving late (another node's dispatcher) never replaces the newer one held
+      if (next && !isStalePresence(held ? readPresence(held.data) : null, next)) this.last.set(topic, event)
+    } else if (topic.endsWith(MEMBERS_SUFFIX)) {
       const held = this.members.get(topic)
       const members = foldMembers(held?.members ?? null, event.data)
       if (members && members !== held?.members) this.members.set(topic, { members, last: event })

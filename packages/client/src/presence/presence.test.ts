@@ -37,6 +37,27 @@ describe('watchPresence', () => {
     client.close()
   })
 
+  it('an older change arriving after a newer one (two nodes, two dispatchers) is never given', async () => {
+    const { client, server } = setup()
+    const seen: MemberPresence[] = []
+    client.watchPresence('ann', (p) => seen.push(p))
+    await settle()
+    const stream = server.lastStream()
+    const topic = presenceTopic('ann')
+    stream.push(frame.connected() + frame.data(topic, 'e1', status('ann', 'online', 10)))
+    // she left at 20 and came back at 25: the online of her new node overtook the old node's offline
+    stream.push(frame.data(topic, 'e2', status('ann', 'online', 25)))
+    stream.push(frame.data(topic, 'e3', status('ann', 'offline', 20)))
+    await settle()
+    expect(seen).toEqual([status('ann', 'online', 10), status('ann', 'online', 25)])
+    // and a late watcher is handed the newer status, not the last to arrive
+    const late: MemberPresence[] = []
+    client.watchPresence('ann', (p) => late.push(p))
+    await settle()
+    expect(late).toEqual([status('ann', 'online', 25)])
+    client.close()
+  })
+
   it('a second watcher of a member the client watches gets the last status at once', async () => {
     const { client, server } = setup()
     const first: MemberPresence[] = []

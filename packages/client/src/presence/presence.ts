@@ -26,9 +26,20 @@ export function readPresence(data: unknown): MemberPresence | null {
 }
 
 /**
+ * Whether `next` is older news than `held`: a member's changes are published by the nodes it left and
+ * joined, each through its own dispatcher, so an offline can arrive after the online that followed it.
+ * `since` orders them (an offline's is when the member was last connected, an online's when it came
+ * back): a change with an earlier `since` than the one held is stale.
+ */
+export function isStalePresence(held: MemberPresence | null, next: MemberPresence): boolean {
+  return held !== null && held.since !== null && next.since !== null && next.since < held.since
+}
+
+/**
  * Calls `callback` with `memberId`'s presence: the current one at once when the client's stream has it
  * (or when the server's snapshot arrives), then on each change; a repeat of the status it last gave (a
- * snapshot after a reconnect) is not given again. Throws a TypeError for an invalid member id.
+ * snapshot after a reconnect) is not given again, nor a change older than the one it gave (by `since`,
+ * whatever order they arrived in). Throws a TypeError for an invalid member id.
  */
 export function watchPresence(
   client: LikewireClient,
@@ -45,6 +56,7 @@ export function watchPresence(
     const presence = readPresence(event.data)
     if (!presence) return
     if (last && last.status === presence.status && last.since === presence.since) return
+    if (isStalePresence(last, presence)) return
     last = presence
     callback(presence)
   })
