@@ -151,3 +151,21 @@ describe('presence changes whose reply or publish was lost', () => {
     expect(statusesOf(watcher, 'bob')).toEqual(['offline', 'online'])
   }, 30_000)
 })
+
+describe('a presence snapshot whose read fails', () => {
+  it('is read again; past the retries the watcher is closed (its client subscribes again), never left without state', async () => {
+    const registry = new FlakyRegistry()
+    server = await startLikewire({ registry, presence: { graceMs: 500 } })
+    // one lost read: retried, the watcher gets its snapshot
+    registry.faults.push({ method: 'presence', when: () => true })
+    const once = await connect({ topics: presenceTopic('ann') })
+    await vi.waitFor(() => expect(statusesOf(once, 'ann')).toEqual(['offline']))
+    expect(registry.faults).toEqual([])
+    // every read lost: the stream is ended rather than left silent
+    for (let i = 0; i < 4; i++) registry.faults.push({ method: 'presence', when: () => true })
+    const never = await connect({ topics: presenceTopic('bob') })
+    await vi.waitFor(() => expect(never.ended).toBe(true), { timeout: 5000 })
+    expect(statusesOf(never, 'bob')).toEqual([])
+    expect(once.ended).toBe(false)
+  })
+})

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Dispatcher } from '../dispatcher/dispatcher'
 import type { Connection } from '../frontend/connection'
 import type { Frontend } from '../frontend/frontend'
+import { READ_RETRY_DELAYS_MS } from '../frontend/history-reads'
 import type { Metrics } from '../metrics/metrics'
 import type { PresenceOptions } from '../options'
 import { metaTopic } from '../protocol/topic'
@@ -91,13 +92,27 @@ export class Presence {
     this.sweeper.unref()
   }
 
-  /** Sends a connection that subscribed to presence or members meta topics their current state (paced). */
+  /**
+   * Sends a connection that subscribed to presence or members meta topics their current state (paced),
+   * retried a few times. A watcher left without it would show nothing until the member's next change,
+   * maybe hours later: past the retries its connection is closed, and its client subscribes again.
+   */
   async snapshot(connection: Connection, topics: readonly string[]): Promise<void> {
-    try {
-      await sendSnapshots(this.parts, connection, topics, this.options.membersLimit)
-    } catch (error) {
-      // the stream and the request go on: the next change carries the state
-      this.parts.logger.warn({ err: error }, 'presence snapshot failed; the next change will carry it')
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await sendSnapshots(this.parts, connection, topics, this.options.membersLimit)
+      } catch (error) {
+        const delay = READ_RETRY_DELAYS_MS[attempt]
+        if (connection.closed) return
+        if (delay === undefined) {
+          this.parts.logger.warn(
+            { err: error },
+            'presence snapshot failed; closing the stream so it subscribes again',
+          )
+          return this.parts.frontend.remove(connection, 'server_error')
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
     }
   }
 
