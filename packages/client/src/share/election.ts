@@ -26,6 +26,8 @@ export interface Election {
   heard(term: number, outranked: boolean): void
   /** The leader went silent past its timeout: take over (steal the lock, or claim). */
   leaderSilent(): void
+  /** The leader said it leaves (it resigned or closed): claim after a moment; a lock is handed on by the browser. */
+  leaderLeft(): void
   readonly leading: boolean
 }
 
@@ -50,23 +52,30 @@ export function lockElection(
   let release: (() => void) | null = null
   let lastTerm = 0
   let steal: unknown
+  /** The request this tab wants granted now (queued, or a steal): any other one granted is handed on. */
+  let wanted: object | null = null
   const nextTerm = () => Math.max(Date.now(), lastTerm + 1)
 
-  // each request knows whether it was the one granted: an aborted one failing later changes nothing
+  // each request knows whether it holds the lock now: one resigned, aborted or failing later changes nothing
   const request = (options: { signal?: AbortSignal; steal?: boolean }) => {
-    let mine = false
+    const token = {}
+    wanted = token
+    let held: (() => void) | null = null
     const granted = () =>
       new Promise<void>((resolve) => {
-        mine = true
+        // given up before the grant reached us (an abort too late, a steal in flight at stop): hand it on
+        if (token !== wanted) return resolve()
         timers.clearTimeout(steal) // leading: a steal now would take the lock from ourselves
         waiting = null // held now, no longer waiting
+        held = resolve
         release = resolve
         lastTerm = nextTerm()
         hooks.lead(lastTerm)
       })
     const lost = () => {
-      if (!mine || !release) return
-      mine = false
+      // resigned already (release cleared, or a later request's): nothing was taken from this one
+      if (!held || release !== held) return
+      held = null
       release = null
       hooks.resigned()
       // the lock was taken from us (we hung, or a steal raced): wait in line again
@@ -98,6 +107,7 @@ export function lockElection(
     },
     stop() {
       joined = false
+      wanted = null
       timers.clearTimeout(steal)
       waiting?.abort()
       waiting = null
@@ -109,15 +119,17 @@ export function lockElection(
       if (outranked) resign()
     },
     leaderSilent() {
-      if (release) return
+      if (!joined || release) return // a tab out of the election (parked, refused) never steals
       timers.clearTimeout(steal)
       steal = timers.setTimeout(() => {
-        if (release) return
+        if (!joined || release) return
         waiting?.abort()
         waiting = null
         void request({ steal: true })
       }, random() * TAKEOVER_JITTER_MS)
     },
+    // the leaving tab released its lock: the next tab in line is granted it (a steal would race that grant)
+    leaderLeft() {},
   }
 }
 
@@ -169,6 +181,9 @@ export function claimElection(
       }
     },
     leaderSilent() {
+      if (joined && !leading) arm(random() * TAKEOVER_JITTER_MS)
+    },
+    leaderLeft() {
       if (joined && !leading) arm(random() * TAKEOVER_JITTER_MS)
     },
   }
