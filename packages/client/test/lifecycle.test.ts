@@ -138,18 +138,52 @@ describe('apps that sleep', () => {
     clients.push(...tabs)
     const first = await recorded(tabs[0]!, 'chat:1')
     const second = await recorded(tabs[1]!, 'chat:1')
+    // a topic without an event before the leader goes: the leader tab's own subscription keeps its place too
+    const firstQuiet = await recorded(tabs[0]!, 'chat:2')
+    await recorded(tabs[1]!, 'chat:2')
+    await eventually(() => expect(tabs[1]!.positionOf('chat:2')).toBeDefined()) // the leader's stream has it
     await lw!.publish('chat:1', 1)
     await eventually(() => expect(second.map((e) => e.data)).toEqual([1]))
     lives[0]!.set('frozen') // the first tab leads (it asked the lock first)
     expect(tabs[0]!.state.reason).toBe('parked')
+    await lw!.publish('chat:2', 'a') // no tab leads now
     await eventually(() => expect(tabs[1]!.state.status).toBe('connected'))
     await lw!.publish('chat:1', 2)
+    await lw!.publish('chat:2', 'b')
     await eventually(() => expect(second.map((e) => e.data)).toEqual([1, 2]))
     expect(first.map((e) => e.data)).toEqual([1])
     lives[0]!.set('active')
     await lw!.publish('chat:1', 3)
     await eventually(() => expect(first.map((e) => e.data)).toEqual([1, 2, 3])) // 2 from the leader's buffer
+    await eventually(() => expect(firstQuiet.map((e) => e.data)).toEqual(['a', 'b']))
     expect(second.map((e) => e.data)).toEqual([1, 2, 3])
     expect(await connections()).toBe(1)
+  })
+
+  it('a single shared tab (its own leader), parked with a quiet history topic, gets what was published meanwhile', async () => {
+    const url = await server()
+    const life = switchable()
+    const c = createClient({
+      url,
+      lifecycleSource: life,
+      onError: () => {},
+      share: {
+        key: 'solo',
+        locks: fakeLocks(),
+        collectMs: 30,
+        channel: (name) => new BroadcastChannel(name) as never,
+      },
+    })
+    clients.push(c)
+    const events = await recorded(c, 'chat:1')
+    await eventually(() => expect(c.positionOf('chat:1')).toBeDefined()) // where it stands, without an event
+    life.set('frozen')
+    await eventually(async () => expect(await connections()).toBe(0))
+    await lw!.publish('chat:1', 1)
+    await lw!.publish('chat:1', 2)
+    life.set('active')
+    await eventually(() => expect(c.state.status).toBe('connected'))
+    await lw!.publish('chat:1', 3)
+    await eventually(() => expect(events.map((e) => e.data)).toEqual([1, 2, 3]))
   })
 })

@@ -140,4 +140,52 @@ describe('tabs sharing a stream, with getToken', () => {
     await eventually(() => expect(alone.state.status).toBe('connected'))
     await eventually(async () => expect(await connections()).toBe(3))
   })
+
+  it('a leader whose credentials are refused (401) gives the stream up: a tab whose credentials work leads, every tab gets events', async () => {
+    lw = createLikewire({
+      logLevel: 'silent',
+      processMetrics: false,
+      retryMs: 100,
+      auth: { jwt: { secret: SECRET } },
+    })
+    listening = await listen(lw.app, { port: 0 })
+    const locks = fakeLocks()
+    const tab = (getToken: () => string) => {
+      const client = createClient({
+        url: listening!.url,
+        backoff: { baseMs: 20, maxMs: 200 },
+        onError: () => {},
+        getToken,
+        share: {
+          key: 'ann',
+          locks,
+          collectMs: 50,
+          channel: (channelName) => {
+            const channel = new BroadcastChannel(channelName) as unknown as ChannelLike
+            channels.push(channel)
+            return channel
+          },
+        },
+      })
+      tabs.push(client)
+      return client
+    }
+    // a tab left with a token the server no longer takes (signed with an old key) leads first
+    const stale = tab(() => `${sign({ sub: 'ann' }).slice(0, -4)}AAAA`)
+    const staleGot: unknown[] = []
+    stale.subscribe('likes', (e) => staleGot.push(e.data))
+    await eventually(() => expect(stale.state).toMatchObject({ status: 'closed', reason: 'unauthorized' }))
+    const fresh = tab(() => sign({ sub: 'ann' }))
+    const freshGot: unknown[] = []
+    fresh.subscribe('likes', (e) => freshGot.push(e.data))
+    await eventually(() =>
+      expect([stale.state.status, fresh.state.status]).toEqual(['connected', 'connected']),
+    )
+    await eventually(async () => {
+      await lw!.publish('likes', 'x')
+      expect(freshGot).toContain('x')
+      expect(staleGot).toContain('x')
+    })
+    expect(Number(/likewire_connections (\d+)/.exec(await lw.metrics.metrics())?.[1])).toBe(1)
+  })
 })

@@ -1,8 +1,29 @@
-import type { LikewireClient } from '../client'
+import { createStreamClient, type LikewireClient } from '../client'
 import type { EventPosition } from '../event'
-import type { Timers } from '../options'
+import { alwaysActive } from '../lifecycle'
+import type { ClientOptions, Timers } from '../options'
 import type { ConnectionState } from '../state'
 import type { Delivery, SubRequest } from './messages'
+import { BEAT_MS } from './share-options'
+
+/** Events the leader keeps per topic, so a tab that comes back resumes from memory. */
+const LEADER_KEEP_RECENT = 1000
+
+/** The leader's stream client: a client of its own, sharing off, a buffer of recent events kept. */
+export function leaderStreamClient(options: ClientOptions): LikewireClient {
+  return createStreamClient({
+    ...options,
+    share: false,
+    lifecycleSource: alwaysActive, // this tab's lifecycle is the facade's: a parked tab resigns
+    keepRecent: Math.max(options.keepRecent ?? 0, LEADER_KEEP_RECENT),
+  })
+}
+
+/**
+ * A follower silent this long is gone (closed without a word, crashed, frozen): its subscriptions go. At
+ * least twice the leader timeout: a stall the followers forgive the leader, it forgives them too.
+ */
+export const tabTimeoutMs = (leaderTimeoutMs: number) => Math.max(10 * BEAT_MS, 2 * leaderTimeoutMs)
 
 export interface HubParts {
   /** This tab's id: its own subscriptions are delivered in place, never over the channel. */
@@ -31,6 +52,8 @@ type TabSubs = Map<number, { topic: string; unsubscribe: () => void }>
 export class LeaderHub {
   private client: LikewireClient | null = null
   private readonly tabs = new Map<string, TabSubs>()
+  /** The other tabs that gave this leader their subscriptions, and when each was last heard. */
+  private readonly heardAt = new Map<string, number>()
   /** Gathered before the client starts (the collect window): subscribed all at once then. */
   private gathering: Map<string, SubRequest[]> | null = new Map()
   private outbox: Delivery[] = []
@@ -42,15 +65,42 @@ export class LeaderHub {
     this.collect = parts.timers.setTimeout(() => this.begin(), parts.collectMs)
   }
 
-  /** Replaces everything a tab has subscribed (a tab tells its whole list to each new leader). */
+  /**
+   * A tab's whole list of subscriptions (told to each new leader, and again on each change): the ones
+   * held already stay as they are, new ones are added before the gone ones are removed, all in this
+   * task, so a topic taken over by another subscription of the tab is never left on the server.
+   */
   setSubs(tab: string, subs: readonly SubRequest[]): void {
     if (this.closed) return
+    if (tab !== this.parts.self) this.heardAt.set(tab, Date.now())
     if (this.gathering) {
       this.gathering.set(tab, [...subs])
       return
     }
-    this.dropTab(tab)
-    for (const sub of subs) this.add(tab, sub)
+    const held = this.tabs.get(tab)
+    const wanted = new Set<number>()
+    for (const sub of subs) {
+      wanted.add(sub.id)
+      if (held?.get(sub.id)?.topic !== sub.topic) this.add(tab, sub)
+    }
+    for (const [id, entry] of held ?? [])
+      if (!wanted.has(id)) {
+        held?.delete(id)
+        entry.unsubscribe()
+      }
+  }
+
+  /** A message from `tab`: whether this leader holds it (it gave its subscriptions, and was not dropped). */
+  heard(tab: string): boolean {
+    if (!this.heardAt.has(tab)) return false
+    this.heardAt.set(tab, Date.now())
+    return true
+  }
+
+  /** Drops the tabs silent for longer than `timeoutMs` (closed without a word, crashed, frozen). */
+  dropSilent(timeoutMs: number): void {
+    const now = Date.now()
+    for (const [tab, at] of this.heardAt) if (now - at > timeoutMs) this.dropTab(tab)
   }
 
   addSub(tab: string, sub: SubRequest): void {
@@ -78,16 +128,12 @@ export class LeaderHub {
 
   /** A tab left (closed, or silent too long): its subscriptions go, topics no other tab wants too. */
   dropTab(tab: string): void {
+    this.heardAt.delete(tab)
     this.gathering?.delete(tab)
     const subs = this.tabs.get(tab)
     if (!subs) return
     this.tabs.delete(tab)
     for (const { unsubscribe } of subs.values()) unsubscribe()
-  }
-
-  /** Tabs that have subscriptions here. */
-  knownTabs(): string[] {
-    return [...new Set([...this.tabs.keys(), ...(this.gathering?.keys() ?? [])])]
   }
 
   /** Where the stream stands on each history topic it holds (sent with each beat). */
@@ -115,6 +161,7 @@ export class LeaderHub {
     this.client?.close()
     this.client = null
     this.tabs.clear()
+    this.heardAt.clear()
     this.gathering = null
     this.outbox = []
   }

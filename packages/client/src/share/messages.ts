@@ -34,10 +34,12 @@ export type ShareMessage =
       /** The stream's state, so a tab that joined late (or missed a change) shows the same. */
       state: ConnectionState | null
     }
-  | { k: 'alive'; from: string }
+  /** A follower's beat, naming the leader it follows (a leader that no longer holds it asks it to resend). */
+  | { k: 'alive'; from: string; to?: string | undefined; term?: number | undefined }
+  /** From the leader: it does not hold this tab (dropped after a silence); the tab tells its subs again. */
+  | { k: 'resend'; from: string; term: number; to: string }
+  /** A tab's whole list of subscriptions: to each new leader, and after each change (one per microtask). */
   | { k: 'subs'; from: string; to: string; subs: SubRequest[] }
-  | { k: 'sub'; from: string; to: string; sub: SubRequest }
-  | { k: 'unsub'; from: string; to: string; id: number }
   | { k: 'bye'; from: string }
   | { k: 'out'; from: string; term: number; items: Delivery[] }
   | { k: 'state'; from: string; term: number; state: ConnectionState }

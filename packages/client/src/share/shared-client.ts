@@ -1,21 +1,20 @@
-import { createStreamClient, type LikewireClient, type SubscribeOptions } from '../client'
+import type { LikewireClient, SubscribeOptions } from '../client'
 import type { EventCallback, LikewireEvent } from '../event'
-import { alwaysActive, watchLifecycle } from '../lifecycle'
+import { watchLifecycle } from '../lifecycle'
 import { type ClientOptions, resolveOptions } from '../options'
 import { watchMembers } from '../presence/members'
 import { watchPresence } from '../presence/presence'
-import { StateReason, StateStore } from '../state'
+import { type ConnectionState, StateReason, StateStore } from '../state'
 import { checkSubscribe } from '../subscribe-check'
 import { claimElection, type Election, lockElection } from './election'
-import { LeaderHub } from './leader'
+import { LeaderHub, leaderStreamClient, tabTimeoutMs } from './leader'
 import { type ChannelLike, outranks, type ShareMessage } from './messages'
+import { defaultShareKey } from './share-key'
 import { BEAT_MS, channelName, type ResolvedShare } from './share-options'
 import { TabSubscriptions } from './tab-subscriptions'
 
-/** A follower silent this long is gone (closed without a word, crashed, frozen): its subscriptions go. */
-const TAB_TIMEOUT_MS = 10 * BEAT_MS
-/** Events the leader keeps per topic, so a tab that comes back resumes from memory. */
-const LEADER_KEEP_RECENT = 1000
+/** A tab's state while it has no stream of the leader's to show. */
+const NO_STREAM = { nextRetryAt: null, connectionId: null } as const
 
 /**
  * A client whose stream may live in another tab. Every tab runs one of these; the elected leader also runs
@@ -28,17 +27,21 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
   const self = `${Date.now().toString(36)}-${Math.floor(opts.random() * 2 ** 48).toString(36)}`
   const store = new StateStore(onError)
   const subs = new TabSubscriptions(self, opts.dedupeSize, onError)
-  const alive = new Map<string, number>()
   let channel: ChannelLike | null = null
   let election: Election | null = null
   let hub: LeaderHub | null = null
   let term = 0
   let leader: { from: string; term: number } | null = null
   let lastHeard = 0
-  let startedAt = 0
+  /** Without a leader: since when (a leader silent past the timeout from then is taken over). */
+  let leaderlessSince = 0
+  let lastTick = 0
   let started = false
   let closed = false
   let parked = false
+  /** This tab's own stream was refused for good (credentials): the state it shows while no other tab leads. */
+  let refused: ConnectionState | null = null
+  let telling = false
   let ticker: unknown
   let stopLifecycle: (() => void) | null = null
 
@@ -50,13 +53,20 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     }
   }
   const waitForLeader = () => {
-    if (!closed)
-      store.set({
-        status: 'reconnecting',
-        reason: StateReason.leaderChange,
-        nextRetryAt: null,
-        connectionId: null,
-      })
+    if (closed) return
+    // refused: it never leads again, so without a leader it is closed, as a client of its own would be
+    store.set(refused ?? { status: 'reconnecting', reason: StateReason.leaderChange, ...NO_STREAM })
+  }
+  /** Tells the leader this tab's whole list of subscriptions. */
+  const tellSubs = (to: string) => post({ k: 'subs', from: self, to, subs: subs.requests() })
+  /** Subscriptions changed: the leader is told once per microtask, so a remount is one change to it. */
+  const subsChanged = () => {
+    if (telling) return
+    telling = true
+    queueMicrotask(() => {
+      telling = false
+      if (leader && !hub && !closed && !parked) tellSubs(leader.from)
+    })
   }
 
   const hooks = {
@@ -65,18 +75,13 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       leader = { from: self, term }
       hub = new LeaderHub({
         self,
-        createClient: () =>
-          createStreamClient({
-            ...options,
-            share: false,
-            lifecycleSource: alwaysActive, // this tab's lifecycle is the facade's: a parked tab resigns
-            keepRecent: Math.max(options.keepRecent ?? 0, LEADER_KEEP_RECENT),
-          }),
+        createClient: () => leaderStreamClient(options),
         post: (items) => post({ k: 'out', from: self, term, items }),
         local: (items) => subs.deliver(items),
         state: (state) => {
           store.set(state)
           post({ k: 'state', from: self, term, state })
+          if (state.status === 'closed') queueMicrotask(() => standDown(state))
         },
         timers,
         collectMs: share.collectMs,
@@ -85,11 +90,24 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       hub.setSubs(self, subs.requests())
     },
     resigned() {
+      // its own subscriptions hear no beat: where the stream stood is their floor for the next leader
+      if (hub) subs.floors(hub.positions())
       hub?.close()
       hub = null
       if (leader?.from === self) leader = null
       waitForLeader()
     },
+  }
+
+  /**
+   * The leader's stream ended for good (401, 403, a second token_expired): this tab gives the stream up and
+   * never leads again, so a tab whose credentials work can lead; it follows that one if there is one.
+   */
+  function standDown(state: ConnectionState): void {
+    if (closed || !hub) return
+    refused = state
+    post({ k: 'bye', from: self })
+    election?.stop() // resigns: the hub closes
   }
 
   /** A message from a leader (announce, beat, state, deliveries): who leads, then what it says. */
@@ -108,22 +126,28 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       !leader || (leader.from === message.from ? message.term > leader.term : gone || outranks(claim, leader))
     if (taken) {
       leader = claim
-      post({ k: 'subs', from: self, to: claim.from, subs: subs.requests() })
+      tellSubs(claim.from)
     }
     // an old leader, or an old term of this one, still talking: not ours any more
     if (!leader || leader.from !== message.from || leader.term !== message.term) return
     lastHeard = Date.now()
-    if (message.k === 'state') store.set(message.state)
+    if (message.k === 'state') leaderState(message.state)
     else if (message.k === 'out') subs.deliver(message.items)
     else if (message.k === 'beat') {
-      if (message.state) store.set(message.state)
+      if (message.state) leaderState(message.state)
       subs.floors(message.positions)
-    }
+    } else if (message.k === 'resend' && message.to === self && !taken) tellSubs(leader.from)
+  }
+
+  /** The leader's stream state; closed means it gives the stream up (another tab, maybe this one, leads next). */
+  function leaderState(state: ConnectionState): void {
+    if (state.status === 'closed') waitForLeader()
+    else store.set(state)
   }
 
   function receive(message: ShareMessage): void {
     if (closed || parked || message.from === self) return
-    if (hub) alive.set(message.from, Date.now())
+    const held = hub?.heard(message.from) ?? false
     switch (message.k) {
       case 'hello':
         if (hub) post({ k: 'leader', from: self, term })
@@ -132,6 +156,7 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       case 'beat':
       case 'state':
       case 'out':
+      case 'resend':
         fromLeader(message)
         return
       case 'subs':
@@ -139,18 +164,18 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
         hub.setSubs(message.from, message.subs)
         if (hub.state) post({ k: 'state', from: self, term, state: hub.state }) // the joining tab shows it now
         return
-      case 'sub':
-        if (hub && message.to === self) hub.addSub(message.from, message.sub)
-        return
-      case 'unsub':
-        if (hub && message.to === self) hub.removeSub(message.from, message.id)
+      case 'alive':
+        // it follows this leader, which dropped it (silent too long: throttled, an alert(), suspended)
+        if (hub && !held && message.to === self && message.term === term)
+          post({ k: 'resend', from: self, term, to: message.from })
         return
       case 'bye':
-        alive.delete(message.from)
         hub?.dropTab(message.from)
-        if (leader?.from === message.from) leaderGone()
-        return
-      case 'alive':
+        if (leader?.from !== message.from) return
+        leader = null
+        leaderlessSince = Date.now()
+        waitForLeader()
+        election?.leaderLeft()
         return
     }
   }
@@ -164,38 +189,34 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
   function tick(): void {
     if (closed) return
     const now = Date.now()
+    // a tick this late: this tab stalled, and the others' messages still wait in its queue
+    const stalled = now - lastTick > 4 * BEAT_MS
+    lastTick = now
     if (parked) {
       // nothing to say while parked
     } else if (hub) {
-      post({ k: 'beat', from: self, term, positions: hub.positions(), state: hub.state })
-      for (const tab of hub.knownTabs())
-        if (tab !== self && now - (alive.get(tab) ?? now) > TAB_TIMEOUT_MS) {
-          alive.delete(tab)
-          hub.dropTab(tab)
-        }
+      const positions = hub.positions()
+      post({ k: 'beat', from: self, term, positions, state: hub.state })
+      subs.floors(positions) // its own subscriptions: a tab never hears its own beat
+      if (!stalled) hub.dropSilent(tabTimeoutMs(share.leaderTimeoutMs))
     } else {
-      post({ k: 'alive', from: self })
-      const since = leader ? lastHeard : startedAt
+      post({ k: 'alive', from: self, to: leader?.from, term: leader?.term })
+      const since = leader ? lastHeard : leaderlessSince
       if (now - since > share.leaderTimeoutMs) leaderGone()
     }
     ticker = timers.setTimeout(tick, BEAT_MS)
   }
 
-  /** The URLs, the headers and the `getToken` token resolved now. */
-  async function defaultKey(): Promise<string> {
-    const [headers, token] = await Promise.all([opts.getHeaders(), opts.getToken?.()])
-    return JSON.stringify([opts.urls, Object.entries(headers).sort(), token ?? null])
-  }
-
   async function start(): Promise<void> {
     started = true
-    startedAt = Date.now()
-    store.set({ status: 'connecting', reason: StateReason.connect, nextRetryAt: null, connectionId: null })
+    leaderlessSince = Date.now()
+    lastTick = leaderlessSince
+    store.set({ status: 'connecting', reason: StateReason.connect, ...NO_STREAM })
     // other credentials, another key: tabs of two users never share; credentials that cannot be had
     // now leave this tab on its own (its stream client retries them with backoff), never in a wrong group
     const key =
       share.key ??
-      (await defaultKey().catch((error: unknown) => {
+      (await defaultShareKey(opts).catch((error: unknown) => {
         onError(error)
         return `tab:${self}`
       }))
@@ -219,16 +240,17 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
     post({ k: 'bye', from: self })
     election?.stop()
     leader = null
-    store.set({ status: 'reconnecting', reason: StateReason.parked, nextRetryAt: null, connectionId: null })
+    store.set({ status: 'reconnecting', reason: StateReason.parked, ...NO_STREAM })
   }
 
   /** Active again: it rejoins, and its subscriptions resume from where each was (from the leader's buffer or the server). */
   function unpark(): void {
     if (closed || !parked) return
     parked = false
-    startedAt = Date.now()
+    leaderlessSince = Date.now()
+    lastTick = leaderlessSince
     waitForLeader()
-    election?.start()
+    if (!refused) election?.start()
     post({ k: 'hello', from: self })
   }
 
@@ -249,14 +271,14 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       })
       if (!started) void start().catch(onError)
       if (hub) hub.addSub(self, subs.request(sub))
-      else if (leader) post({ k: 'sub', from: self, to: leader.from, sub: subs.request(sub) })
+      else if (leader) subsChanged()
       let removed = false
       return () => {
         if (removed) return
         removed = true
         subs.remove(sub.id)
         if (hub) hub.removeSub(self, sub.id)
-        else if (leader) post({ k: 'unsub', from: self, to: leader.from, id: sub.id })
+        else if (leader) subsChanged()
       }
     },
     onStateChange(listener) {
@@ -278,7 +300,7 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
       channel?.close()
       channel = null
       subs.clear()
-      store.set({ status: 'closed', reason: StateReason.clientClosed, nextRetryAt: null, connectionId: null })
+      store.set({ status: 'closed', reason: StateReason.clientClosed, ...NO_STREAM })
       store.clear()
     },
   }

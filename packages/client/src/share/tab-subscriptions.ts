@@ -25,6 +25,8 @@ export interface LocalSub {
  */
 export class TabSubscriptions {
   private readonly subs = new Map<number, LocalSub>()
+  /** Where the topics let go in this tick stood: a subscription taking one over (a remount) goes on from there. */
+  private readonly released = new Map<string, EventPosition>()
   private readonly recent: RecentIds
   private nextId = 1
 
@@ -37,13 +39,21 @@ export class TabSubscriptions {
   }
 
   add(sub: Omit<LocalSub, 'id' | 'position' | 'floor' | 'acked'>): LocalSub {
-    const local: LocalSub = { ...sub, id: this.nextId++, position: undefined, floor: undefined, acked: false }
+    // live from now, as the one it replaces was: resumed from there if a new leader serves it before its ack
+    const carried = sub.rewind === 0 && !sub.resumeFrom ? this.released.get(sub.topic) : undefined
+    const local: LocalSub = { ...sub, id: this.nextId++, position: undefined, floor: carried, acked: false }
     this.subs.set(local.id, local)
     return local
   }
 
   remove(id: number): void {
+    const sub = this.subs.get(id)
+    if (!sub) return
+    const at = this.positionOf(sub.topic)
     this.subs.delete(id)
+    if (!at || [...this.subs.values()].some((other) => other.topic === sub.topic)) return // still held
+    if (this.released.size === 0) queueMicrotask(() => this.released.clear())
+    this.released.set(sub.topic, at)
   }
 
   clear(): void {
