@@ -1,6 +1,8 @@
 import { type Command, Option } from 'commander'
 import { createFrontendNode } from '../cluster/frontend-node'
 import { listen } from '../http/listen'
+import { frontendPrimary, frontendWorker } from '../workers/frontend-workers'
+import { runWorker, workerIdentity } from '../workers/worker-process'
 import { type ClusterFlags, clusterOptions, datacenterFlags, requireSecret } from './cluster-flags'
 import {
   type CommonFlags,
@@ -16,22 +18,33 @@ import {
 } from './common'
 import { type JwtFlags, jwtFlags, jwtOptions } from './jwt-flags'
 import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
+import { type WorkersFlags, workersFlag, workersOptions } from './workers-flags'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
-  jwtOptions(
-    tlsOptions(
-      clusterOptions(
-        streamOptions(
-          commonOptions(
-            program
-              .command('frontend')
-              .description('Run a frontend node: holds SSE connections (cluster mode)'),
+  workersOptions(
+    jwtOptions(
+      tlsOptions(
+        clusterOptions(
+          streamOptions(
+            commonOptions(
+              program
+                .command('frontend')
+                .description('Run a frontend node: holds SSE connections (cluster mode)'),
+            ),
           ),
         ),
       ),
     ),
   )
+    .addOption(
+      new Option(
+        '--internal-port <port>',
+        "with --workers: worker k's own port for dispatchers is this + k (0..n-1), on --public-url's host (default: a free port each)",
+      )
+        .env('LIKEWIRE_INTERNAL_PORT')
+        .default('0'),
+    )
     .addOption(
       new Option(
         '--public-url <url>',
@@ -79,7 +92,9 @@ export function frontendCommand(program: Command): void {
         flags: CommonFlags &
           ClusterFlags &
           TlsFlags &
-          JwtFlags & {
+          JwtFlags &
+          WorkersFlags & {
+            internalPort: string
             publicUrl?: string
             peers?: string
             dc?: string
@@ -89,6 +104,8 @@ export function frontendCommand(program: Command): void {
           },
       ) => {
         const secret = requireSecret(flags)
+        const workers = workersFlag(flags)
+        const internalPort = intOption(flags.internalPort, 'internal-port', { max: 65_536 - workers })
         const { dc, peers } = datacenterFlags(flags)
         const stream = streamFlags(flags)
         const digestIntervalMs = intOption(flags.presenceDigestMs, 'presence-digest-ms', {
@@ -100,11 +117,11 @@ export function frontendCommand(program: Command): void {
         const host = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host
         // over TLS dispatchers reach it on https: they must trust its certificate (NODE_EXTRA_CA_CERTS)
         const scheme = listenOptions.tls ? 'https' : 'http'
-        const node = await createFrontendNode({
+        const publicUrl = (flags.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/$/, '')
+        const options = {
           redis: flags.redis,
           secret,
           keyPrefix: flags.keyPrefix,
-          internalUrl: (flags.publicUrl ?? `${scheme}://${host}:${port}`).replace(/\/$/, ''),
           peers,
           dc,
           leaseTtlMs: intOption(flags.leaseTtlMs, 'lease-ttl-ms'),
@@ -119,7 +136,23 @@ export function frontendCommand(program: Command): void {
           logLevel: flags.logLevel,
           cors: corsFlag(flags.corsOrigins),
           ...(flags.nodeId ? { nodeId: flags.nodeId } : {}),
-        })
+        }
+        const worker = workerIdentity()
+        if (worker)
+          return runWorker(
+            (channel) =>
+              frontendWorker(channel, worker, options, listenOptions, { port: internalPort, publicUrl }),
+            onShutdown,
+          )
+        if (workers > 1) {
+          const node = await frontendPrimary(options, workers)
+          console.log(
+            `likewire frontend listening on ${node.url} (${workers} workers, one node; redis ${flags.redis})`,
+          )
+          onShutdown(() => node.close())
+          return
+        }
+        const node = await createFrontendNode({ ...options, internalUrl: publicUrl })
         const listening = await listen(node, listenOptions).catch(async (error) => {
           await node.close()
           throw error

@@ -34,6 +34,12 @@ export interface ListenOptions extends ServerLimits {
   /** Pending connections the kernel queues (capped by net.core.somaxconn). @default 4096 */
   backlog?: number | undefined
   /**
+   * In a node:cluster worker, bind this port in this process alone instead of sharing it through the
+   * primary (a worker's own internal port, `likewire frontend --workers`); no effect outside a cluster.
+   * @default false
+   */
+  exclusive?: boolean | undefined
+  /**
    * Serves HTTPS with this certificate and key: HTTP/2, with HTTP/1.1 for clients that do not offer it
    * (ALPN). Over HTTP/2 a browser multiplexes all its streams and requests to the origin on one
    * connection, where HTTP/1.1 allows it 6 (docs/operations.md, HTTP/2).
@@ -83,7 +89,12 @@ export function listen(
     }
     server.once('error', onError)
     // a reconnect storm brings thousands of SYNs at once: Node's default backlog (511) drops them
-    server.listen({ port: options.port ?? 0, host: hostname, backlog: options.backlog ?? 4096 })
+    server.listen({
+      port: options.port ?? 0,
+      host: hostname,
+      backlog: options.backlog ?? 4096,
+      exclusive: options.exclusive ?? false,
+    })
     server.once('listening', () => {
       server.off('error', onError)
       const { port } = server.address() as AddressInfo

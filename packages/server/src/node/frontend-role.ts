@@ -1,6 +1,6 @@
 import type { ServerType } from '@hono/node-server'
 import { tokenTerms } from '../auth/jwt'
-import { Dispatcher, type PeerForwarder } from '../dispatcher/dispatcher'
+import { Dispatcher, type DispatcherParts, type PeerForwarder } from '../dispatcher/dispatcher'
 import { type PublishInput, validatePublish } from '../dispatcher/publish-input'
 import { HistoryRecorder } from '../dispatcher/recorder'
 import { Frontend } from '../frontend/frontend'
@@ -64,6 +64,8 @@ export function frontendParts(
     history?: FrontendHistoryParts | undefined
     /** Peer datacenters this node's member presence transitions go to. */
     presenceForwarder?: PresenceForwarder | undefined
+    /** The role's own dispatcher over these parts (a worker's relays to its primary). @default a Dispatcher */
+    dispatcher?: ((parts: DispatcherParts) => Dispatcher) | undefined
   },
 ): FrontendParts {
   const { nodeId, options, metrics, logger } = base
@@ -87,7 +89,8 @@ export function frontendParts(
   expireTokens(frontend, (identity) => tokenTerms(identity)?.expiresAt, logger)
   const { history } = parts
   const recorder = history?.rules.enabled ? new HistoryRecorder(history.rules, history.store) : undefined
-  const dispatcher = new Dispatcher({ ...parts, history: recorder, metrics, logger })
+  const dispatcherParts = { ...parts, history: recorder, metrics, logger }
+  const dispatcher = parts.dispatcher?.(dispatcherParts) ?? new Dispatcher(dispatcherParts)
   const viewers = new ViewerCounts(
     frontend,
     parts.registry,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { MemoryRegistry } from './memory-registry'
 
 describe('MemoryRegistry', () => {
@@ -40,5 +40,19 @@ describe('MemoryRegistry', () => {
     expect(await registry.viewerCounts(['t'])).toEqual([7])
     await registry.setViewerCounts('other', [['t', 0]])
     expect(await registry.viewerCounts(['t'])).toEqual([3])
+  })
+
+  it('gives a viewer count window to one of the nodes sharing it, as Redis does (workers of one node share one)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const registry = new MemoryRegistry()
+      expect(await registry.claimViewerPublish('t', 500)).toBe(true)
+      expect(await registry.claimViewerPublish('t', 500)).toBe(false) // another node, same window
+      expect(await registry.claimViewerPublish('u', 500)).toBe(true) // windows are per topic
+      vi.advanceTimersByTime(500)
+      expect(await registry.claimViewerPublish('t', 500)).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

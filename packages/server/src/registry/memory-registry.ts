@@ -7,6 +7,8 @@ export class MemoryRegistry implements Registry {
   private readonly topicNodes = new Map<string, Set<string>>()
   private readonly counts = new Map<string, Map<string, number>>()
   private readonly presence = new MemoryPresenceStore()
+  /** topic -> until when one node publishes its viewer count (nodes sharing this registry publish it once) */
+  private readonly viewerClaims = new Map<string, number>()
 
   /** Presence of the nodes sharing this registry. */
   presenceStore(): MemoryPresenceStore {
@@ -96,7 +98,13 @@ export class MemoryRegistry implements Registry {
     })
   }
 
-  async claimViewerPublish(): Promise<boolean> {
+  /** As Redis's `SET NX PX`: the first caller of a window wins it; expired claims are dropped as the map grows. */
+  async claimViewerPublish(topic: string, windowMs: number): Promise<boolean> {
+    const now = Date.now()
+    if ((this.viewerClaims.get(topic) ?? 0) > now) return false
+    if (this.viewerClaims.size > 1024)
+      for (const [t, until] of this.viewerClaims) if (until <= now) this.viewerClaims.delete(t)
+    this.viewerClaims.set(topic, now + windowMs)
     return true
   }
 

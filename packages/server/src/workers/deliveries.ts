@@ -1,0 +1,129 @@
+import type { EncodedEvent } from '../protocol/frames'
+import type { FrontendTransport } from '../transport/transport'
+import type { Channel } from './channel'
+
+/**
+ * A batch of events as it crosses from the primary to a worker: one array per field, so the structured
+ * clone copies a few arrays of strings instead of an object per event (measured cheapest: decisions.md).
+ */
+export interface DeliveryBatch {
+  topics: string[]
+  ids: string[]
+  ts: number[]
+  json: string[]
+  /** Positions of history events: the epoch ('' for none) and offset of each event, when any has one. */
+  epochs?: string[]
+  offsets?: number[]
+}
+
+/** The note kind of a delivery (primary -> worker). */
+export const DELIVER = 'deliver'
+
+export function encodeDeliveries(events: readonly EncodedEvent[]): DeliveryBatch {
+  const batch: DeliveryBatch = { topics: [], ids: [], ts: [], json: [] }
+  const positioned = events.some((event) => event.pos !== undefined)
+  if (positioned) {
+    batch.epochs = []
+    batch.offsets = []
+  }
+  for (const event of events) {
+    batch.topics.push(event.topic)
+    batch.ids.push(event.id)
+    batch.ts.push(event.ts)
+    batch.json.push(event.json)
+    if (positioned) {
+      batch.epochs!.push(event.pos?.epoch ?? '')
+      batch.offsets!.push(event.pos?.offset ?? 0)
+    }
+  }
+  return batch
+}
+
+export function decodeDeliveries(batch: DeliveryBatch): EncodedEvent[] {
+  const { topics, ids, ts, json, epochs, offsets } = batch
+  const events: EncodedEvent[] = new Array(topics.length)
+  for (let i = 0; i < topics.length; i++) {
+    const epoch = epochs?.[i]
+    events[i] = epoch
+      ? { topic: topics[i]!, id: ids[i]!, ts: ts[i]!, json: json[i]!, pos: { epoch, offset: offsets![i]! } }
+      : { topic: topics[i]!, id: ids[i]!, ts: ts[i]!, json: json[i]! }
+  }
+  return events
+}
+
+interface Pending {
+  events: readonly EncodedEvent[]
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/** Most events waiting for one worker while a batch to it is being written; past it they fail, counted. */
+const MAX_QUEUED_EVENTS = 100_000
+
+/**
+ * The primary's dispatcher -> its workers (standalone with workers): each worker's batches go over its IPC
+ * channel, one in flight per worker; what arrives meanwhile goes as the next batch, like HttpTransport.
+ */
+export class WorkerTransport implements FrontendTransport {
+  private readonly queues = new Map<string, WorkerQueue>()
+
+  attach(nodeId: string, channel: Channel): void {
+    this.queues.set(nodeId, new WorkerQueue(channel))
+  }
+
+  /** The worker is gone: what waited for it fails (counted by the dispatcher). */
+  detach(nodeId: string): void {
+    this.queues.get(nodeId)?.fail(new Error(`Worker ${nodeId} is gone`))
+    this.queues.delete(nodeId)
+  }
+
+  deliver(nodeId: string, events: readonly EncodedEvent[]): Promise<void> {
+    const queue = this.queues.get(nodeId)
+    if (!queue) return Promise.reject(new Error(`No worker ${nodeId} in this node`))
+    return queue.push(events)
+  }
+
+  async close(): Promise<void> {
+    for (const nodeId of [...this.queues.keys()]) this.detach(nodeId)
+  }
+}
+
+class WorkerQueue {
+  private pending: Pending[] = []
+  private queued = 0
+  private busy = false
+
+  constructor(private readonly channel: Channel) {}
+
+  push(events: readonly EncodedEvent[]): Promise<void> {
+    if (this.queued + events.length > MAX_QUEUED_EVENTS)
+      return Promise.reject(new Error('The queue to the worker is full'))
+    return new Promise((resolve, reject) => {
+      this.pending.push({ events, resolve, reject })
+      this.queued += events.length
+      if (!this.busy) void this.pump()
+    })
+  }
+
+  fail(error: Error): void {
+    for (const p of this.pending.splice(0)) p.reject(error)
+    this.queued = 0
+  }
+
+  private async pump(): Promise<void> {
+    this.busy = true
+    while (this.pending.length > 0) {
+      const batch = this.pending
+      this.pending = []
+      this.queued = 0
+      const events = batch.length === 1 ? batch[0]!.events : batch.flatMap((p) => p.events)
+      try {
+        await this.channel.note(DELIVER, encodeDeliveries(events))
+        for (const p of batch) p.resolve()
+      } catch (error) {
+        for (const p of batch) p.reject(error)
+      }
+    }
+    this.busy = false
+  }
+}

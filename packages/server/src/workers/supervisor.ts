@@ -1,0 +1,182 @@
+import cluster, { type Worker } from 'node:cluster'
+import type { Logger } from 'pino'
+import { Counter, Gauge } from 'prom-client'
+import type { Metrics } from '../metrics/metrics'
+import { Channel, type Handlers } from './channel'
+import { CLOSE, FAILED, READY, WORKER_ENV } from './worker-process'
+
+/** One worker process of the node, as its primary knows it. */
+export interface WorkerLink {
+  nodeId: string
+  /** Its place among the node's workers (0..n-1): a replacement takes the place of the worker it replaces. */
+  slot: number
+  pid: number
+  worker: Worker
+  channel: Channel
+  ready: boolean
+}
+
+export interface SupervisorOptions {
+  count: number
+  /** Worker node ids are `<baseId>-<k>`, k counting every worker started (a replacement gets a new one). */
+  baseId: string
+  /** What the primary serves to a worker's calls. */
+  serve: (nodeId: string) => Handlers
+  /** A worker was forked (deliveries may go to it: it takes them once it holds connections). */
+  onStart?: (link: WorkerLink) => void
+  /** A worker is gone (died or drained); called before its replacement starts. */
+  onExit?: (link: WorkerLink) => void | Promise<void>
+  logger: Logger
+  metrics: Metrics
+}
+
+/** A worker that dies within this long of its start died quickly: its replacement waits longer each time. */
+const QUICK_DEATH_MS = 10_000
+const MAX_RESTART_DELAY_MS = 30_000
+/** How long a drain waits for the workers' own before they are killed. */
+const DRAIN_TIMEOUT_MS = 9_000
+
+/** Replacement delay after `quick` quick deaths in a row: at once, then 1 s, 2 s, 4 s ... up to 30 s. */
+export function restartDelay(quick: number): number {
+  return quick === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, 1000 * 2 ** (quick - 1))
+}
+
+/**
+ * The primary of a node with workers (node:cluster): forks one worker per slot, all sharing the public
+ * port; replaces a worker that dies (with backoff against crash loops); drains them all on close.
+ */
+export class Supervisor {
+  readonly links = new Map<string, WorkerLink>()
+  private seq = 0
+  private isClosing = false
+  private started = false
+  private readonly quickDeaths: number[]
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly restarts: Counter
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.quickDeaths = new Array(options.count).fill(0)
+    const registers = [options.metrics.registry]
+    const links = this.links
+    // registered where it is scraped: it reads the workers serving then
+    new Gauge({
+      name: 'likewire_workers',
+      help: 'Worker processes of this node serving its port (--workers)',
+      registers,
+      collect() {
+        this.set([...links.values()].filter((link) => link.ready).length)
+      },
+    })
+    this.restarts = new Counter({
+      name: 'likewire_worker_restarts_total',
+      help: 'Workers that died and were replaced',
+      registers,
+    })
+    // structured clone, not JSON: Maps and RegExps cross as they are (channel.ts)
+    cluster.setupPrimary({ serialization: 'advanced' })
+  }
+
+  /** Forks every worker; resolves with the first one's URL once all serve, rejects with a worker's failure. */
+  start(): Promise<string> {
+    const started = Array.from({ length: this.options.count }, (_, slot) => this.fork(slot))
+    return Promise.all(started).then(
+      (urls) => {
+        this.started = true
+        return urls[0]!
+      },
+      async (error: unknown) => {
+        await this.close()
+        throw error
+      },
+    )
+  }
+
+  /** True once close() began: nothing is replaced any more. */
+  get closing(): boolean {
+    return this.isClosing
+  }
+
+  /** Workers serving now. */
+  get ready(): WorkerLink[] {
+    return [...this.links.values()].filter((link) => link.ready)
+  }
+
+  /** Drains every worker (each sends its clients the reconnect hint), then waits for them to exit. */
+  async close(): Promise<void> {
+    this.isClosing = true
+    for (const timer of this.timers) clearTimeout(timer)
+    const exits = [...this.links.values()].map((link) => this.drain(link))
+    await Promise.all(exits)
+  }
+
+  private drain({ worker, channel }: WorkerLink): Promise<void> {
+    if (worker.isDead()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_TIMEOUT_MS)
+      worker.once('exit', () => {
+        clearTimeout(kill)
+        resolve()
+      })
+      channel.note(CLOSE, null).catch(() => worker.process.kill('SIGKILL'))
+    })
+  }
+
+  private fork(slot: number): Promise<string> {
+    const nodeId = `${this.options.baseId}-${++this.seq}`
+    const worker: Worker = cluster.fork({ [WORKER_ENV]: JSON.stringify({ nodeId, slot }) })
+    const startedAt = Date.now()
+    return new Promise((resolve, reject) => {
+      let failure: string | undefined
+      const channel = new Channel(worker, this.options.serve(nodeId), {
+        [READY]: (body) => {
+          link.ready = true
+          resolve((body as { url: string }).url)
+        },
+        [FAILED]: (body) => {
+          failure = (body as { message: string }).message
+        },
+      })
+      const link: WorkerLink = { nodeId, slot, pid: worker.process.pid ?? 0, worker, channel, ready: false }
+      this.links.set(nodeId, link)
+      this.options.onStart?.(link)
+      worker.once('exit', (code, signal) => {
+        channel.close(`worker ${nodeId} is gone`)
+        this.links.delete(nodeId)
+        const served = link.ready
+        link.ready = false
+        if (!served)
+          reject(new Error(failure ?? `worker ${nodeId} exited (${signal ?? `code ${code}`}) before serving`))
+        void this.exited(link, served, Date.now() - startedAt, { code, signal, failure })
+      })
+    })
+  }
+
+  private async exited(
+    link: WorkerLink,
+    served: boolean,
+    livedMs: number,
+    how: { code: number | null; signal: string | null; failure: string | undefined },
+  ): Promise<void> {
+    await Promise.resolve(this.options.onExit?.(link)).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, worker: link.nodeId }, 'cleaning up after a worker failed')
+    })
+    // a node still starting fails as a whole (start() rejects); a closing one replaces nobody
+    if (this.closing || (!served && !this.started)) return
+    const quick = livedMs < QUICK_DEATH_MS ? ++this.quickDeaths[link.slot]! : 0
+    this.quickDeaths[link.slot] = quick
+    const delayMs = restartDelay(quick)
+    this.restarts.inc()
+    this.options.logger.warn(
+      { worker: link.nodeId, pid: link.pid, ...how, restartInMs: delayMs },
+      'worker exited; starting a replacement',
+    )
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      if (this.isClosing) return
+      this.fork(link.slot).catch((error: unknown) => {
+        this.options.logger.error({ err: error, slot: link.slot }, 'replacement worker failed to start')
+      })
+    }, delayMs)
+    this.timers.add(timer)
+  }
+}
