@@ -71,8 +71,8 @@ export function runWorker(
     },
     async (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error)
-      await channel.note(FAILED, { message }).catch(() => {})
-      console.error(`likewire: ${message}`)
+      // the primary prints it, once for the node; a worker whose primary is gone prints it itself
+      await channel.note(FAILED, { message }).catch(() => console.error(`likewire: ${message}`))
       process.exit(1)
     },
   )

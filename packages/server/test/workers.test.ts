@@ -1,0 +1,240 @@
+// `likewire standalone --workers`: real processes (a primary and its workers on one port), real streams and
+// the real client. Each worker is its own node id, so `likewire.connected` says which one holds a stream.
+import { spawnSync } from 'node:child_process'
+import {
+  type LikewireProcess,
+  likewireBin,
+  openStream,
+  post,
+  type Stream,
+  spawnLikewire,
+} from '@likewire/testkit'
+import { describe, expect, it, vi } from 'vitest'
+import { createClient } from '../../client/src/index'
+import { cleanups, stream } from './cluster/cleanup'
+import { SECRET, token } from './tokens'
+
+async function node(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<LikewireProcess> {
+  const server = await spawnLikewire('standalone', ['--workers', '2', ...args], { env })
+  cleanups.push(() => server.stop())
+  return server
+}
+
+/** The node id of the worker holding a stream. */
+function workerOf(s: Stream): string {
+  const connected = s.events.find((e) => e.event === 'likewire.connected')
+  if (!connected) throw new Error('not connected yet')
+  return JSON.parse(connected.data).nodeId
+}
+
+/** Opens streams on `path` until there is one on each of the node's two workers (connections are dealt in turn). */
+async function onBothWorkers(url: string, path: string, headers: () => Promise<Record<string, string>>) {
+  const streams: Stream[] = []
+  for (let i = 0; i < 8 && new Set(streams.map(workerOf)).size < 2; i++) {
+    const s = await openStream(`${url}${path}`, await headers())
+    cleanups.push(() => s.close())
+    await vi.waitFor(() => s.connectionId())
+    streams.push(s)
+  }
+  expect(new Set(streams.map(workerOf)).size).toBe(2)
+  return streams
+}
+
+const none = async () => ({})
+
+interface Health {
+  status: string
+  checks: Record<string, { ok: boolean; detail?: string }>
+  workers: Array<{ nodeId: string; pid: number; status: string }>
+}
+
+const health = async (url: string): Promise<Health> =>
+  (await fetch(`${url}/healthz`)).json() as Promise<Health>
+const metric = async (url: string, name: string): Promise<number> => {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  return line === undefined ? Number.NaN : Number(line.split(' ')[1])
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('likewire standalone --workers 2: one node on one port', () => {
+  it('streams on either worker get every publish; a subscribe reaching the other worker is answered by the owner', async () => {
+    const server = await node()
+    expect(server.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers, one node\)/)
+    const streams = await onBothWorkers(server.url, '/v1/connect?topics=t', none)
+    const res = await post(`${server.url}/v1/publish`, { topic: 't', data: 'to all' })
+    expect(res.status).toBe(202)
+    for (const s of streams) await vi.waitFor(() => expect(s.data().map((e) => e.id)).toEqual(res.body.ids))
+    // the POSTs go over one keep-alive connection, held by one worker: half of them are the other's streams
+    for (const s of streams) {
+      const answer = await post(`${server.url}/v1/subscribe`, {
+        connectionId: s.connectionId(),
+        topics: ['u'],
+      })
+      expect(answer).toEqual({ status: 200, body: { topics: ['t', 'u'] } })
+    }
+    const unknown = await post(`${server.url}/v1/subscribe`, {
+      connectionId: `${workerOf(streams[0]!)}-9.nobody`,
+      topics: ['u'],
+    })
+    expect(unknown.status).toBe(404)
+    const second = await post(`${server.url}/v1/publish`, { topic: 'u', data: 'routed' })
+    for (const s of streams) await vi.waitFor(() => expect(s.data().at(-1)?.id).toBe(second.body.ids[0]))
+  })
+
+  it('/metrics and /healthz answer for the whole node', async () => {
+    const server = await node()
+    const streams = await onBothWorkers(server.url, '/v1/connect?topics=t', none)
+    const report = await health(server.url)
+    expect(report.status).toBe('ok')
+    expect(report.checks.workers).toEqual({ ok: true, detail: '2 of 2 serving' })
+    expect(new Set(report.workers.map((w) => w.nodeId))).toEqual(new Set(streams.map(workerOf)))
+    expect(new Set(report.workers.map((w) => w.pid)).size).toBe(2)
+    await vi.waitFor(async () =>
+      expect(await metric(server.url, 'likewire_connections')).toBe(streams.length),
+    )
+    expect(await metric(server.url, 'likewire_workers')).toBe(2)
+    await post(`${server.url}/v1/publish`, { topic: 't', data: 1 })
+    // one publish, counted once (by the primary's dispatcher), delivered on both workers
+    await vi.waitFor(async () =>
+      expect(await metric(server.url, 'likewire_deliveries_total')).toBe(streams.length),
+    )
+    expect(await metric(server.url, 'likewire_published_events_total')).toBe(1)
+  })
+
+  it('history positions are given in one place: a client resumes on either worker, in order, nothing missed', async () => {
+    const server = await node(['--history', 'chat:*=100'])
+    const first = await stream(`${server.url}/v1/connect?topics=chat:1`)
+    for (const n of [1, 2]) await post(`${server.url}/v1/publish`, { topic: 'chat:1', data: n })
+    await vi.waitFor(() => expect(first.data().map((e) => e.data)).toEqual([1, 2]))
+    const lastId = first.events.filter((e) => e.event === undefined).at(-1)!.id!
+    first.close()
+    for (const n of [3, 4]) await post(`${server.url}/v1/publish`, { topic: 'chat:1', data: n })
+    const resumed = await onBothWorkers(server.url, '/v1/connect?topics=chat:1', async () => ({
+      'Last-Event-ID': lastId,
+    }))
+    const positions = (s: Stream) =>
+      s.data().map((e) => (e as unknown as { pos: { epoch: string; offset: number } }).pos)
+    const epoch = positions(first)[0]!.epoch
+    for (const s of resumed) {
+      await vi.waitFor(() => expect(s.data().map((e) => e.data)).toEqual([3, 4]))
+      expect(positions(s)).toEqual([
+        { epoch, offset: 3 },
+        { epoch, offset: 4 },
+      ])
+    }
+  })
+
+  it('presence and viewer counts are the whole node', async () => {
+    const server = await node(['--presence-grace-ms', '300'], { LIKEWIRE_JWT_SECRET: SECRET })
+    const bearer = async (sub: string) => ({ Authorization: `Bearer ${await token({ sub })}` })
+    const ann = await stream2(server.url, '/v1/connect?topics=room', await bearer('ann'))
+    // watchers on both workers: one of them is not ann's
+    const watchers = await onBothWorkers(
+      server.url,
+      '/v1/connect?topics=member:ann/$presence,room/$viewers',
+      () => bearer('bob'),
+    )
+    const of = <T>(s: Stream, topic: string, field: string) =>
+      s
+        .data()
+        .filter((e) => e.topic === topic)
+        .map((e) => (e.data as Record<string, T>)[field])
+    for (const w of watchers) {
+      await vi.waitFor(() => expect(of(w, 'member:ann/$presence', 'status')).toEqual(['online']))
+      await vi.waitFor(() => expect(of(w, 'room/$viewers', 'count').at(-1)).toBe(1))
+    }
+    const viewers = await onBothWorkers(server.url, '/v1/connect?topics=room', () => bearer('cy'))
+    for (const w of watchers)
+      await vi.waitFor(() => expect(of(w, 'room/$viewers', 'count').at(-1)).toBe(1 + viewers.length))
+    ann.close()
+    for (const w of watchers)
+      await vi.waitFor(() => expect(of(w, 'member:ann/$presence', 'status')).toEqual(['online', 'offline']))
+  })
+
+  it('kill -9 a worker: it is replaced, and its clients reconnect and receive', async () => {
+    const server = await node()
+    const client = createClient({ url: server.url, backoff: { baseMs: 50, maxMs: 300 } })
+    cleanups.push(() => client.close())
+    const got: unknown[] = []
+    client.subscribe('t', (event) => got.push(event.data))
+    await vi.waitFor(() => expect(client.state.connectionId).not.toBeNull())
+    const owner = client.state.connectionId!.split('.')[0]!
+    const before = await health(server.url)
+    const victim = before.workers.find((w) => w.nodeId === owner)!
+    process.kill(victim.pid, 'SIGKILL')
+    await vi.waitFor(() => expect(client.state.connectionId?.startsWith(`${owner}.`)).toBe(false), {
+      timeout: 10_000,
+    })
+    await vi.waitFor(() => expect(client.state.status).toBe('connected'))
+    const res = await post(`${server.url}/v1/publish`, { topic: 't', data: 'after' })
+    expect(res.status).toBe(202)
+    await vi.waitFor(() => expect(got).toEqual(['after']))
+    await vi.waitFor(
+      async () => {
+        const after = await health(server.url)
+        expect(after.checks.workers).toEqual({ ok: true, detail: '2 of 2 serving' })
+        expect(after.workers.map((w) => w.nodeId)).not.toContain(owner)
+      },
+      { timeout: 15_000, interval: 200 },
+    )
+    expect(alive(victim.pid)).toBe(false)
+    expect(await metric(server.url, 'likewire_worker_restarts_total')).toBe(1)
+  }, 40_000)
+
+  it('SIGTERM drains every worker: each stream gets the reconnect hint, then every process exits', async () => {
+    const server = await node()
+    const streams = await onBothWorkers(server.url, '/v1/connect?topics=t', none)
+    const pids = (await health(server.url)).workers.map((w) => w.pid)
+    await server.stop('SIGTERM')
+    expect(await server.exited).toEqual({ code: 0, signal: null })
+    for (const s of streams) {
+      expect(s.events.find((e) => e.event === 'likewire.reconnect')?.data).toMatch(/"reason":"shutdown"/)
+      await vi.waitFor(() => expect(s.ended).toBe(true))
+    }
+    for (const pid of pids) await vi.waitFor(() => expect(alive(pid)).toBe(false))
+  })
+
+  it('refuses a bad --workers, and a port already taken, with one line and exit 1', async () => {
+    const run = (args: string[]) => {
+      const { status, stderr } = spawnSync(process.execPath, [likewireBin(), 'standalone', ...args], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      })
+      return { status, stderr: stderr.trim() }
+    }
+    for (const bad of ['0', 'x', '2.5', '-1']) {
+      const { status, stderr } = run(['--port', '0', '--workers', bad])
+      expect({ status, stderr }).toEqual({
+        status: 1,
+        stderr: expect.stringMatching(
+          /^likewire: --workers must be (a positive integer or "auto"|at least 1), got \S+$/,
+        ),
+      })
+    }
+    expect(run(['--port', '0', '--workers', '257'])).toEqual({
+      status: 1,
+      stderr: 'likewire: --workers must be at most 256, got 257',
+    })
+    const taken = await node()
+    expect(run(['--port', String(taken.port), '--host', '127.0.0.1', '--workers', '2'])).toEqual({
+      status: 1,
+      stderr: `likewire: Port ${taken.port} on 127.0.0.1 is already in use`,
+    })
+  })
+})
+
+/** A stream with headers, connected. */
+async function stream2(url: string, path: string, headers: Record<string, string>): Promise<Stream> {
+  const s = await openStream(`${url}${path}`, headers)
+  cleanups.push(() => s.close())
+  await vi.waitFor(() => s.connectionId())
+  return s
+}
