@@ -7,11 +7,13 @@ import {
   openStream,
   post,
   type Stream,
+  selfSignedCertificate,
   spawnLikewire,
 } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { createClient } from '../../client/src/index'
 import { cleanups, stream } from './cluster/cleanup'
+import { h2Post, h2Session, h2Stream } from './h2'
 import { SECRET, token } from './tokens'
 
 async function node(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<LikewireProcess> {
@@ -87,6 +89,20 @@ describe('likewire standalone --workers 2: one node on one port', () => {
     expect(unknown.status).toBe(404)
     const second = await post(`${server.url}/v1/publish`, { topic: 'u', data: 'routed' })
     for (const s of streams) await vi.waitFor(() => expect(s.data().at(-1)?.id).toBe(second.body.ids[0]))
+  })
+
+  it('serves HTTPS with HTTP/2 on the shared port (each worker terminates its own TLS)', async () => {
+    const cert = selfSignedCertificate()
+    cleanups.push(() => cert.remove())
+    const server = await node(['--tls-cert', cert.certFile, '--tls-key', cert.keyFile])
+    const url = `https://127.0.0.1:${server.port}`
+    expect(server.output()).toContain(`listening on ${url} (2 workers, one node)`)
+    const session = await h2Session(url, cert)
+    const s = h2Stream(session, '/v1/connect?topics=demo')
+    await vi.waitFor(() => s.connectionId())
+    const res = await h2Post(session, '/v1/publish', { topic: 'demo', data: 'over h2' })
+    expect(res.status).toBe(202)
+    await vi.waitFor(() => expect(s.data().map((e) => e.id)).toEqual(res.body.ids))
   })
 
   it('/metrics and /healthz answer for the whole node', async () => {
