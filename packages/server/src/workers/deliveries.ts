@@ -1,4 +1,5 @@
 import type { EncodedEvent } from '../protocol/frames'
+import { cutByBytes, type Pending } from '../transport/http-transport'
 import type { FrontendTransport } from '../transport/transport'
 import type { Channel } from './channel'
 
@@ -51,14 +52,10 @@ export function decodeDeliveries(batch: DeliveryBatch): EncodedEvent[] {
   return events
 }
 
-interface Pending {
-  events: readonly EncodedEvent[]
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
 /** Most events waiting for one worker while a batch to it is being written; past it they fail, counted. */
 const MAX_QUEUED_EVENTS = 100_000
+/** Largest batch in one message, as over HTTP: a backlog of large events goes as several, in order. */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024
 
 /**
  * The primary's dispatcher -> its workers (standalone with workers): each worker's batches go over its IPC
@@ -116,12 +113,18 @@ class WorkerQueue {
       const batch = this.pending
       this.pending = []
       this.queued = 0
-      const events = batch.length === 1 ? batch[0]!.events : batch.flatMap((p) => p.events)
-      try {
-        await this.channel.note(DELIVER, encodeDeliveries(events))
-        for (const p of batch) p.resolve()
-      } catch (error) {
-        for (const p of batch) p.reject(error)
+      const failed = new Map<Pending, unknown>()
+      for (const { events, owners } of cutByBytes(batch, MAX_BATCH_BYTES)) {
+        try {
+          await this.channel.note(DELIVER, encodeDeliveries(events))
+        } catch (error) {
+          for (const owner of owners) failed.set(owner, error)
+        }
+      }
+      // a publish is done once every message carrying one of its events was written
+      for (const p of batch) {
+        if (failed.has(p)) p.reject(failed.get(p))
+        else p.resolve()
       }
     }
     this.busy = false
