@@ -41,9 +41,7 @@ export function frontendCommand(program: Command): void {
       new Option(
         '--internal-port <port>',
         "with --workers: worker k's own port for dispatchers is this + k (0..n-1), on --public-url's host (default: a free port each)",
-      )
-        .env('LIKEWIRE_INTERNAL_PORT')
-        .default('0'),
+      ).env('LIKEWIRE_INTERNAL_PORT'),
     )
     .addOption(
       new Option(
@@ -94,7 +92,7 @@ export function frontendCommand(program: Command): void {
           TlsFlags &
           JwtFlags &
           WorkersFlags & {
-            internalPort: string
+            internalPort?: string
             publicUrl?: string
             peers?: string
             dc?: string
@@ -105,7 +103,7 @@ export function frontendCommand(program: Command): void {
       ) => {
         const secret = requireSecret(flags)
         const workers = workersFlag(flags)
-        const internalPort = intOption(flags.internalPort, 'internal-port', { max: 65_536 - workers })
+        const internalPort = intOption(flags.internalPort ?? '0', 'internal-port', { max: 65_536 - workers })
         const { dc, peers } = datacenterFlags(flags)
         const stream = streamFlags(flags)
         const digestIntervalMs = intOption(flags.presenceDigestMs, 'presence-digest-ms', {

@@ -1,10 +1,24 @@
 // `likewire frontend --workers`: each worker is a frontend node of the cluster on its own internal port,
 // all sharing the public port. Real processes: a redis-server, a dispatcher, the frontend and its workers.
-import { openStream, post, type Stream, spawnLikewire, startRedis } from '@likewire/testkit'
+import { createServer } from 'node:net'
+import { freePort, openStream, post, type Stream, spawnLikewire, startRedis } from '@likewire/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { RedisRegistry } from '../../src/registry/redis-registry'
 import { cleanups } from './cleanup'
 import { SECRET } from './nodes'
+
+/** Two consecutive free ports (the first one's): what `--internal-port` takes for two workers. */
+async function freePair(): Promise<number> {
+  for (;;) {
+    const port = await freePort()
+    const next = createServer()
+    const free = await new Promise<boolean>((resolve) => {
+      next.once('error', () => resolve(false))
+      next.listen(port + 1, '127.0.0.1', () => next.close(() => resolve(true)))
+    })
+    if (free) return port
+  }
+}
 
 const nodeOf = (s: Stream): string =>
   JSON.parse(s.events.find((e) => e.event === 'likewire.connected')!.data).nodeId
@@ -15,7 +29,10 @@ describe('likewire frontend --workers 2', () => {
     cleanups.push(() => redis.stop())
     const cluster = ['--redis', redis.url, '--secret', SECRET]
     // a lease far longer than the test: only the primary's clean-up can remove a dead worker meanwhile
+    const internal = await freePair()
     const frontend = await spawnLikewire('frontend', [
+      '--internal-port',
+      String(internal),
       ...cluster,
       '--workers',
       '2',
@@ -40,11 +57,9 @@ describe('likewire frontend --workers 2', () => {
     }
     const workers = [...new Set(streams.map(nodeOf))].sort()
     expect(workers).toEqual(['fe-1', 'fe-2'])
-    // each its own lease, on its own port: not the public one
+    // each its own lease, on its own port (--internal-port + its slot): not the public one
     const urls = await Promise.all(workers.map(async (id) => (await registry.node(id))?.url))
-    expect(new Set(urls).size).toBe(2)
-    for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(urls).not.toContain(frontend.url)
+    expect(urls).toEqual([`http://127.0.0.1:${internal}`, `http://127.0.0.1:${internal + 1}`])
     expect((await registry.nodesFor(['t'])).get('t')?.sort()).toEqual(workers)
 
     const res = await post(`${dispatcher.url}/v1/publish`, { topic: 't', data: 'via the dispatcher' })
@@ -61,10 +76,13 @@ describe('likewire frontend --workers 2', () => {
     process.kill(report.workers.find((w) => w.nodeId === 'fe-1')!.pid, 'SIGKILL')
     await vi.waitFor(async () => expect(await registry.node('fe-1')).toBeUndefined(), { timeout: 10_000 })
     expect((await registry.nodesFor(['t'])).get('t')).toEqual(['fe-2'])
-    // its replacement is a node of its own, with a lease of its own
-    await vi.waitFor(async () => expect((await registry.node('fe-3'))?.url).toMatch(/^http:/), {
-      timeout: 20_000,
-      interval: 200,
-    })
+    // its replacement is a node of its own, with a lease of its own, on the port of the worker it replaces
+    await vi.waitFor(
+      async () => expect((await registry.node('fe-3'))?.url).toBe(`http://127.0.0.1:${internal}`),
+      {
+        timeout: 20_000,
+        interval: 200,
+      },
+    )
   }, 60_000)
 })
