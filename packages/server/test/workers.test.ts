@@ -1,6 +1,7 @@
 // `likewire standalone --workers`: real processes (a primary and its workers on one port), real streams and
 // the real client. Each worker is its own node id, so `likewire.connected` says which one holds a stream.
 import { spawnSync } from 'node:child_process'
+import type { ClientHttp2Session } from 'node:http2'
 import {
   type LikewireProcess,
   likewireBin,
@@ -13,7 +14,7 @@ import {
 import { describe, expect, it, vi } from 'vitest'
 import { createClient } from '../../client/src/index'
 import { cleanups, stream } from './cluster/cleanup'
-import { h2Post, h2Session, h2Stream } from './h2'
+import { type H2Stream, h2Post, h2Session, h2Stream } from './h2'
 import { SECRET, token } from './tokens'
 
 async function node(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<LikewireProcess> {
@@ -205,6 +206,48 @@ describe('likewire standalone --workers 2: one node on one port', () => {
     expect(await metric(server.url, 'likewire_worker_restarts_total')).toBe(1)
   }, 40_000)
 
+  it("a stuck worker (SIGSTOP) never holds back the node's publishes: its batches fail, counted; the others deliver", async () => {
+    const cert = selfSignedCertificate()
+    cleanups.push(() => cert.remove())
+    // the live stream takes the whole burst at once: room for it, so it is no slow consumer
+    const tls = ['--tls-cert', cert.certFile, '--tls-key', cert.keyFile]
+    const server = await node([...tls, '--max-buffered-bytes', String(16 * 1024 * 1024)])
+    const url = `https://127.0.0.1:${server.port}`
+    // one HTTP/2 session is one connection, held by one worker: a stream on it says which
+    const sessions = new Map<string, { session: ClientHttp2Session; stream: H2Stream }>()
+    for (let i = 0; i < 8 && sessions.size < 2; i++) {
+      const session = await h2Session(url, cert)
+      const stream = h2Stream(session, '/v1/connect?topics=big')
+      await vi.waitFor(() => stream.connectionId())
+      sessions.set(stream.connectionId().split('.')[0]!, { session, stream })
+    }
+    const [stuck, live] = [...sessions.keys()] as [string, string]
+    const { session, stream } = sessions.get(live)!
+    const get = (path: string) => h2Get(session, path)
+    const pid = (JSON.parse((await get('/healthz')).text) as Health).workers.find(
+      (w) => w.nodeId === stuck,
+    )!.pid
+    process.kill(pid, 'SIGSTOP')
+    cleanups.push(() => {
+      if (alive(pid)) process.kill(pid, 'SIGCONT')
+    })
+    // far more than the channel's socket buffer holds: writes to the stuck worker stop completing
+    const data = 'x'.repeat(60_000)
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => h2Post(session, '/v1/publish', { topic: 'big', data })),
+    )
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill(202))
+    await vi.waitFor(() => expect(stream.data()).toHaveLength(40))
+    expect((await get('/metrics')).text).toMatch(
+      /^likewire_forward_failures_total\{target="frontend"\} [1-9]/m,
+    )
+    const report = await get('/healthz')
+    expect(report.status).toBe(503)
+    expect((JSON.parse(report.text) as Health).checks.answering?.detail).toContain(stuck)
+    process.kill(pid, 'SIGCONT')
+    await vi.waitFor(async () => expect((await get('/healthz')).status).toBe(200), { timeout: 10_000 })
+  }, 40_000)
+
   it('SIGTERM drains every worker: each stream gets the reconnect hint, then every process exits', async () => {
     const server = await node()
     const streams = await onBothWorkers(server.url, '/v1/connect?topics=t', none)
@@ -253,4 +296,22 @@ async function stream2(url: string, path: string, headers: Record<string, string
   cleanups.push(() => s.close())
   await vi.waitFor(() => s.connectionId())
   return s
+}
+
+/** `GET path` on an HTTP/2 session: its status and body. */
+function h2Get(session: ClientHttp2Session, path: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = session.request({ ':path': path })
+    let status = 0
+    let text = ''
+    request.on('response', (headers) => {
+      status = Number(headers[':status'])
+    })
+    request.setEncoding('utf8')
+    request.on('data', (chunk: string) => {
+      text += chunk
+    })
+    request.on('end', () => resolve({ status, text }))
+    request.on('error', reject)
+  })
 }

@@ -56,6 +56,8 @@ export function decodeDeliveries(batch: DeliveryBatch): EncodedEvent[] {
 const MAX_QUEUED_EVENTS = 100_000
 /** Largest batch in one message, as over HTTP: a backlog of large events goes as several, in order. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024
+/** A batch a worker has not taken by then fails (counted), as an HTTP delivery times out: publishes never wait on one stuck worker. */
+export const DELIVERY_TIMEOUT_MS = 3000
 
 /**
  * The primary's dispatcher -> its workers (standalone with workers): each worker's batches go over its IPC
@@ -96,7 +98,21 @@ class WorkerQueue {
     if (this.queued + events.length > MAX_QUEUED_EVENTS)
       return Promise.reject(new Error('The queue to the worker is full'))
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, resolve, reject })
+      // the write stays queued (a channel write cannot be taken back): the worker may still deliver it
+      const timer = setTimeout(
+        () => reject(new Error(`The worker took no batch within ${DELIVERY_TIMEOUT_MS} ms`)),
+        DELIVERY_TIMEOUT_MS,
+      )
+      timer.unref()
+      const settle = (done: () => void) => {
+        clearTimeout(timer)
+        done()
+      }
+      this.pending.push({
+        events,
+        resolve: () => settle(resolve),
+        reject: (error) => settle(() => reject(error)),
+      })
       this.queued += events.length
       if (!this.busy) void this.pump()
     })

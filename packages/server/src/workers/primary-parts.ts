@@ -1,6 +1,7 @@
 import { Dispatcher, type DispatcherParts } from '../dispatcher/dispatcher'
 import type { ValidPublish } from '../dispatcher/publish-input'
 import type { HistoryStore } from '../history/store'
+import { LikewireError, unavailable } from '../protocol/errors'
 import type { EncodedEvent } from '../protocol/frames'
 import type { PresenceStore } from '../registry/presence-store'
 import type { Registry } from '../registry/registry'
@@ -78,14 +79,25 @@ export class PrimaryDispatcher extends Dispatcher {
   }
 
   override publish(publishes: readonly ValidPublish[]): Promise<string[]> {
-    return this.channel.call('dispatcher', 'publish', [publishes])
+    return this.relay('publish', publishes)
   }
 
   override dispatch(events: readonly EncodedEvent[]): Promise<void> {
-    return this.channel.call('dispatcher', 'dispatch', [events])
+    return this.relay('dispatch', events)
   }
 
   override dispatchForwarded(events: readonly EncodedEvent[]): Promise<void> {
-    return this.channel.call('dispatcher', 'dispatchForwarded', [events])
+    return this.relay('dispatchForwarded', events)
+  }
+
+  /** A primary that does not answer is an unavailable dispatcher (503), as a Redis that does not answer is. */
+  private relay<T>(method: (typeof DISPATCHER_METHODS)[number], events: unknown): Promise<T> {
+    return this.channel.call<T>('dispatcher', method, [events]).catch((error: unknown) => {
+      throw error instanceof LikewireError
+        ? error
+        : unavailable(
+            `The node's dispatcher did not answer (${error instanceof Error ? error.message : error})`,
+          )
+    })
   }
 }
