@@ -51,8 +51,9 @@ interface Health {
   workers: Array<{ nodeId: string; pid: number; status: string }>
 }
 
+// bounded: a connection the primary was handing to a worker as it died is never answered (operations.md)
 const health = async (url: string): Promise<Health> =>
-  (await fetch(`${url}/healthz`)).json() as Promise<Health>
+  (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) })).json() as Promise<Health>
 const metric = async (url: string, name: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text()
   const line = text.split('\n').find((l) => l.startsWith(`${name} `))

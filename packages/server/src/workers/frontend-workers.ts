@@ -23,7 +23,10 @@ export interface InternalAddress {
  * share the public port; the primary replaces dead ones, drains them all, and answers `/healthz` and
  * `/metrics` for the node.
  */
-export async function frontendPrimary(options: LikewireOptions, count: number): Promise<WorkersNode> {
+export async function frontendPrimary(
+  options: LikewireOptions & { maxStallMs?: number | undefined },
+  count: number,
+): Promise<WorkersNode> {
   const { nodeId, metrics, logger } = resolveNode(options)
   const served = {
     node: {
@@ -36,6 +39,8 @@ export async function frontendPrimary(options: LikewireOptions, count: number): 
     baseId: nodeId,
     logger,
     metrics,
+    // a worker stalled as long as its lease keeper lets its lease go is killed (and replaced) too
+    maxStallMs: options.maxStallMs,
     serve: () => served,
     // a dead worker's topics go from Redis at once, by a live worker: dispatchers stop sending to it now,
     // not a lease later (a drained worker removed itself)

@@ -14,6 +14,8 @@ export interface WorkerLink {
   worker: Worker
   channel: Channel
   ready: boolean
+  /** When it last answered the primary's probe: a worker whose loop stopped turning is killed, and replaced. */
+  answeredAt: number
 }
 
 export interface SupervisorOptions {
@@ -28,11 +30,15 @@ export interface SupervisorOptions {
   onExit?: (link: WorkerLink) => void | Promise<void>
   logger: Logger
   metrics: Metrics
+  /** A worker that has not answered the primary for this long counts as hung: killed, and replaced. @default 30000 */
+  maxStallMs?: number | undefined
 }
 
 /** A worker that dies within this long of its start died quickly: its replacement waits longer each time. */
 const QUICK_DEATH_MS = 10_000
 const MAX_RESTART_DELAY_MS = 30_000
+/** How often the primary asks every worker whether its event loop turns. */
+const PROBE_MS = 5000
 /** How long a drain waits for the workers' own before they are killed. */
 const DRAIN_TIMEOUT_MS = 9_000
 
@@ -52,6 +58,7 @@ export class Supervisor {
   private started = false
   private readonly quickDeaths: number[]
   private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly prober: NodeJS.Timeout
   private readonly restarts: Counter
 
   constructor(private readonly options: SupervisorOptions) {
@@ -74,6 +81,27 @@ export class Supervisor {
     })
     // structured clone, not JSON: Maps and RegExps cross as they are (channel.ts)
     cluster.setupPrimary({ serialization: 'advanced' })
+    this.prober = setInterval(() => this.probe(options.maxStallMs ?? 30_000), PROBE_MS)
+    this.prober.unref()
+  }
+
+  /** A worker whose loop is stuck holds its clients for ever: past `maxStallMs` without an answer it is killed. */
+  private probe(maxStallMs: number): void {
+    for (const link of this.ready)
+      link.channel.call('worker', 'ping', [], PROBE_MS).then(
+        () => {
+          link.answeredAt = Date.now()
+        },
+        () => {
+          if (this.isClosing || link.worker.process.killed || Date.now() - link.answeredAt <= maxStallMs)
+            return
+          this.options.logger.error(
+            { worker: link.nodeId, pid: link.pid, maxStallMs },
+            'worker stalled (its event loop does not turn): killing it',
+          )
+          link.worker.process.kill('SIGKILL')
+        },
+      )
   }
 
   /** Forks every worker; resolves with the first one's URL once all serve, rejects with a worker's failure. */
@@ -104,6 +132,7 @@ export class Supervisor {
   /** Drains every worker (each sends its clients the reconnect hint), then waits for them to exit. */
   async close(): Promise<void> {
     this.isClosing = true
+    clearInterval(this.prober)
     for (const timer of this.timers) clearTimeout(timer)
     const exits = [...this.links.values()].map((link) => this.drain(link))
     await Promise.all(exits)
@@ -130,13 +159,22 @@ export class Supervisor {
       const channel = new Channel(worker, this.options.serve(nodeId), {
         [READY]: (body) => {
           link.ready = true
+          link.answeredAt = Date.now()
           resolve((body as { url: string }).url)
         },
         [FAILED]: (body) => {
           failure = (body as { message: string }).message
         },
       })
-      const link: WorkerLink = { nodeId, slot, pid: worker.process.pid ?? 0, worker, channel, ready: false }
+      const link: WorkerLink = {
+        nodeId,
+        slot,
+        pid: worker.process.pid ?? 0,
+        worker,
+        channel,
+        ready: false,
+        answeredAt: Date.now(),
+      }
       this.links.set(nodeId, link)
       this.options.onStart?.(link)
       worker.once('exit', (code, signal) => {

@@ -62,6 +62,7 @@ export function runWorker(
       started = worker
       handlers.worker = {
         ...worker.handlers?.worker,
+        ping: () => true,
         health: async () => ({ ...(await worker.health()), pid: process.pid }),
         metrics: () => worker.metrics.getMetricsAsJSON(),
       }

@@ -85,4 +85,29 @@ describe('likewire frontend --workers 2', () => {
       },
     )
   }, 60_000)
+
+  it('a worker whose event loop stops turning (SIGSTOP) past --max-stall-ms is killed and replaced', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.stop())
+    const args = ['--redis', redis.url, '--secret', SECRET, '--workers', '2', '--node-id', 'fe']
+    const frontend = await spawnLikewire('frontend', [...args, '--max-stall-ms', '1000'])
+    cleanups.push(() => frontend.stop())
+    // bounded: a connection the primary was handing to the worker as it stalled is never answered (operations.md)
+    const report = async () =>
+      (await (await fetch(`${frontend.url}/healthz`, { signal: AbortSignal.timeout(2000) })).json()) as {
+        workers: Array<{ nodeId: string; pid: number }>
+      }
+    const stalled = (await report()).workers.find((w) => w.nodeId === 'fe-1')!
+    process.kill(stalled.pid, 'SIGSTOP')
+    cleanups.push(() => {
+      try {
+        process.kill(stalled.pid, 'SIGCONT')
+      } catch {}
+    })
+    await frontend.waitForLine(/worker stalled.*killing it/, 20_000)
+    await vi.waitFor(
+      async () => expect((await report()).workers.map((w) => w.nodeId).sort()).toEqual(['fe-2', 'fe-3']),
+      { timeout: 20_000, interval: 250 },
+    )
+  }, 60_000)
 })
