@@ -1,6 +1,7 @@
 import type { Metrics } from '../metrics/metrics'
 import { dataFrame, dataFrames, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
+import type { FlushCadence } from './flush-cadence'
 import { Flusher } from './flusher'
 import type { FrontendHistory } from './history'
 import { room } from './pacing'
@@ -10,7 +11,8 @@ export interface FanoutParts {
   table: TopicTable
   metrics: Metrics
   maxBufferedBytes: number
-  flushWindowMs: number
+  /** When frames are flushed: a fixed window or one following the load. */
+  cadence: FlushCadence
   /** A connection past its buffer bound: the frontend drops it as a slow consumer. */
   drop(connection: Connection): void
   /** The frontend's history topics, whose subscribers catching up get their events held. */
@@ -28,7 +30,8 @@ export class Fanout {
   private readonly history: FrontendHistory | undefined
 
   constructor(private readonly parts: FanoutParts) {
-    this.flusher = new Flusher(parts.flushWindowMs)
+    const { flushDuration } = parts.metrics
+    this.flusher = new Flusher(parts.cadence, (ms) => flushDuration.observe(ms / 1000))
     this.history = parts.history
   }
 
