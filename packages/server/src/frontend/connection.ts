@@ -1,4 +1,5 @@
 import { memberIdOf } from '../auth/identity'
+import type { SharedChunks } from './shared-chunks'
 import type { ConnectionSink } from './sink'
 
 /** Why a connection ended; each is a label on likewire_disconnects_total. */
@@ -60,14 +61,17 @@ export class Connection {
     this.flush()
   }
 
-  /** Writes everything queued this tick as one write (coalescing is the cheapest syscall win). */
-  flush(): void {
+  /**
+   * Writes everything queued this tick as one write (coalescing is the cheapest syscall win); a flush of
+   * many connections passes its `shared` bytes, built once for every connection with the same frames.
+   */
+  flush(shared?: SharedChunks): void {
     const { pending } = this
     if (pending === undefined || this.closed || this.held) return
     const bytes = this.pendingBytes
     this.pending = undefined // the next frame allocates a new queue, as the old `= []` did here
     this.pendingBytes = 0
-    this.sink.write(pending, bytes)
+    this.sink.write(pending, bytes, shared)
   }
 
   /** Writes a frame now, bypassing the tick queue (connect preamble, shutdown hint). */

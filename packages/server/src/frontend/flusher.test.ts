@@ -97,6 +97,41 @@ describe('Flusher', () => {
     expect(writes).toHaveLength(before + 2)
   })
 
+  it('lets the connections of one flush share the bytes of the same frames, never across flushes', async () => {
+    const written: Buffer[] = []
+    const connections = [1, 2, 3].map((n) => {
+      const sink: ConnectionSink = {
+        // the preamble is written alone, outside any flush
+        write: (frames, bytes, shared) => written.push(shared ? shared.chunked(frames, bytes) : frames[0]!),
+        bufferedBytes: () => 0,
+        end: () => {},
+        destroy: () => {},
+        onClose: () => {},
+      }
+      const connection = new Connection(`c${n}`, null, sink)
+      connection.start(Buffer.from('\n'))
+      return connection
+    })
+    written.length = 0
+    const flusher = new Flusher(flushCadence(0, 100))
+    const broadcast = (frame: Buffer) => {
+      for (const connection of connections) {
+        connection.enqueue(frame, 1e6)
+        flusher.mark(connection)
+      }
+    }
+    const frame = Buffer.from('data: x\n\n')
+    broadcast(frame)
+    await vi.advanceTimersByTimeAsync(0)
+    broadcast(frame)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(written).toHaveLength(6)
+    expect(written[1]).toBe(written[0])
+    expect(written[2]).toBe(written[0])
+    expect(written[3]).not.toBe(written[0]) // the next flush builds its own
+    expect(written[3]).toEqual(written[0])
+  })
+
   it('tells each flush its duration', async () => {
     const clock = { spent: 0 }
     const { connection } = slowConnection(clock)

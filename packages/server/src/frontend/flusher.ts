@@ -1,5 +1,6 @@
 import type { Connection } from './connection'
 import type { FlushCadence } from './flush-cadence'
+import { SharedChunks } from './shared-chunks'
 
 /**
  * Coalesces writes: connections with queued frames are flushed together, each with one write. Leading
@@ -10,6 +11,7 @@ export class Flusher {
   private readonly dirty = new Set<Connection>()
   private scheduled = false
   private lastFlushAt = Number.NEGATIVE_INFINITY
+  private readonly shared = new SharedChunks()
 
   constructor(
     private readonly cadence: FlushCadence,
@@ -41,8 +43,9 @@ export class Flusher {
     this.scheduled = false
     const startedAt = this.now()
     this.lastFlushAt = startedAt
-    for (const connection of this.dirty) connection.flush()
+    for (const connection of this.dirty) connection.flush(this.shared)
     this.dirty.clear()
+    this.shared.clear()
     const endedAt = this.now()
     this.cadence.flushed(startedAt, endedAt)
     this.onFlush(endedAt - startedAt)
