@@ -38,7 +38,8 @@ class NodeSink implements ConnectionSink {
   }
 
   bufferedBytes(): number {
-    return this.res.writableLength + (this.res.socket?.writableLength ?? 0)
+    // Node's writableLength of a response already adds its socket's: adding it again counted it twice
+    return this.res.writableLength
   }
 
   end(): void {
