@@ -8,7 +8,10 @@ export interface ConnectionSink {
    * for the previous connection of the flush are reused when it had the same frames (never mutated).
    */
   write(frames: readonly Buffer[], bytes: number, shared?: SharedChunks): void
-  /** Bytes accepted by write() but not yet handed to the kernel: the slow-reader measure. */
+  /**
+   * Bytes accepted by write() but not yet handed to the kernel: the slow-reader measure. They grow only
+   * by this sink's own writes (by at most a write's bytes plus 16), never by themselves.
+   */
   bufferedBytes(): number
   end(): void
   destroy(): void
