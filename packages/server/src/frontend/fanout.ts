@@ -1,7 +1,7 @@
 import type { Metrics } from '../metrics/metrics'
 import { dataFrame, dataFrames, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
-import type { FlushCadence } from './flush-cadence'
+import { flushCadence } from './flush-cadence'
 import { Flusher } from './flusher'
 import type { FrontendHistory } from './history'
 import { room } from './pacing'
@@ -11,8 +11,9 @@ export interface FanoutParts {
   table: TopicTable
   metrics: Metrics
   maxBufferedBytes: number
-  /** When frames are flushed: a fixed window or one following the load. */
-  cadence: FlushCadence
+  /** When frames are flushed: a fixed window (0: every tick) or `'auto'`, following the load up to the max. */
+  flushWindowMs: number | 'auto'
+  maxFlushWindowMs: number
   /** A connection past its buffer bound: the frontend drops it as a slow consumer. */
   drop(connection: Connection): void
   /** The frontend's history topics, whose subscribers catching up get their events held. */
@@ -30,8 +31,10 @@ export class Fanout {
   private readonly history: FrontendHistory | undefined
 
   constructor(private readonly parts: FanoutParts) {
-    const { flushDuration } = parts.metrics
-    this.flusher = new Flusher(parts.cadence, (ms) => flushDuration.observe(ms / 1000))
+    const { metrics } = parts
+    const cadence = flushCadence(parts.flushWindowMs, parts.maxFlushWindowMs)
+    metrics.sources.flushWindowMs = () => cadence.windowMs
+    this.flusher = new Flusher(cadence, (ms) => metrics.flushDuration.observe(ms / 1000))
     this.history = parts.history
   }
 

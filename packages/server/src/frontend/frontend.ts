@@ -7,7 +7,6 @@ import type { Registry } from '../registry/registry'
 import type { DeliveryTarget } from '../transport/transport'
 import { Connection, type DisconnectReason } from './connection'
 import { Fanout } from './fanout'
-import { flushCadence } from './flush-cadence'
 import { FrontendHistory, type FrontendHistoryParts } from './history'
 import { Listeners } from './listeners'
 import type { RecoveryRequest } from './recovery'
@@ -72,13 +71,11 @@ export class Frontend implements DeliveryTarget {
       send: (connection, frame) => this.fanout.send(connection, frame),
       deliverOrdered: (events) => this.fanout.deliver(events),
     })
-    const cadence = flushCadence(config.flushWindowMs, config.maxFlushWindowMs)
     // built after history, which it holds events for; history reaches it through the closures above
     this.fanout = new Fanout({
+      ...config,
       table: this.table,
       metrics,
-      maxBufferedBytes: config.maxBufferedBytes,
-      cadence,
       drop: (connection) => this.remove(connection, 'slow_consumer'),
       history: this.history,
     })
@@ -87,7 +84,6 @@ export class Frontend implements DeliveryTarget {
     metrics.sources.connections = () => this.connections.size
     metrics.sources.topics = () => this.table.size
     metrics.sources.subscriptions = () => this.subscriptionCount
-    metrics.sources.flushWindowMs = () => cadence.windowMs
   }
 
   /** Calls `listener` when a topic's local subscriber count changes (viewer counts); returns its removal. */
