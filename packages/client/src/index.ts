@@ -17,6 +17,7 @@ export {
 export { alwaysOnline, type OnlineSource, windowOnlineSource } from './online'
 export {
   type ClientOptions,
+  DEFAULT_CREDENTIALS_TIMEOUT_MS,
   DEFAULT_DEDUPE_SIZE,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_REPLACEMENT_GRACE_MS,
