@@ -102,6 +102,7 @@ const CLIENT_CHECKS: Record<keyof ClientOptions, Check> = {
   getHeaders: fn,
   getToken: fn,
   credentialsTimeoutMs: ms(1),
+  requestTimeoutMs: ms(1),
   transport: oneOf('fetch', 'xhr'),
   fetch: fn,
   XMLHttpRequest: fn,

@@ -49,6 +49,13 @@ export interface ClientOptions {
    */
   credentialsTimeoutMs?: number | undefined
   /**
+   * How long a subscribe or unsubscribe POST may wait for its answer before it is aborted. A subscribe
+   * that timed out is a failure like a network error: the stream is replaced (backoff) and every topic
+   * subscribed again; an unsubscribe that timed out is reported to `onError`.
+   * @default 10000
+   */
+  requestTimeoutMs?: number | undefined
+  /**
    * How the stream is read.
    * @default 'fetch' when fetch with a streaming body exists, else 'xhr' (React Native)
    */
@@ -148,6 +155,7 @@ export const HEARTBEAT_TIMEOUT_FACTOR = 2.5
 export const DEFAULT_DEDUPE_SIZE = 1000
 export const DEFAULT_REPLACEMENT_GRACE_MS = 3000
 export const DEFAULT_CREDENTIALS_TIMEOUT_MS = 10_000
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
 export { DEFAULT_BACKOFF }
 
@@ -158,6 +166,7 @@ export interface ResolvedOptions {
   getHeaders: () => Promise<HeadersInput>
   /** The app's `getToken`, checked: a non-empty string or a rejection. */
   getToken: (() => Promise<string>) | undefined
+  requestTimeoutMs: number
   timers: Timers
   onlineSource: OnlineSource
   lifecycleSource: LifecycleSource
@@ -189,6 +198,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       ...(getHeaders ? await credentials(getHeaders, 'getHeaders') : {}),
     }),
     getToken: getToken && (() => credentials(() => checkedToken(getToken), 'getToken')),
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     timers,
     onlineSource: options.onlineSource ?? windowOnlineSource(),
     lifecycleSource: options.lifecycleSource ?? pageLifecycleSource(),

@@ -3,6 +3,7 @@ import type { EventPosition, LikewireEvent, LikewireGap } from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } from './options'
 import type { RecoveryRequest } from './recovery'
 import { StateReason } from './state'
+import { abortAfter } from './timeout'
 import { TopicSync } from './topic-sync'
 
 // topics beyond this many URL characters (their resume or rewind included) are sent by POST once
@@ -146,11 +147,19 @@ export class Streams {
   }
 
   private async post(baseUrl: string, path: string, body: unknown) {
+    const { opts } = this
     const headers = {
-      ...withToken(await this.opts.getHeaders(), this.token),
+      ...withToken(await opts.getHeaders(), this.token),
       'Content-Type': 'application/json',
     }
-    return this.opts.transport.post(`${baseUrl}${path}`, headers, JSON.stringify(body))
+    const what = `POST ${path} had no answer (requestTimeoutMs)`
+    return abortAfter(
+      (signal) => opts.transport.post(`${baseUrl}${path}`, headers, JSON.stringify(body), signal),
+      opts.requestTimeoutMs,
+      opts.timers,
+      'request_timeout',
+      what,
+    )
   }
 }
 

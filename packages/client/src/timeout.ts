@@ -35,3 +35,22 @@ export function settleWithin<T>(
     }
   })
 }
+
+/**
+ * Runs a request with a signal aborted after `ms`, rejecting then with a LikewireError of `code`: a
+ * request whose answer never comes (a stalled proxy, a hung node) is a failure, like a network error.
+ */
+export function abortAfter<T>(
+  request: (signal: AbortSignal | undefined) => Promise<T>,
+  ms: number,
+  timers: Timers,
+  code: string,
+  what: string,
+): Promise<T> {
+  // AbortController exists in browsers, Node and React Native >= 0.60; without it the answer is only ignored
+  const controller = typeof AbortController === 'function' ? new AbortController() : undefined
+  return settleWithin(() => request(controller?.signal), ms, timers, code, what).catch((error: unknown) => {
+    if (error instanceof LikewireError && error.code === code) controller?.abort()
+    throw error
+  })
+}
