@@ -14,6 +14,7 @@ import { StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
 import { checkSubscribe } from './subscribe-check'
 import { Subscriptions } from './subscriptions'
+import { TokenRenewal } from './token-renewal'
 
 export type { LikewireClient, SubscribeOptions } from './api'
 
@@ -84,6 +85,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
       wanted: () => subscriptions.topics(),
       takeOver(next, gained) {
         stream = next
+        renewal.arm(next.expiresAt)
         store.set({ connectionId: next.connectionId }) // still `connected`: a replacement is not a reconnect
         if (gained.length > 0) subscriptions.acknowledged(gained)
       },
@@ -94,8 +96,12 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     opts.replacementGraceMs,
   )
 
+  // a token about to expire is renewed make-before-break, by a replacement stream with a fresh token
+  const renewal = new TokenRenewal(timers, opts.random, () => rotation.start())
+
   /** Ends the current attempt, any replacement and retiring stream, and their timers; keeps subscriptions. */
   function teardown(): void {
+    renewal.cancel()
     rotation.stop()
     drop(stream)
     stream.sync.disconnected()
@@ -135,6 +141,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     }
     if (s !== stream) return
     policy.connected()
+    renewal.arm(s.expiresAt)
     store.set({
       status: 'connected',
       reason: StateReason.connect,

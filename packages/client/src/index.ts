@@ -41,6 +41,7 @@ export {
   type StateListener,
   StateReason,
 } from './state'
+export { TOKEN_EXPIRY_JITTER_MS, TOKEN_RENEW_LEAD_MS } from './token-renewal'
 export {
   isOrdinaryTopic,
   isSubscribableTopic,

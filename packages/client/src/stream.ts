@@ -4,6 +4,7 @@ import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } 
 import type { RecoveryRequest } from './recovery'
 import { StateReason } from './state'
 import { abortAfter } from './timeout'
+import { tokenExpiry } from './token-renewal'
 import { TopicSync } from './topic-sync'
 
 // topics beyond this many URL characters (their resume or rewind included) are sent by POST once
@@ -21,6 +22,8 @@ export interface Stream {
   dropped: boolean
   /** Its transport passed its response bound: it is replaced once it is the live stream. */
   overLimit: boolean
+  /** When the JWT it connected with expires (epoch ms): it is renewed before then. */
+  expiresAt: number | undefined
 }
 
 /** What streams report, each report naming its stream: the client acts on it by the stream's role. */
@@ -78,6 +81,7 @@ export class Streams {
       connectionId: null,
       dropped: false,
       overLimit: false,
+      expiresAt: undefined,
     }
     return s
   }
@@ -94,6 +98,7 @@ export class Streams {
     this.credentials().then(
       (headers) => {
         if (s.dropped) return
+        s.expiresAt = tokenExpiry(headers)
         s.connection = openConnection(
           {
             transport: opts.transport,
