@@ -257,9 +257,8 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
         backlog: joined.backlog?.length ? joined.backlog : metaState.of(topic),
         position: joined.position,
         gap: joined.gap,
+        acknowledged: stream.sync.isAcknowledged(topic), // a topic the stream has: this callback is live at once
       })
-      // a topic the stream already has: this callback is live at once
-      if (onSubscribed && stream.sync.isAcknowledged(topic)) queueMicrotask(onSubscribed)
       if (!started) start()
       let removed = false
       return () => {

@@ -16,6 +16,8 @@ export interface EntryOptions {
   position?: EventPosition | undefined
   /** Told to it first: what it asked to resume from is no longer there. */
   gap?: LikewireGap | undefined
+  /** The stream already holds the topic: its `onSubscribed` runs after this subscribe returns. */
+  acknowledged?: boolean | undefined
 }
 
 interface Entry {
@@ -52,6 +54,9 @@ export class Subscriptions {
     entries.add(entry)
     const { gap } = options
     if (gap) queueMicrotask(() => entry.onGap && entries.has(entry) && this.call(entry.onGap, gap))
+    // like every callback of the app's: one that throws is reported to onError, never thrown at the caller
+    if (options.acknowledged && entry.onSubscribed)
+      queueMicrotask(() => entry.onSubscribed && entries.has(entry) && this.call(entry.onSubscribed))
     // the backlog goes out after this subscribe returns, or earlier if the topic delivers first
     if (entry.backlog) queueMicrotask(() => this.drain(topic, entry))
     return () => {
