@@ -6,7 +6,9 @@ export interface ShareOptions {
   /**
    * Tabs with the same key share one stream; tabs with another key never do. Set it to who the user is
    * (e.g. their id) when each tab gets its own token (`getToken` tokens almost always differ): the leader
-   * tab's credentials serve every tab, and a follower's `getToken` is never called.
+   * tab's credentials serve every tab, and a follower's `getToken` is never called. `getToken` without a
+   * key warns once (console.warn): the default key is fixed by the first token, so a tab whose user
+   * changes would stay in the first user's group. Create a new client when the user changes.
    * @default the URLs, the headers and the `getToken` token resolved when the client starts (so other
    * credentials, another key; credentials that fail then leave the tab on its own)
    */
