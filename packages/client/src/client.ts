@@ -56,6 +56,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     onStart(topic, position) {
       const told = recovery.start(topic, position)
       if (told) subscriptions.gap(told)
+      subscriptions.start(topic, position)
     },
     recovery: (topics) => recovery.request(topics),
     onRetry: (ms) => policy.setServerBase(ms),
@@ -258,6 +259,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
         position: joined.position,
         gap: joined.gap,
         acknowledged: stream.sync.isAcknowledged(topic), // a topic the stream has: this callback is live at once
+        asked: rewind > 0 || resumeFrom !== undefined,
       })
       if (!started) start()
       let removed = false

@@ -18,6 +18,8 @@ export interface EntryOptions {
   gap?: LikewireGap | undefined
   /** The stream already holds the topic: its `onSubscribed` runs after this subscribe returns. */
   acknowledged?: boolean | undefined
+  /** It asked for history (`rewind` or `resumeFrom`): a gap in what it asked for is its to hear. */
+  asked?: boolean | undefined
 }
 
 interface Entry {
@@ -27,6 +29,7 @@ interface Entry {
   backlog: LikewireEvent[] | undefined
   /** The last history position handed to it: each callback gets each offset once, whatever the topic replays. */
   position: EventPosition | undefined
+  asked: boolean
 }
 
 /** Local callbacks per topic; all callbacks of a topic share one server subscription. */
@@ -50,6 +53,7 @@ export class Subscriptions {
       onGap: options.onGap,
       backlog: options.backlog?.length ? options.backlog : undefined,
       position: options.position,
+      asked: options.asked ?? false,
     }
     entries.add(entry)
     const { gap } = options
@@ -92,12 +96,27 @@ export class Subscriptions {
     this.each(event.topic, (entry) => this.hand(entry, event))
   }
 
-  /** Tells every callback of the gap's topic that passed an `onGap`. */
+  /**
+   * Tells the gap to each callback of its topic that misses events by it: one whose position is before the
+   * gap's (or in another epoch), or one that asked for history it could not have. A callback already past
+   * the gap's position (it resumed from later than another one) or one that asked nothing and has nothing
+   * yet (it starts live, where the stream goes on) is not told, nor moved back.
+   */
   gap(gap: LikewireGap): void {
+    const at = gap.position && isPosition(gap.position) ? gap.position : undefined
     this.each(gap.topic, (entry) => {
+      const mine = entry.position
+      if (at && mine && mine.epoch === at.epoch && mine.offset >= at.offset) return
       // the stream goes on after the gap: that is where this callback is now
-      if (gap.position && isPosition(gap.position)) entry.position = { ...gap.position }
-      if (entry.onGap) this.call(entry.onGap, gap)
+      if (at) entry.position = { ...at }
+      if ((mine || entry.asked) && entry.onGap) this.call(entry.onGap, gap)
+    })
+  }
+
+  /** Where a fresh subscription of the topic starts: its callbacks that have no position start there. */
+  start(topic: string, position: EventPosition): void {
+    this.each(topic, (entry) => {
+      entry.position ??= { ...position }
     })
   }
 
