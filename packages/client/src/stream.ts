@@ -1,4 +1,5 @@
 import { type ConnectedInfo, type ConnectionDown, openConnection } from './connection'
+import type { LikewireError } from './errors'
 import type { EventPosition, LikewireEvent, LikewireGap } from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } from './options'
 import type { RecoveryRequest } from './recovery'
@@ -24,6 +25,8 @@ export interface Stream {
   overLimit: boolean
   /** When the JWT it connected with expires (epoch ms): it is renewed before then. */
   expiresAt: number | undefined
+  /** Its connect URL carries no topics (all are subscribed by POST once it is connected). */
+  bare: boolean
 }
 
 /** What streams report, each report naming its stream: the client acts on it by the stream's role. */
@@ -43,6 +46,8 @@ export interface StreamOwner {
   onConnected(s: Stream, info: ConnectedInfo): void
   /** The server acknowledged these topics on `s`. */
   onAcknowledged(s: Stream, topics: string[]): void
+  /** The server refused a subscription of `topic` on `s` for good. */
+  onRefused(s: Stream, topic: string, error: LikewireError): void
   /** The transport of `s` holds more than its bound of response text. */
   onResponseLimit(s: Stream): void
   /** `s` is unusable: it broke, its headers could not be made, or the server forgot its connection. */
@@ -72,6 +77,9 @@ export class Streams {
         if (!s.dropped && s.connectionId === connectionId) owner.onFailed(s, { reason })
       },
       onAcknowledged: (topics) => owner.onAcknowledged(s, topics),
+      onRefused: (topic, error) => {
+        if (!s.dropped) owner.onRefused(s, topic, error)
+      },
       onError: (error) => owner.onError(error),
     })
     const s: Stream = {
@@ -82,16 +90,21 @@ export class Streams {
       dropped: false,
       overLimit: false,
       expiresAt: undefined,
+      bare: false,
     }
     return s
   }
 
-  /** Opens `s` with its connect-URL topics, once the headers are ready. */
-  open(s: Stream): void {
+  /**
+   * Opens `s` with its connect-URL topics, once the headers are ready. `bare`: none in the URL (a connect
+   * with topics was refused: subscribed by POST, the server's answer names a refused topic alone).
+   */
+  open(s: Stream, bare = false): void {
     const { opts, owner } = this
     const wanted = owner.wanted()
     const recovery = owner.recovery(wanted)
-    const topics = urlTopics(wanted, recovery)
+    const topics = bare ? [] : urlTopics(wanted, recovery)
+    s.bare = topics.length === 0
     s.sync.beginConnect(topics)
     const query = connectQuery(topics, recovery)
     // fresh credentials for every connect: after an expiry the app hands over a new token here

@@ -1,3 +1,4 @@
+import type { LikewireError } from './errors'
 import {
   type EventCallback,
   type EventPosition,
@@ -9,6 +10,7 @@ import {
 /** What a callback brings besides itself. */
 export interface EntryOptions {
   onSubscribed?: (() => void) | undefined
+  onError?: ((error: LikewireError) => void) | undefined
   onGap?: ((gap: LikewireGap) => void) | undefined
   /** Events it rewinds locally: handed to it before anything else the topic delivers. */
   backlog?: LikewireEvent[] | undefined
@@ -25,6 +27,7 @@ export interface EntryOptions {
 interface Entry {
   callback: EventCallback
   onSubscribed: (() => void) | undefined
+  onError: ((error: LikewireError) => void) | undefined
   onGap: ((gap: LikewireGap) => void) | undefined
   backlog: LikewireEvent[] | undefined
   /** The last history position handed to it: each callback gets each offset once, whatever the topic replays. */
@@ -35,21 +38,33 @@ interface Entry {
 /** Local callbacks per topic; all callbacks of a topic share one server subscription. */
 export class Subscriptions {
   private readonly byTopic = new Map<string, Set<Entry>>()
+  /** Each topic's `changed`: run when it appears or goes (by its last removal, or a refusal). */
+  private readonly changedOf = new Map<string, () => void>()
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
-  /** Adds a callback; returns its removal (idempotent). `changed` runs when a topic appears or goes. */
-  add(topic: string, callback: EventCallback, changed: () => void, options: EntryOptions = {}): () => void {
+  /**
+   * Adds a callback; returns its removal (idempotent: true the one time it removed it). `changed` runs when
+   * a topic appears or goes.
+   */
+  add(
+    topic: string,
+    callback: EventCallback,
+    changed: () => void,
+    options: EntryOptions = {},
+  ): () => boolean {
     let entries = this.byTopic.get(topic)
     if (!entries) {
       entries = new Set()
       this.byTopic.set(topic, entries)
+      this.changedOf.set(topic, changed)
       changed()
     }
     // an object per call: a function subscribed twice counts twice
     const entry: Entry = {
       callback,
       onSubscribed: options.onSubscribed,
+      onError: options.onError,
       onGap: options.onGap,
       backlog: options.backlog?.length ? options.backlog : undefined,
       position: options.position,
@@ -65,13 +80,33 @@ export class Subscriptions {
     if (entry.backlog) queueMicrotask(() => this.drain(topic, entry))
     return () => {
       const current = this.byTopic.get(topic)
-      if (!current?.delete(entry)) return
+      if (current !== entries || !current.delete(entry)) return false
       entry.backlog = undefined
       if (current.size === 0) {
         this.byTopic.delete(topic)
+        this.changedOf.delete(topic)
         changed()
       }
+      return true
     }
+  }
+
+  /**
+   * The server refused the topic for good: its callbacks are dropped (their unsubscribes do nothing now)
+   * and each `onError` is told. Returns whether the topic had callbacks.
+   */
+  refuse(topic: string, error: LikewireError): boolean {
+    const entries = this.byTopic.get(topic)
+    const changed = this.changedOf.get(topic)
+    if (!entries) return false
+    this.byTopic.delete(topic)
+    this.changedOf.delete(topic)
+    for (const entry of entries) {
+      entry.backlog = undefined
+      if (entry.onError) this.call(entry.onError, error)
+    }
+    changed?.()
+    return true
   }
 
   has(topic: string): boolean {

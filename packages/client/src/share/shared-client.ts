@@ -267,6 +267,7 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
         callback: callback as EventCallback,
         onGap: options.onGap,
         onSubscribed: options.onSubscribed,
+        onError: options.onError,
         rewind,
         resumeFrom,
       })
