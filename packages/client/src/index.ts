@@ -27,7 +27,12 @@ export {
   type Timers,
 } from './options'
 export { isMemberId, MAX_MEMBER_ID_LENGTH } from './presence/member-id'
-export { MAX_HELD_MEMBERS, type TopicMember, type TopicMembers } from './presence/members'
+export {
+  MAX_EARLY_MEMBER_CHANGES,
+  MAX_HELD_MEMBERS,
+  type TopicMember,
+  type TopicMembers,
+} from './presence/members'
 export type { MemberPresence, PresenceStatus } from './presence/presence'
 export { MAX_REWIND } from './recovery'
 export type { LockManagerLike } from './share/election'
