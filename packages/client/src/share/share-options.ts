@@ -75,6 +75,14 @@ export function resolveShare(share: boolean | ShareOptions | undefined): Resolve
   }
 }
 
+/**
+ * The share protocol's version, in every channel and lock name: tabs running builds whose share messages
+ * differ (another version) never meet. v2: a tab tells the leader its whole list of subscriptions
+ * (`subs`, no more `sub`/`unsub`), a follower's `alive` names its leader and a leader may ask it to
+ * `resend`, and deliveries gained `refused`.
+ */
+export const SHARE_PROTOCOL = 'likewire:v2'
+
 /** A channel name for a share key: the key itself is never put on the channel, only its hash. */
 export function channelName(key: string): string {
   // FNV-1a, 32-bit, twice with different seeds: a stable, short name (not a secret: same origin only)
@@ -85,5 +93,5 @@ export function channelName(key: string): string {
     a = Math.imul(a ^ c, 0x01000193) >>> 0
     b = Math.imul(b ^ c, 0x811c9dc5) >>> 0
   }
-  return `likewire:v1:${a.toString(36)}${b.toString(36)}`
+  return `${SHARE_PROTOCOL}:${a.toString(36)}${b.toString(36)}`
 }
