@@ -47,7 +47,12 @@ const program = new Command('bench')
   .option('--frontends <n>', 'override the number of frontend processes', integer)
   .option('--duration <s>', 'override the publish duration in seconds', integer)
   .option('--rate <n>', 'override the publishes/s (e.g. above the target, to find the ceiling)', integer)
-  .option('--flush-window <ms>', "Likewire's flushWindowMs (0 = once per tick)", integer, 0)
+  .option(
+    '--flush-window <auto|ms>',
+    "Likewire's flushWindowMs: auto (the server's default: follows the load) or a fixed window (0 = once per tick)",
+    (value: string) => (value === 'auto' ? 'auto' : integer(value)),
+    'auto',
+  )
   .option(
     '--history [rules]',
     `history rules for the Likewire servers, as their CLI takes them (pattern=size[/ttlSeconds],...); alone: ${DEFAULT_HISTORY}. A fire-and-forget scenario run with history writes <scenario>-history.json, without baselines`,

@@ -1,4 +1,5 @@
 // What every client offers, whether it holds its own stream or shares one with other tabs.
+import type { LikewireError } from './errors'
 import type { EventPosition, LikewireEvent, LikewireGap } from './event'
 import type { TopicMembers } from './presence/members'
 import type { MemberPresence } from './presence/presence'
@@ -45,6 +46,15 @@ export interface SubscribeOptions {
    * @default undefined
    */
   onSubscribed?: (() => void) | undefined
+  /**
+   * Called when the server refuses this subscription for good: a 4xx a retry would get again, such as
+   * `forbidden` (the token or `authorize` does not grant the topic), `too_many_subscriptions` (the
+   * connection's limit, across every tab sharing it) or `invalid_topic`. The error is a `LikewireError`
+   * with the server's `code`, its `status` and the `topic`. The subscription is dropped (no more events;
+   * its unsubscribe does nothing) and the client's `onError` is told too; the other subscriptions go on.
+   * @default undefined
+   */
+  onError?: ((error: LikewireError) => void) | undefined
   /**
    * History topics: called when events of the topic are missing (the client was away longer than the
    * server retains, or the topic's history was lost). Refetch your state of the topic; the events after

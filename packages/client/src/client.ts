@@ -1,19 +1,18 @@
 import type { LikewireClient, SubscribeOptions } from './api'
 import type { ConnectedInfo, ConnectionDown } from './connection'
-import { RecentIds } from './dedupe'
+import { isRefusal } from './errors'
 import type { EventCallback, LikewireEvent } from './event'
 import { watchLifecycle } from './lifecycle'
-import { MetaState } from './meta-state'
+import { LocalTopics } from './local-topics'
 import { type ClientOptions, resolveOptions } from './options'
 import { watchMembers } from './presence/members'
 import { watchPresence } from './presence/presence'
 import { ReconnectPolicy } from './reconnect'
-import { Recovery } from './recovery'
 import { Rotation } from './rotation'
 import { StateReason, StateStore } from './state'
 import { drop, type Stream, Streams } from './stream'
 import { checkSubscribe } from './subscribe-check'
-import { Subscriptions } from './subscriptions'
+import { TokenRenewal } from './token-renewal'
 
 export type { LikewireClient, SubscribeOptions } from './api'
 
@@ -22,13 +21,11 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   const opts = resolveOptions(options)
   const { timers, onError } = opts
   const store = new StateStore(onError)
-  const subscriptions = new Subscriptions(onError)
-  const recovery = new Recovery(opts.keepRecent)
-  const recent = new RecentIds(opts.dedupeSize)
-  const metaState = new MetaState()
+  const local = new LocalTopics(opts.keepRecent, opts.dedupeSize, onError)
   const policy = new ReconnectPolicy(opts.urls, opts.backoff, opts.random, timers)
   let started = false
   let terminated = false
+  let bare = false // the next connects carry no topics in the URL: one with topics was refused
   let offline = false
   let parked = false
   let retryTimer: unknown
@@ -37,38 +34,28 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
 
   // a report counts by its stream's role: the live one, the replacement, or a replaced one retiring
   const streams = new Streams(opts, {
-    wanted: () => subscriptions.topics(),
-    deliver(event) {
-      // a history event is deduplicated by its position (exact, unbounded), any other by its id
-      if (event.position) {
-        const verdict = recovery.accept(event)
-        if (verdict === 'drop') return
-        if (verdict !== 'deliver') subscriptions.gap(verdict)
-      } else if (event.id !== '' && recent.seen(event.id)) return
-      if (subscriptions.has(event.topic)) metaState.seen(event) // a topic left keeps nothing
-      subscriptions.deliver(event)
-    },
-    onGap(gap) {
-      const told = recovery.gap(gap)
-      if (told) subscriptions.gap(told)
-    },
-    onStart(topic, position) {
-      const told = recovery.start(topic, position)
-      if (told) subscriptions.gap(told)
-    },
-    recovery: (topics) => recovery.request(topics),
+    wanted: () => local.topics(),
+    deliver: (event) => local.deliver(event),
+    onGap: (gap) => local.gap(gap),
+    onStart: (topic, position) => local.start(topic, position),
+    recovery: (topics) => local.request(topics),
     onRetry: (ms) => policy.setServerBase(ms),
     onConnected,
     onAcknowledged(s, topics) {
-      if (!s.dropped) recovery.acknowledged(topics)
+      if (!s.dropped) local.recorded(topics)
       if (rotation.isReplacement(s)) rotation.promoteIfReady()
-      else if (s === stream) subscriptions.acknowledged(topics)
+      else if (s === stream) local.acknowledged(topics)
+    },
+    onRefused(s, topic, error) {
+      // the topic's callbacks go; the other streams drop it from their topic sets as it goes
+      if (local.refuse(topic, error)) onError(error)
+      if (rotation.isReplacement(s)) rotation.promoteIfReady()
     },
     onResponseLimit(s) {
       if (s === stream) rotation.start()
     },
     onFailed(s, down) {
-      if (s === stream) dropAndRetry(down)
+      if (s === stream) dropAndRetry(s, down)
       else rotation.failed(s) // a replacement's or a retiring stream's failure never touches the live one
     },
     onError,
@@ -81,11 +68,12 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   const rotation = new Rotation(
     {
       live: () => stream,
-      wanted: () => subscriptions.topics(),
+      wanted: () => local.topics(),
       takeOver(next, gained) {
         stream = next
+        renewal.arm(next.expiresAt)
         store.set({ connectionId: next.connectionId }) // still `connected`: a replacement is not a reconnect
-        if (gained.length > 0) subscriptions.acknowledged(gained)
+        if (gained.length > 0) local.acknowledged(gained)
       },
       retryDelay: (attempt) => policy.delay(attempt),
     },
@@ -94,8 +82,12 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     opts.replacementGraceMs,
   )
 
+  // a token about to expire is renewed make-before-break, by a replacement stream with a fresh token
+  const renewal = new TokenRenewal(timers, opts.random, () => rotation.start())
+
   /** Ends the current attempt, any replacement and retiring stream, and their timers; keeps subscriptions. */
   function teardown(): void {
+    renewal.cancel()
     rotation.stop()
     drop(stream)
     stream.sync.disconnected()
@@ -125,7 +117,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     )
     stream.sync.dispose()
     stream = streams.create(policy.url())
-    streams.open(stream)
+    streams.open(stream, bare)
   }
 
   function onConnected(s: Stream, info: ConnectedInfo): void {
@@ -134,7 +126,9 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
       return
     }
     if (s !== stream) return
+    bare = false
     policy.connected()
+    renewal.arm(s.expiresAt)
     store.set({
       status: 'connected',
       reason: StateReason.connect,
@@ -147,9 +141,19 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   }
 
   /** The stream is gone: stop on auth errors, else wait (server hint or backoff) and reconnect. */
-  function dropAndRetry(down: ConnectionDown): void {
+  function dropAndRetry(s: Stream, down: ConnectionDown): void {
     teardown()
     if (terminated) return
+    if (down.status !== undefined && isRefusal(down.status)) {
+      // a connect refused for what its URL asked: at once without topics, each then subscribed (and
+      // judged) by POST; refused bare, nothing a retry would change
+      if (s.bare) terminate(down.reason)
+      else {
+        bare = true
+        retryTimer = timers.setTimeout(connect, 0)
+      }
+      return
+    }
     const delay = policy.after(down)
     if (delay === null) {
       terminate(down.reason)
@@ -231,41 +235,25 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     subscribe<T>(topic: string, callback: (event: LikewireEvent<T>) => void, options: SubscribeOptions = {}) {
       const { rewind, resumeFrom } = checkSubscribe(topic, callback, options)
       if (terminated) return () => {}
-      const { onSubscribed, onGap } = options
-      const changed = () => {
-        stream.sync.schedule()
-        rotation.schedule()
-        // a topic left without callbacks forgets its position, unless it is subscribed again in this tick
-        queueMicrotask(() => {
-          if (subscriptions.has(topic)) return
-          recovery.forget(topic)
-          metaState.forget(topic)
-        })
-      }
-      const joined = recovery.add(topic, resumeFrom ? 0 : rewind, resumeFrom)
-      const remove = subscriptions.add(topic, callback as EventCallback, changed, {
-        onSubscribed,
-        onGap,
-        // a meta topic the stream holds: its snapshot went to the first callback, this one gets the current state
-        backlog: joined.backlog?.length ? joined.backlog : metaState.of(topic),
-        position: joined.position,
-        gap: joined.gap,
-      })
-      // a topic the stream already has: this callback is live at once
-      if (onSubscribed && stream.sync.isAcknowledged(topic)) queueMicrotask(onSubscribed)
+      const unsubscribe = local.add(
+        topic,
+        callback as EventCallback,
+        { ...options, rewind, resumeFrom },
+        {
+          acknowledged: stream.sync.isAcknowledged(topic),
+          changed() {
+            stream.sync.schedule()
+            rotation.schedule()
+          },
+        },
+      )
       if (!started) start()
-      let removed = false
-      return () => {
-        if (removed) return
-        removed = true
-        remove()
-        recovery.remove(topic, resumeFrom ? 0 : rewind)
-      }
+      return unsubscribe
     },
     onStateChange(listener) {
       return store.subscribe(listener)
     },
-    positionOf: (topic) => recovery.positionOf(topic),
+    positionOf: (topic) => local.positionOf(topic),
     // through client.subscribe, so what wraps it (a test's spy) sees these subscriptions too
     watchPresence: (memberId, callback) => watchPresence(client, memberId, callback),
     members: (topic, callback) => watchMembers(client, topic, callback),

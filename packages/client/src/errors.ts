@@ -7,6 +7,8 @@ export class LikewireError extends Error {
     message: string,
     /** HTTP status when the error came from a response. */
     readonly status?: number,
+    /** The topic the server refused, when the error is a subscription's (see `SubscribeOptions.onError`). */
+    readonly topic?: string,
   ) {
     super(message)
   }
@@ -14,11 +16,35 @@ export class LikewireError extends Error {
 
 /** Reads the server's error code from a JSON error body, or null when it has none. */
 export function errorCode(body: string): string | null {
+  const code = errorOf(body)?.code
+  return typeof code === 'string' ? code : null
+}
+
+/** Reads the server's error message from a JSON error body, or null when it has none. */
+export function errorMessage(body: string): string | null {
+  const message = errorOf(body)?.message
+  return typeof message === 'string' ? message : null
+}
+
+function errorOf(body: string): { code?: unknown; message?: unknown } | undefined {
   try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown } } | null
-    const code = parsed?.error?.code
-    return typeof code === 'string' ? code : null
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } } | null
+    return typeof parsed?.error === 'object' && parsed.error !== null ? parsed.error : undefined
   } catch {
-    return null
+    return undefined
   }
+}
+
+/**
+ * A 4xx that a retry would get again: the request itself is refused (a topic not granted, invalid, past
+ * the subscription limit, a malformed request). Not 401 (credentials, handled apart), 404 (a connection
+ * the server forgot), 408, 409, 425 or 429 (worth another try).
+ */
+export function isRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 404, 408, 409, 425, 429].includes(status)
+}
+
+/** The topic of a subscription the server refused, if `error` is that. */
+export function refusedTopic(error: unknown): string | undefined {
+  return error instanceof LikewireError ? error.topic : undefined
 }

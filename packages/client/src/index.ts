@@ -17,15 +17,22 @@ export {
 export { alwaysOnline, type OnlineSource, windowOnlineSource } from './online'
 export {
   type ClientOptions,
+  DEFAULT_CREDENTIALS_TIMEOUT_MS,
   DEFAULT_DEDUPE_SIZE,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_REPLACEMENT_GRACE_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   HEARTBEAT_TIMEOUT_FACTOR,
   type HeadersInput,
   type Timers,
 } from './options'
 export { isMemberId, MAX_MEMBER_ID_LENGTH } from './presence/member-id'
-export { MAX_HELD_MEMBERS, type TopicMember, type TopicMembers } from './presence/members'
+export {
+  MAX_EARLY_MEMBER_CHANGES,
+  MAX_HELD_MEMBERS,
+  type TopicMember,
+  type TopicMembers,
+} from './presence/members'
 export type { MemberPresence, PresenceStatus } from './presence/presence'
 export { MAX_REWIND } from './recovery'
 export type { LockManagerLike } from './share/election'
@@ -39,6 +46,7 @@ export {
   type StateListener,
   StateReason,
 } from './state'
+export { TOKEN_EXPIRY_JITTER_MS, TOKEN_RENEW_LEAD_MS } from './token-renewal'
 export {
   isOrdinaryTopic,
   isSubscribableTopic,

@@ -1,12 +1,12 @@
 import type { LikewireEvent } from './event'
-import { foldMembers, type TopicMembers } from './presence/members'
+import { MembersFold } from './presence/members'
 import { isStalePresence, readPresence } from './presence/presence'
 import { MEMBERS_SUFFIX, PRESENCE_SUFFIX, VIEWERS_SUFFIX } from './topic'
 
-/** A members topic as held: the members folded so far, and the last event that changed them. */
+/** A members topic as held: the members folded so far, and the last event taken in. */
 interface HeldMembers {
-  members: TopicMembers
-  last: LikewireEvent
+  fold: MembersFold<LikewireEvent>
+  last: LikewireEvent | undefined
 }
 
 /**
@@ -29,9 +29,9 @@ export class MetaState {
       // an older change arriving late (another node's dispatcher) never replaces the newer one held
       if (next && !isStalePresence(held ? readPresence(held.data) : null, next)) this.last.set(topic, event)
     } else if (topic.endsWith(MEMBERS_SUFFIX)) {
-      const held = this.members.get(topic)
-      const members = foldMembers(held?.members ?? null, event.data)
-      if (members && members !== held?.members) this.members.set(topic, { members, last: event })
+      const held = this.members.get(topic) ?? { fold: new MembersFold<LikewireEvent>(), last: undefined }
+      this.members.set(topic, held)
+      if (held.fold.take(event)) held.last = event
     }
   }
 
@@ -43,11 +43,18 @@ export class MetaState {
     const event = this.last.get(topic)
     if (event) return [event]
     const held = this.members.get(topic)
-    if (!held) return undefined
-    const { count, members } = held.members
+    const members = held?.fold.members
+    // no snapshot yet: the changes that came before it, for the new callback to keep until it comes
+    if (!members || !held?.last) return held?.fold.pending.length ? [...held.fold.pending] : undefined
+    const { count } = members
     const base = topic.slice(0, -MEMBERS_SUFFIX.length)
     return [
-      { topic, id: held.last.id, ts: held.last.ts, data: { topic: base, count, members, snapshot: true } },
+      {
+        topic,
+        id: held.last.id,
+        ts: held.last.ts,
+        data: { topic: base, count, members: members.members, snapshot: true },
+      },
     ]
   }
 

@@ -1,7 +1,9 @@
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff'
 import { DEFAULT_PARK_AFTER_MS, type LifecycleSource, pageLifecycleSource } from './lifecycle'
 import { type OnlineSource, windowOnlineSource } from './online'
+import { checkOptions } from './options-check'
 import type { ShareOptions } from './share/share-options'
+import { settleWithin } from './timeout'
 import { type FetchLike, fetchTransport } from './transport/fetch'
 import type { Transport, TransportName } from './transport/transport'
 import { DEFAULT_XHR_MAX_RESPONSE_CHARS, type XhrConstructor, xhrTransport } from './transport/xhr'
@@ -39,6 +41,20 @@ export interface ClientOptions {
    * @default undefined
    */
   getToken?: (() => string | Promise<string>) | undefined
+  /**
+   * How long a `getToken` or `getHeaders` call may take. One that has not settled by then counts as a
+   * failed attempt (reported to `onError` as a `LikewireError` with code `credentials_timeout`, then
+   * backoff), so a token service that never answers cannot hang the client.
+   * @default 10000
+   */
+  credentialsTimeoutMs?: number | undefined
+  /**
+   * How long a subscribe or unsubscribe POST may wait for its answer before it is aborted. A subscribe
+   * that timed out is a failure like a network error: the stream is replaced (backoff) and every topic
+   * subscribed again; an unsubscribe that timed out is reported to `onError`.
+   * @default 10000
+   */
+  requestTimeoutMs?: number | undefined
   /**
    * How the stream is read.
    * @default 'fetch' when fetch with a streaming body exists, else 'xhr' (React Native)
@@ -138,7 +154,8 @@ export const DEFAULT_HEARTBEAT_MS = 15_000
 export const HEARTBEAT_TIMEOUT_FACTOR = 2.5
 export const DEFAULT_DEDUPE_SIZE = 1000
 export const DEFAULT_REPLACEMENT_GRACE_MS = 3000
-const MAX_TIMER_MS = 2 ** 31 - 1
+export const DEFAULT_CREDENTIALS_TIMEOUT_MS = 10_000
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
 export { DEFAULT_BACKOFF }
 
@@ -149,6 +166,7 @@ export interface ResolvedOptions {
   getHeaders: () => Promise<HeadersInput>
   /** The app's `getToken`, checked: a non-empty string or a rejection. */
   getToken: (() => Promise<string>) | undefined
+  requestTimeoutMs: number
   timers: Timers
   onlineSource: OnlineSource
   lifecycleSource: LifecycleSource
@@ -163,34 +181,46 @@ export interface ResolvedOptions {
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  checkOptions(options)
   const urls = (Array.isArray(options.url) ? options.url : [options.url]).map((u) => u.replace(/\/+$/, ''))
-  if (urls.length === 0 || urls.some((u) => typeof u !== 'string' || u === '')) {
-    throw new TypeError('likewire: options.url must be a non-empty URL or list of URLs')
-  }
   const { headers = {}, getHeaders, getToken } = options
-  if (getToken !== undefined && typeof getToken !== 'function')
-    throw new TypeError('likewire: options.getToken must be a function returning a token')
-  const replacementGraceMs = options.replacementGraceMs ?? DEFAULT_REPLACEMENT_GRACE_MS
-  // timers fire at once past 2^31 - 1 ms (Infinity too), and an old stream must go in the end
-  if (!(replacementGraceMs >= 0 && replacementGraceMs <= MAX_TIMER_MS)) {
-    throw new TypeError('likewire: options.replacementGraceMs must be a number of ms from 0 to 2147483647')
-  }
+  const timers = options.timers ?? globalTimers
+  const credentialsMs = options.credentialsTimeoutMs ?? DEFAULT_CREDENTIALS_TIMEOUT_MS
+  // a call that never settles counts as a failed attempt, like one that throws
+  const credentials = <T>(work: () => T | Promise<T>, what: string) =>
+    settleWithin(work, credentialsMs, timers, 'credentials_timeout', `${what} (credentialsTimeoutMs)`)
+  const onError = safeOnError(options.onError ?? ((error) => console.error('[likewire]', error)))
   return {
     urls,
     transport: resolveTransport(options),
-    getHeaders: async () => ({ ...headers, ...(getHeaders ? await getHeaders() : {}) }),
-    getToken: getToken && (() => checkedToken(getToken)),
-    timers: options.timers ?? globalTimers,
+    getHeaders: async () => ({
+      ...headers,
+      ...(getHeaders ? await credentials(getHeaders, 'getHeaders') : {}),
+    }),
+    getToken: getToken && (() => credentials(() => checkedToken(getToken), 'getToken')),
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    timers,
     onlineSource: options.onlineSource ?? windowOnlineSource(),
     lifecycleSource: options.lifecycleSource ?? pageLifecycleSource(),
-    parkAfterMs: parkAfter(options.parkAfterMs ?? DEFAULT_PARK_AFTER_MS),
+    parkAfterMs: options.parkAfterMs ?? DEFAULT_PARK_AFTER_MS,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
-    replacementGraceMs,
+    replacementGraceMs: options.replacementGraceMs ?? DEFAULT_REPLACEMENT_GRACE_MS,
     backoff: { ...DEFAULT_BACKOFF, ...definedOnly(options.backoff ?? {}) },
     random: options.random ?? Math.random,
     dedupeSize: options.dedupeSize ?? DEFAULT_DEDUPE_SIZE,
-    keepRecent: nonNegativeInteger(options.keepRecent ?? 0, 'keepRecent'),
-    onError: options.onError ?? ((error) => console.error('[likewire]', error)),
+    keepRecent: options.keepRecent ?? 0,
+    onError,
+  }
+}
+
+/** An app's onError that throws must not break the stream that reported to it. */
+function safeOnError(onError: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    try {
+      onError(error)
+    } catch (thrown) {
+      console.error('[likewire] onError threw', thrown, 'while reporting', error)
+    }
   }
 }
 
@@ -226,7 +256,6 @@ function resolveTransport(options: ClientOptions): Transport {
   }
   if (!Xhr) throw new TypeError("likewire: transport 'xhr' needs XMLHttpRequest; pass options.XMLHttpRequest")
   const maxResponseChars = options.xhrMaxResponseChars ?? DEFAULT_XHR_MAX_RESPONSE_CHARS
-  if (!(maxResponseChars > 0)) throw new TypeError('likewire: options.xhrMaxResponseChars must be > 0')
   return xhrTransport(Xhr, { maxResponseChars })
 }
 
@@ -250,18 +279,4 @@ function hasStreamingBody(): boolean {
     typeof g.Response === 'function' &&
     'body' in (g.Response as { prototype: object }).prototype
   )
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new TypeError(`likewire: options.${name} must be a non-negative integer, got ${value}`)
-  return value
-}
-
-/** Infinity (never) or a timer-safe number of ms. */
-function parkAfter(ms: number): number {
-  if (ms === Number.POSITIVE_INFINITY) return ms
-  if (!(ms >= 0 && ms <= MAX_TIMER_MS))
-    throw new TypeError('likewire: options.parkAfterMs must be from 0 to 2147483647 ms, or Infinity')
-  return ms
 }

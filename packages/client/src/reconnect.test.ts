@@ -153,12 +153,50 @@ describe('reconnect', () => {
     expect(t.online.listeners.size).toBe(0)
   })
 
-  it('403 closes with reason forbidden', async () => {
+  it('403 with topics in the URL: at once again without them; 403 then too closes with reason forbidden', async () => {
     const t = setup()
-    t.server.connectStatuses.push(403)
+    t.server.connectStatuses.push(403, 403)
     record(t.client, 'a')
     await settle()
+    await vi.advanceTimersByTimeAsync(0)
+    await settle()
+    expect(t.server.connects().map((r) => urlTopics(r.url))).toEqual([['a'], []])
     expect(t.client.state).toMatchObject({ status: 'closed', reason: 'forbidden' })
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(t.server.connects()).toHaveLength(2)
+  })
+
+  it('a connect refused 400 for its topics is retried at once bare, then each topic is judged by POST', async () => {
+    const t = setup()
+    t.server.connectStatuses.push({ status: 400, code: 'too_many_subscriptions' })
+    const refused: unknown[] = []
+    const a = record(t.client, 'a')
+    t.client.subscribe('b', () => {}, { onError: (e) => refused.push(e) })
+    t.server.setResponder((request) => {
+      const { topics } = request.body as { topics: string[] }
+      return topics.includes('b')
+        ? { status: 400, body: { error: { code: 'too_many_subscriptions', message: 'at most 1' } } }
+        : { status: 200, body: { topics } }
+    })
+    await settle()
+    await vi.advanceTimersByTimeAsync(0)
+    await settle()
+    expect(t.server.connects().map((r) => urlTopics(r.url))).toEqual([['a', 'b'], []])
+    t.server.lastStream().push(frame.connected('c1'))
+    await settle()
+    // [a, b] refused whole, then [a] taken and [b] refused on its own
+    expect(t.server.posts('/v1/subscribe').map((r) => (r.body as { topics: string[] }).topics)).toEqual([
+      ['a', 'b'],
+      ['a'],
+      ['b'],
+    ])
+    expect(refused).toMatchObject([{ code: 'too_many_subscriptions', status: 400, topic: 'b' }])
+    expect(t.errors).toEqual(refused)
+    expect(t.client.state.status).toBe('connected')
+    t.server.lastStream().push(frame.data('a', 'e1') + frame.data('b', 'e2'))
+    await settle()
+    expect(a.received.map((e) => e.id)).toEqual(['e1'])
+    t.client.close()
   })
 
   it('offline stops the stream and waits; online reconnects at once', async () => {

@@ -56,7 +56,8 @@ export class Recovery {
       this.topics.set(topic, state)
     }
     if (resumeFrom) return this.resume(topic, state, resumeFrom)
-    if (rewind <= 0) return { backlog: [] }
+    // asked nothing: live from where the topic is (a gap before it is not its to hear)
+    if (rewind <= 0) return { backlog: [], position: state.position && { ...state.position } }
     state.rewinds.push(rewind)
     // not acknowledged yet: the server's rewind (asked with the subscription) reaches this callback too
     if (!state.acked) state.pendingRewind = Math.max(state.pendingRewind, rewind)

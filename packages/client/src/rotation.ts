@@ -14,7 +14,8 @@ export interface RotationHost {
 }
 
 /**
- * Make-before-break rotation of the live stream (its transport passed its response bound): a replacement
+ * Make-before-break rotation of the live stream (its transport passed its response bound, or its token is
+ * about to expire: the replacement connects with a fresh one): a replacement
  * is opened beside it and takes over only once it is connected and has every topic the live stream has.
  * The old stream then retires: it stays open `graceMs`, delivering into the same dedupe, because in a
  * cluster a dispatcher that looked the topic up before the replacement's subscription was recorded sends

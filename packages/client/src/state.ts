@@ -23,9 +23,12 @@ export const StateReason = {
    * once with fresh credentials, and the client stops (`closed`) on a second in a row.
    */
   tokenExpired: 'token_expired',
-  /** The connect was answered 403: the client stops. */
+  /** A connect without topics was answered 403 (one with topics is retried at once without): the client stops. */
   forbidden: 'forbidden',
-  /** The connect (or a subscribe) was answered with another HTTP error. */
+  /**
+   * The connect (or a subscribe) was answered with another HTTP error: retried with backoff, except a 4xx a
+   * retry would get again to a connect without topics, which stops the client.
+   */
   httpError: 'http_error',
   /** The server no longer knows our connection id (a subscribe answered 404). */
   unknownConnection: 'unknown_connection',

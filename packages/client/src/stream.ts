@@ -1,8 +1,11 @@
 import { type ConnectedInfo, type ConnectionDown, openConnection } from './connection'
+import type { LikewireError } from './errors'
 import type { EventPosition, LikewireEvent, LikewireGap } from './event'
 import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, type ResolvedOptions } from './options'
 import type { RecoveryRequest } from './recovery'
 import { StateReason } from './state'
+import { abortAfter } from './timeout'
+import { tokenExpiry } from './token-renewal'
 import { TopicSync } from './topic-sync'
 
 // topics beyond this many URL characters (their resume or rewind included) are sent by POST once
@@ -20,6 +23,10 @@ export interface Stream {
   dropped: boolean
   /** Its transport passed its response bound: it is replaced once it is the live stream. */
   overLimit: boolean
+  /** When the JWT it connected with expires (epoch ms): it is renewed before then. */
+  expiresAt: number | undefined
+  /** Its connect URL carries no topics (all are subscribed by POST once it is connected). */
+  bare: boolean
 }
 
 /** What streams report, each report naming its stream: the client acts on it by the stream's role. */
@@ -39,6 +46,8 @@ export interface StreamOwner {
   onConnected(s: Stream, info: ConnectedInfo): void
   /** The server acknowledged these topics on `s`. */
   onAcknowledged(s: Stream, topics: string[]): void
+  /** The server refused a subscription of `topic` on `s` for good. */
+  onRefused(s: Stream, topic: string, error: LikewireError): void
   /** The transport of `s` holds more than its bound of response text. */
   onResponseLimit(s: Stream): void
   /** `s` is unusable: it broke, its headers could not be made, or the server forgot its connection. */
@@ -68,6 +77,9 @@ export class Streams {
         if (!s.dropped && s.connectionId === connectionId) owner.onFailed(s, { reason })
       },
       onAcknowledged: (topics) => owner.onAcknowledged(s, topics),
+      onRefused: (topic, error) => {
+        if (!s.dropped) owner.onRefused(s, topic, error)
+      },
       onError: (error) => owner.onError(error),
     })
     const s: Stream = {
@@ -77,22 +89,29 @@ export class Streams {
       connectionId: null,
       dropped: false,
       overLimit: false,
+      expiresAt: undefined,
+      bare: false,
     }
     return s
   }
 
-  /** Opens `s` with its connect-URL topics, once the headers are ready. */
-  open(s: Stream): void {
+  /**
+   * Opens `s` with its connect-URL topics, once the headers are ready. `bare`: none in the URL (a connect
+   * with topics was refused: subscribed by POST, the server's answer names a refused topic alone).
+   */
+  open(s: Stream, bare = false): void {
     const { opts, owner } = this
     const wanted = owner.wanted()
     const recovery = owner.recovery(wanted)
-    const topics = urlTopics(wanted, recovery)
+    const topics = bare ? [] : urlTopics(wanted, recovery)
+    s.bare = topics.length === 0
     s.sync.beginConnect(topics)
     const query = connectQuery(topics, recovery)
     // fresh credentials for every connect: after an expiry the app hands over a new token here
     this.credentials().then(
       (headers) => {
         if (s.dropped) return
+        s.expiresAt = tokenExpiry(headers)
         s.connection = openConnection(
           {
             transport: opts.transport,
@@ -146,11 +165,19 @@ export class Streams {
   }
 
   private async post(baseUrl: string, path: string, body: unknown) {
+    const { opts } = this
     const headers = {
-      ...withToken(await this.opts.getHeaders(), this.token),
+      ...withToken(await opts.getHeaders(), this.token),
       'Content-Type': 'application/json',
     }
-    return this.opts.transport.post(`${baseUrl}${path}`, headers, JSON.stringify(body))
+    const what = `POST ${path} had no answer (requestTimeoutMs)`
+    return abortAfter(
+      (signal) => opts.transport.post(`${baseUrl}${path}`, headers, JSON.stringify(body), signal),
+      opts.requestTimeoutMs,
+      opts.timers,
+      'request_timeout',
+      what,
+    )
   }
 }
 

@@ -1,4 +1,4 @@
-import { errorCode, LikewireError } from './errors'
+import { errorCode, errorMessage, isRefusal, LikewireError } from './errors'
 import type { RecoveryRequest } from './recovery'
 import type { HttpResponse } from './transport/transport'
 
@@ -18,6 +18,8 @@ export interface TopicSyncDeps {
   onConnectionLost(connectionId: string, reason: 'unknown_connection' | 'network_error' | 'http_error'): void
   /** The server acknowledged these topics on the current stream. */
   onAcknowledged(topics: string[]): void
+  /** The server refused a subscribe of this one topic for good (a 4xx a retry gets again): drop it. */
+  onRefused(topic: string, error: LikewireError): void
   onError(error: unknown): void
 }
 
@@ -100,8 +102,9 @@ export class TopicSync {
       this.acked.delete(t)
     }
     const posts: Promise<void>[] = []
-    if (add.length > 0) posts.push(this.send(target, '/v1/subscribe', add))
-    if (remove.length > 0) posts.push(this.send(target, '/v1/unsubscribe', remove))
+    const removal = remove.length > 0 ? this.send(target, '/v1/unsubscribe', remove) : undefined
+    if (add.length > 0) posts.push(this.send(target, '/v1/subscribe', add, removal))
+    if (removal) posts.push(removal)
     this.flushing = true
     const epoch = this.epoch
     void Promise.all(posts).then(() => {
@@ -114,7 +117,8 @@ export class TopicSync {
     })
   }
 
-  private send(target: SyncTarget, path: string, topics: string[]): Promise<void> {
+  /** `removal`: the unsubscribe sent beside this subscribe, which may free the places it needs. */
+  private send(target: SyncTarget, path: string, topics: string[], removal?: Promise<void>): Promise<void> {
     const stale = () => this.target?.connectionId !== target.connectionId
     const body: Record<string, unknown> = { connectionId: target.connectionId, topics }
     if (path === '/v1/subscribe') {
@@ -133,6 +137,9 @@ export class TopicSync {
         }
         const code = errorCode(response.body)
         if (stale()) return // answered for a stream we already replaced
+        if (path === '/v1/subscribe' && isRefusal(response.status)) {
+          return this.refused(target, topics, response, removal)
+        }
         if (response.status === 404 && code === 'unknown_connection') {
           this.deps.onConnectionLost(target.connectionId, 'unknown_connection')
         } else if (response.status >= 500 && path === '/v1/subscribe') {
@@ -149,5 +156,49 @@ export class TopicSync {
         if (path === '/v1/subscribe') this.deps.onConnectionLost(target.connectionId, 'network_error')
       },
     )
+  }
+
+  /**
+   * A subscribe refused for good. The server refuses a request whole (one topic not granted, or past the
+   * subscription limit), so a refusal of several topics is split in halves sent one after the other, down
+   * to the topics refused on their own: those are dropped, the others subscribed (the earliest first, so
+   * past the limit the latest subscriptions are the ones refused).
+   */
+  private async refused(
+    target: SyncTarget,
+    topics: string[],
+    response: HttpResponse,
+    removal: Promise<void> | undefined,
+  ): Promise<void> {
+    for (const t of topics) this.sent.delete(t)
+    const live = () => !this.disposed && this.target?.connectionId === target.connectionId
+    const unsent = () => {
+      const wanted = new Set(this.deps.wanted())
+      return topics.filter((t) => wanted.has(t) && !this.sent.has(t))
+    }
+    // past the limit while the unsubscribe beside it was on its way: asked again once that is done
+    if (removal && errorCode(response.body) === 'too_many_subscriptions') {
+      await removal
+      const again = unsent()
+      if (!live() || again.length === 0) return
+      for (const t of again) this.sent.add(t)
+      return this.send(target, '/v1/subscribe', again)
+    }
+    const still = unsent()
+    if (topics.length === 1 && still.length === 1) {
+      const code = errorCode(response.body) ?? 'http_error'
+      const why = errorMessage(response.body) ?? `answered ${response.status}`
+      const message = `likewire: the server refused topic ${JSON.stringify(still[0])} (${code}): ${why}`
+      this.deps.onRefused(still[0]!, new LikewireError(code, message, response.status, still[0]))
+      return
+    }
+    const half = Math.ceil(still.length / 2)
+    for (const part of [still.slice(0, half), still.slice(half)]) {
+      if (!live()) return
+      const left = part.filter((t) => !this.sent.has(t) && this.deps.wanted().includes(t))
+      if (left.length === 0) continue
+      for (const t of left) this.sent.add(t)
+      await this.send(target, '/v1/subscribe', left)
+    }
   }
 }

@@ -108,13 +108,22 @@ export interface LikewireOptions {
    */
   maxBufferedBytes?: number | undefined
   /**
-   * Least time between two flushes of this node's connections. Frames that arrive after a quiet spell
-   * are written in the same event-loop tick (no added latency); during a burst they wait at most this
-   * long, so each connection gets at most one write per window however many events arrive. 0 flushes
-   * once per tick.
-   * @default 0
+   * When this node flushes its connections (each flush is one write per connection with frames queued).
+   * `'auto'`: the window follows the load: 0 while the event loop has room (frames are written in the
+   * tick they arrived), growing as the loop nears saturation to about twice a flush's duration, never
+   * past `maxFlushWindowMs`, so a saturated node writes each connection at most once per window. A
+   * number fixes the window whatever the load: 0 flushes once per event-loop tick, `n` at most once per
+   * `n` ms. Either way frames that arrive after a quiet spell leave at once (no added latency).
+   * Gauge: `likewire_flush_window_seconds`.
+   * @default 'auto'
    */
-  flushWindowMs?: number | undefined
+  flushWindowMs?: number | 'auto' | undefined
+  /**
+   * With `flushWindowMs: 'auto'`: the longest window the node picks, so the most a frame may wait for
+   * its flush (saturated, a frame waits at most this long before its write starts).
+   * @default 100
+   */
+  maxFlushWindowMs?: number | undefined
   /**
    * On `close()`, clients are told to reconnect after a random delay in [0, drainJitterMs], so a
    * restart does not bring every client back in the same instant.
@@ -197,7 +206,8 @@ export const defaultOptions = {
   maxSubscriptionsPerConnection: 100,
   maxConnections: 19_000,
   maxBufferedBytes: 1024 * 1024,
-  flushWindowMs: 0,
+  flushWindowMs: 'auto',
+  maxFlushWindowMs: 100,
   drainJitterMs: 5_000,
   viewerCountIntervalMs: 500,
   logLevel: 'warn',

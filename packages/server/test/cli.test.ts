@@ -60,6 +60,12 @@ describe('likewire standalone (the CLI a new user runs)', () => {
     await expect(spawnLikewire('standalone', ['--history', 'chat:*=0'])).rejects.toThrow(
       /likewire: history rule 1 \("chat:\*"\): size must be an integer from 1/,
     )
+    await expect(spawnLikewire('standalone', ['--flush-window-ms', 'fast'])).rejects.toThrow(
+      /likewire: --flush-window-ms must be a non-negative integer, got "fast"/,
+    )
+    await expect(spawnLikewire('standalone', ['--max-flush-window-ms', '20000'])).rejects.toThrow(
+      /likewire: --max-flush-window-ms must be at most 10000, got 20000/,
+    )
     await expect(spawnLikewire('standalone', ['--presence-grace-ms', '-1'])).rejects.toThrow(
       /likewire: --presence-grace-ms must be a non-negative integer, got "-1"/,
     )

@@ -63,7 +63,7 @@ export function renderMarkdown(
         n(r.lost),
         `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p90)} / ${ms(r.latencyMs.p99)} / ${ms(r.latencyMs.max)}`,
         other(r),
-        `${r.mode}, registry ${r.registry}, ${r.frontends} frontend(s), flush ${r.flushWindowMs} ms`,
+        `${r.mode}, registry ${r.registry}, ${r.frontends} frontend(s), flush ${r.flushWindowMs === 'auto' ? 'auto' : `${r.flushWindowMs} ms`}`,
         mark(r.met),
         '',
       ]

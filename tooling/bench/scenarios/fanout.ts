@@ -24,7 +24,7 @@ export interface FanoutPlan extends ClusterPlan {
   durationMs: number
   tickMs: number
   workers: number
-  flushWindowMs: number
+  flushWindowMs: number | 'auto'
   localAddresses: string[]
   connectTimeoutMs: number
   /** Latency recorded in the first ms of publishing is dropped (JIT warm-up); counts keep everything. */

@@ -9,7 +9,7 @@ export interface RunOptions {
   durationSec?: number
   /** Override of the scenario's publishes/s. */
   ratePerSec?: number
-  flushWindowMs: number
+  flushWindowMs: number | 'auto'
   /**
    * History rules for the Likewire servers under test, the server's CLI form (`live:*=100/300`): a run of a
    * fire-and-forget scenario with history, written as `<scenario>-history.json`. A scenario with its own rule

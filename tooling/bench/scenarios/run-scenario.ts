@@ -23,7 +23,7 @@ export interface ScenarioResult extends Omit<FanoutResult, 'kind'> {
   mode: 'embedded' | 'cluster'
   registry: 'memory' | 'redis'
   quick: boolean
-  flushWindowMs: number
+  flushWindowMs: number | 'auto'
   frontends: number
   workers: number
   ratePerSec: number
@@ -162,11 +162,11 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 /** A file's path from the repository root, as a person finds it in the tree. */
 export const fromRoot = (file: URL) => fileURLToPath(file).slice(root.length)
 
-/** The suffix of a variant run's result file: `-rate<n>`, `-flush<ms>`, `-history`, in that order. */
+/** The suffix of a variant run's result file: `-rate<n>`, `-flush<ms>` (a fixed window), `-history`, in that order. */
 export function resultVariant(v: {
   ratePerSec?: number | undefined
-  flushWindowMs: number
+  flushWindowMs: number | 'auto'
   history: boolean
 }): string {
-  return `${v.ratePerSec !== undefined ? `-rate${v.ratePerSec}` : ''}${v.flushWindowMs > 0 ? `-flush${v.flushWindowMs}` : ''}${v.history ? '-history' : ''}`
+  return `${v.ratePerSec !== undefined ? `-rate${v.ratePerSec}` : ''}${v.flushWindowMs !== 'auto' ? `-flush${v.flushWindowMs}` : ''}${v.history ? '-history' : ''}`
 }

@@ -8,7 +8,7 @@ export interface ClusterPlan {
   /** Embedded: each frontend publishes to itself. Cluster: one dispatcher process, Redis registry, HTTP to frontends. */
   mode: 'embedded' | 'cluster'
   frontends: number
-  flushWindowMs: number
+  flushWindowMs: number | 'auto'
   history?: HistoryRules | undefined
   cpuProfDir?: string | undefined
   /** The frontends serve HTTPS with this certificate: HTTP/2, and HTTP/1.1 by ALPN. */

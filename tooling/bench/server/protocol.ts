@@ -11,8 +11,8 @@ export type ServerKind = 'likewire' | 'hono' | 'socketio' | 'cluster-frontend' |
 
 export interface ServerSettings {
   kind: ServerKind
-  /** Likewire's `flushWindowMs` (0 = flush once per tick). */
-  flushWindowMs: number
+  /** Likewire's `flushWindowMs` ('auto' = follows the load, 0 = flush once per tick). */
+  flushWindowMs: number | 'auto'
   maxConnections: number
   /** Cluster roles: the registry and the shared secret; socketio: its redis adapter's Redis. */
   redis?: string

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { foldMembers, MAX_HELD_MEMBERS, type TopicMembers } from './members'
+import {
+  foldMembers,
+  MAX_EARLY_MEMBER_CHANGES,
+  MAX_HELD_MEMBERS,
+  MembersFold,
+  type TopicMembers,
+} from './members'
 
 const m = (memberId: string, since: number) => ({ memberId, since })
 const snapshot = (count: number, members: { memberId: string; since: number }[]) => ({
@@ -65,5 +71,55 @@ describe('foldMembers', () => {
     expect(Object.isFrozen(held)).toBe(true)
     expect(Object.isFrozen(held.members)).toBe(true)
     expect(Object.isFrozen(held.members[0])).toBe(true)
+  })
+
+  it('makes nothing of a change without a snapshot: a change is a difference, not the list', () => {
+    expect(foldMembers(null, change(1, [m('lena', 5)]))).toBeNull()
+  })
+})
+
+describe('MembersFold: changes before the first snapshot', () => {
+  const fold = (...events: Array<[number, unknown]>) => {
+    const f = new MembersFold()
+    const changed = events.map(([ts, data]) => f.take({ ts, data }))
+    return { f, changed }
+  }
+
+  it('hands out nothing until a snapshot, then the snapshot with the newer changes over it', () => {
+    const { f, changed } = fold(
+      [100, change(2, [m('lena', 100)])], // joined after the snapshot's read: applied
+      [200, snapshot(2, [m('a', 1), m('b', 2)])],
+    )
+    expect(changed).toEqual([false, true])
+    expect(f.members).toEqual({ count: 2, members: [m('a', 1), m('b', 2), m('lena', 100)] })
+  })
+
+  it("keeps the snapshot's newer view: a later since of a member, a member back after the leave, the newer count", () => {
+    const { f } = fold(
+      [100, change(5, [m('a', 10)], ['b'])], // stamped before the snapshot: its count is older
+      [150, snapshot(3, [m('a', 120), m('b', 130), m('c', 3)])], // a and b came back after that change
+    )
+    expect(f.members).toEqual({ count: 3, members: [m('c', 3), m('a', 120), m('b', 130)] })
+  })
+
+  it('applies the changes in their order, leaves included', () => {
+    const { f } = fold(
+      [100, change(3, [m('x', 100)])],
+      [110, change(2, [], ['x', 'a'])],
+      [90, snapshot(2, [m('a', 1), m('b', 2)])],
+    )
+    expect(f.members).toEqual({ count: 2, members: [m('b', 2)] })
+  })
+
+  it('keeps at most MAX_EARLY_MEMBER_CHANGES changes, the latest; later snapshots replace as ever', () => {
+    const f = new MembersFold()
+    for (let i = 0; i < MAX_EARLY_MEMBER_CHANGES + 5; i++)
+      f.take({ ts: 10 + i, data: change(i, [m(`m${i}`, i)]) })
+    expect(f.pending).toHaveLength(MAX_EARLY_MEMBER_CHANGES)
+    f.take({ ts: 1, data: snapshot(0, []) })
+    expect(f.members?.members).toHaveLength(MAX_EARLY_MEMBER_CHANGES)
+    expect(f.members?.members[0]).toEqual(m('m5', 5))
+    f.take({ ts: 500, data: snapshot(1, [m('z', 1)]) })
+    expect(f.members).toEqual({ count: 1, members: [m('z', 1)] })
   })
 })

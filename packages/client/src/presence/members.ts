@@ -23,8 +23,9 @@ export const MAX_HELD_MEMBERS = 1000
 
 /**
  * What a `<topic>/$members` event makes of what is held: a snapshot (`snapshot: true`) replaces it, changes
- * (`joined` upserted, `left` removed) update it. `held` itself when nothing changed (the same object, so a
- * UI does not re-render), and `held` for data that is not a members event.
+ * (`joined` upserted, `left` removed) update it, and make nothing without one (null before a snapshot).
+ * `held` itself when nothing changed (the same object, so a UI does not re-render), and `held` for data
+ * that is not a members event.
  */
 export function foldMembers(held: TopicMembers | null, data: unknown): TopicMembers | null {
   if (typeof data !== 'object' || data === null) return held
@@ -32,16 +33,86 @@ export function foldMembers(held: TopicMembers | null, data: unknown): TopicMemb
   if (!isCount(event.count)) return held
   let members: TopicMember[]
   if (event.snapshot === true) members = readMembers(event.members)
+  else if (held === null)
+    return null // a change is a difference, not the list: nothing to hand out before a snapshot
   else {
     const joined = readMembers(event.joined)
     const gone = new Set(Array.isArray(event.left) ? event.left : [])
     for (const { memberId } of joined) gone.add(memberId) // upsert: the new `since` replaces the held one
-    members = (held?.members ?? []).filter((m) => !gone.has(m.memberId)).concat(joined)
+    members = held.members.filter((m) => !gone.has(m.memberId)).concat(joined)
   }
   members.sort((a, b) => a.since - b.since) // stable: the server's order among equal `since`
   if (members.length > MAX_HELD_MEMBERS) members.length = MAX_HELD_MEMBERS
   if (held && held.count === event.count && sameMembers(held.members, members)) return held
   return Object.freeze({ count: event.count, members: Object.freeze(members) })
+}
+
+/** Changes held while no snapshot has come yet (more means a burst the server sends as a snapshot anyway). */
+export const MAX_EARLY_MEMBER_CHANGES = 100
+
+/** A members event as the fold takes it: its data, and the dispatcher's time it was stamped at. */
+export interface MembersEvent {
+  data: unknown
+  ts: number
+}
+
+/**
+ * A topic's members folded from its events. Nothing is handed out before the first snapshot: a change is
+ * a difference, not the list. A change that arrives before it (the server records the subscription, then
+ * reads and sends the snapshot, and changes published meanwhile can overtake it) is kept and applied over
+ * the snapshot when it is newer: a member it joins unless the snapshot holds that member with a `since` as
+ * late or later; a member it drops unless the snapshot holds one that joined after the change (`since`
+ * past its `ts`); its `count` when it was stamped after the snapshot (`ts`).
+ */
+export class MembersFold<E extends MembersEvent = MembersEvent> {
+  private held: TopicMembers | null = null
+  private early: E[] = []
+
+  /** What is held: null until the first snapshot. */
+  get members(): TopicMembers | null {
+    return this.held
+  }
+
+  /** The changes that came before the first snapshot, kept to be applied over it. */
+  get pending(): readonly E[] {
+    return this.early
+  }
+
+  /** Takes an event in; returns true when what is held changed (a new object to hand out). */
+  take(event: E): boolean {
+    const data = event.data as Record<string, unknown> | null
+    if (typeof data !== 'object' || data === null || !isCount(data.count)) return false
+    if (data.snapshot !== true && this.held === null) {
+      this.early.push(event)
+      if (this.early.length > MAX_EARLY_MEMBER_CHANGES) this.early.shift()
+      return false
+    }
+    const before = this.held
+    let next = foldMembers(this.held, event.data)
+    if (data.snapshot === true && this.early.length > 0) next = this.overSnapshot(next, event.ts)
+    this.early = []
+    this.held = next
+    return next !== before
+  }
+
+  /** The early changes that are newer than the snapshot, applied over it. */
+  private overSnapshot(snapshot: TopicMembers | null, snapshotTs: number): TopicMembers | null {
+    if (!snapshot) return snapshot
+    const inSnapshot = new Map(snapshot.members.map((m) => [m.memberId, m.since]))
+    let held: TopicMembers | null = snapshot
+    for (const { data, ts } of this.early) {
+      const change = data as { count: number; joined?: unknown; left?: unknown }
+      const joined = readMembers(change.joined).filter(
+        (m) => !((inSnapshot.get(m.memberId) ?? -1) >= m.since),
+      )
+      const left = (Array.isArray(change.left) ? change.left : []).filter(
+        (id) => !((inSnapshot.get(id as string) ?? Number.NEGATIVE_INFINITY) > ts),
+      )
+      const count = ts > snapshotTs ? change.count : (held?.count ?? snapshot.count)
+      held = foldMembers(held, { count, joined, left })
+    }
+    return held
+  }
 }
 
 /**
@@ -59,12 +130,9 @@ export function watchMembers(
       `likewire: invalid topic ${JSON.stringify(topic)} for members: use 1-200 of A-Za-z0-9 _ - : . @ / =, not starting with member:`,
     )
   if (typeof callback !== 'function') throw new TypeError('likewire: members needs a callback')
-  let held: TopicMembers | null = null
+  const fold = new MembersFold()
   return client.subscribe(membersTopic(topic), (event) => {
-    const next = foldMembers(held, event.data)
-    if (next === held || next === null) return
-    held = next
-    callback(next)
+    if (fold.take(event) && fold.members) callback(fold.members)
   })
 }
 

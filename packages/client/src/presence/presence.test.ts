@@ -141,6 +141,56 @@ describe('members', () => {
     client.close()
   })
 
+  it('a change that comes before the first snapshot is never handed out as the list; a newer one is applied over it', async () => {
+    const { client, server } = setup()
+    const first: TopicMembers[] = []
+    client.members('live:1', (m) => first.push(m))
+    await settle()
+    const stream = server.lastStream()
+    /** A members event stamped at `ts` (the dispatcher's time). */
+    const at = (id: string, ts: number, data: unknown) =>
+      `id: ${id}\ndata: ${JSON.stringify({ topic, id, ts, data })}\n\n`
+    // published while the server read the snapshot: one before its read (stamped earlier), one after
+    stream.push(
+      frame.connected() +
+        at('c1', 100, { topic: 'live:1', count: 2, joined: [{ memberId: 'marco', since: 90 }], left: [] }) +
+        at('c2', 300, {
+          topic: 'live:1',
+          count: 3,
+          joined: [{ memberId: 'lena', since: 290 }],
+          left: ['tom'],
+        }),
+    )
+    await settle()
+    expect(first).toEqual([]) // a change is a difference, not the list
+    const later: TopicMembers[] = []
+    client.members('live:1', (m) => later.push(m)) // joins before the snapshot too
+    await settle()
+    expect(later).toEqual([])
+    stream.push(
+      at('s', 200, {
+        ...snapshot(3, [
+          { memberId: 'priya', since: 1 },
+          { memberId: 'marco', since: 90 },
+          { memberId: 'tom', since: 50 },
+        ]),
+      }),
+    )
+    await settle()
+    // marco was in the snapshot already, tom left after it, lena joined after it; the count is c2's (newer)
+    const members = {
+      count: 3,
+      members: [
+        { memberId: 'priya', since: 1 },
+        { memberId: 'marco', since: 90 },
+        { memberId: 'lena', since: 290 },
+      ],
+    }
+    expect(first).toEqual([members])
+    expect(later).toEqual([members])
+    client.close()
+  })
+
   it('throws a TypeError at the call for a topic that cannot have members', () => {
     const { client } = setup()
     for (const t of ['', 'a b', 'live/$viewers', 'x'.repeat(201), 'member:ann', 7 as never])

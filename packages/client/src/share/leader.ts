@@ -1,4 +1,5 @@
 import { createStreamClient, type LikewireClient } from '../client'
+import { refusedTopic } from '../errors'
 import type { EventPosition } from '../event'
 import { alwaysActive } from '../lifecycle'
 import type { ClientOptions, Timers } from '../options'
@@ -11,8 +12,13 @@ const LEADER_KEEP_RECENT = 1000
 
 /** The leader's stream client: a client of its own, sharing off, a buffer of recent events kept. */
 export function leaderStreamClient(options: ClientOptions): LikewireClient {
+  const { onError } = options
   return createStreamClient({
     ...options,
+    // a refused subscription is told to the tab it is of (which tells its own onError), not to this one
+    onError: (error) => {
+      if (refusedTopic(error) === undefined) (onError ?? ((e) => console.error('[likewire]', e)))(error)
+    },
     share: false,
     lifecycleSource: alwaysActive, // this tab's lifecycle is the facade's: a parked tab resigns
     keepRecent: Math.max(options.keepRecent ?? 0, LEADER_KEEP_RECENT),
@@ -52,6 +58,8 @@ type TabSubs = Map<number, { topic: string; unsubscribe: () => void }>
 export class LeaderHub {
   private client: LikewireClient | null = null
   private readonly tabs = new Map<string, TabSubs>()
+  /** Subscriptions the server refused, per tab: not subscribed again while the tab's list still names them. */
+  private readonly refused = new Map<string, Set<number>>()
   /** The other tabs that gave this leader their subscriptions, and when each was last heard. */
   private readonly heardAt = new Map<string, number>()
   /** Gathered before the client starts (the collect window): subscribed all at once then. */
@@ -78,11 +86,14 @@ export class LeaderHub {
       return
     }
     const held = this.tabs.get(tab)
+    const refused = this.refused.get(tab)
     const wanted = new Set<number>()
     for (const sub of subs) {
       wanted.add(sub.id)
+      if (refused?.has(sub.id)) continue // the tab has not heard of its refusal yet
       if (held?.get(sub.id)?.topic !== sub.topic) this.add(tab, sub)
     }
+    for (const id of refused ?? []) if (!wanted.has(id)) refused?.delete(id)
     for (const [id, entry] of held ?? [])
       if (!wanted.has(id)) {
         held?.delete(id)
@@ -104,7 +115,7 @@ export class LeaderHub {
   }
 
   addSub(tab: string, sub: SubRequest): void {
-    if (this.closed) return
+    if (this.closed || this.refused.get(tab)?.has(sub.id)) return
     if (this.gathering) this.gathering.set(tab, [...(this.gathering.get(tab) ?? []), sub])
     else this.add(tab, sub)
   }
@@ -129,6 +140,7 @@ export class LeaderHub {
   /** A tab left (closed, or silent too long): its subscriptions go, topics no other tab wants too. */
   dropTab(tab: string): void {
     this.heardAt.delete(tab)
+    this.refused.delete(tab)
     this.gathering?.delete(tab)
     const subs = this.tabs.get(tab)
     if (!subs) return
@@ -161,6 +173,7 @@ export class LeaderHub {
     this.client?.close()
     this.client = null
     this.tabs.clear()
+    this.refused.clear()
     this.heardAt.clear()
     this.gathering = null
     this.outbox = []
@@ -191,6 +204,14 @@ export class LeaderHub {
       resumeFrom: sub.resumeFrom,
       onGap: (gap) => send({ tab, sub: sub.id, gap }),
       onSubscribed: () => send({ tab, sub: sub.id, acked: true, position: client.positionOf(sub.topic) }),
+      // past the limit across every tab's topics, or not granted: this tab's subscription alone goes
+      onError: (error) => {
+        this.tabs.get(tab)?.delete(sub.id)
+        const refused = this.refused.get(tab) ?? new Set<number>()
+        this.refused.set(tab, refused.add(sub.id))
+        const { code, message, status } = error
+        send({ tab, sub: sub.id, refused: { code, message, status, topic: sub.topic } })
+      },
     })
     subs.set(sub.id, { topic: sub.topic, unsubscribe })
   }

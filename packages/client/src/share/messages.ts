@@ -16,6 +16,16 @@ export type Delivery =
   | { tab: string; sub: number; event: LikewireEvent }
   | { tab: string; sub: number; gap: LikewireGap }
   | { tab: string; sub: number; acked: true; position?: EventPosition | undefined }
+  /** The server refused the subscription for good: the tab drops it and tells its `onError`. */
+  | { tab: string; sub: number; refused: RefusalWire }
+
+/** A refusal as it crosses the channel (a LikewireError's class does not survive structured clone). */
+export interface RefusalWire {
+  code: string
+  message: string
+  status?: number | undefined
+  topic: string
+}
 
 /**
  * Everything tabs of one share key say to each other, on one BroadcastChannel. `from` is the sender's tab

@@ -6,7 +6,9 @@ export interface ShareOptions {
   /**
    * Tabs with the same key share one stream; tabs with another key never do. Set it to who the user is
    * (e.g. their id) when each tab gets its own token (`getToken` tokens almost always differ): the leader
-   * tab's credentials serve every tab, and a follower's `getToken` is never called.
+   * tab's credentials serve every tab, and a follower's `getToken` is never called. `getToken` without a
+   * key warns once (console.warn): the default key is fixed by the first token, so a tab whose user
+   * changes would stay in the first user's group. Create a new client when the user changes.
    * @default the URLs, the headers and the `getToken` token resolved when the client starts (so other
    * credentials, another key; credentials that fail then leave the tab on its own)
    */
@@ -73,6 +75,14 @@ export function resolveShare(share: boolean | ShareOptions | undefined): Resolve
   }
 }
 
+/**
+ * The share protocol's version, in every channel and lock name: tabs running builds whose share messages
+ * differ (another version) never meet. v2: a tab tells the leader its whole list of subscriptions
+ * (`subs`, no more `sub`/`unsub`), a follower's `alive` names its leader and a leader may ask it to
+ * `resend`, and deliveries gained `refused`.
+ */
+export const SHARE_PROTOCOL = 'likewire:v2'
+
 /** A channel name for a share key: the key itself is never put on the channel, only its hash. */
 export function channelName(key: string): string {
   // FNV-1a, 32-bit, twice with different seeds: a stable, short name (not a secret: same origin only)
@@ -83,5 +93,5 @@ export function channelName(key: string): string {
     a = Math.imul(a ^ c, 0x01000193) >>> 0
     b = Math.imul(b ^ c, 0x811c9dc5) >>> 0
   }
-  return `likewire:v1:${a.toString(36)}${b.toString(36)}`
+  return `${SHARE_PROTOCOL}:${a.toString(36)}${b.toString(36)}`
 }

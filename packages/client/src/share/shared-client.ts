@@ -9,7 +9,7 @@ import { checkSubscribe } from '../subscribe-check'
 import { claimElection, type Election, lockElection } from './election'
 import { LeaderHub, leaderStreamClient, tabTimeoutMs } from './leader'
 import { type ChannelLike, outranks, type ShareMessage } from './messages'
-import { defaultShareKey } from './share-key'
+import { defaultShareKey, warnKeylessTokens } from './share-key'
 import { BEAT_MS, channelName, type ResolvedShare } from './share-options'
 import { TabSubscriptions } from './tab-subscriptions'
 
@@ -23,6 +23,7 @@ const NO_STREAM = { nextRetryAt: null, connectionId: null } as const
  */
 export function createSharedClient(options: ClientOptions, share: ResolvedShare): LikewireClient {
   const opts = resolveOptions(options) // checks the options here, as a client of its own would
+  if (share.key === undefined && options.getToken !== undefined) warnKeylessTokens()
   const { timers, onError } = opts
   const self = `${Date.now().toString(36)}-${Math.floor(opts.random() * 2 ** 48).toString(36)}`
   const store = new StateStore(onError)
@@ -266,6 +267,7 @@ export function createSharedClient(options: ClientOptions, share: ResolvedShare)
         callback: callback as EventCallback,
         onGap: options.onGap,
         onSubscribed: options.onSubscribed,
+        onError: options.onError,
         rewind,
         resumeFrom,
       })

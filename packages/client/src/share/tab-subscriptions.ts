@@ -1,4 +1,5 @@
 import { RecentIds } from '../dedupe'
+import { LikewireError } from '../errors'
 import { type EventCallback, type EventPosition, isPosition, type LikewireGap } from '../event'
 import type { Delivery, SubRequest } from './messages'
 
@@ -9,6 +10,7 @@ export interface LocalSub {
   callback: EventCallback
   onGap: ((gap: LikewireGap) => void) | undefined
   onSubscribed: (() => void) | undefined
+  onError: ((error: LikewireError) => void) | undefined
   rewind: number
   resumeFrom: EventPosition | undefined
   /** The last history position handed to it. */
@@ -90,6 +92,7 @@ export class TabSubscriptions {
   }
 
   deliver(items: readonly Delivery[]): void {
+    const told = new Set<string>()
     for (const item of items) {
       if (item.tab !== this.self) continue
       const sub = this.subs.get(item.sub)
@@ -103,6 +106,13 @@ export class TabSubscriptions {
           sub.position = { epoch: at.epoch, offset: at.offset }
         } else if (event.id !== '' && this.recent.seen(`${sub.id} ${event.id}`)) continue
         this.call(sub.callback, event)
+      } else if ('refused' in item) {
+        const { code, message, status, topic } = item.refused
+        const error = new LikewireError(code, message, status, topic)
+        this.subs.delete(sub.id) // the leader dropped it: its unsubscribe does nothing now
+        if (sub.onError) this.call(sub.onError, error)
+        if (!told.has(topic)) this.onError(error) // once per topic, as a client of its own tells it
+        told.add(topic)
       } else if ('gap' in item) {
         if (item.gap.position && isPosition(item.gap.position)) sub.position = { ...item.gap.position }
         if (sub.onGap) this.call(sub.onGap, item.gap)

@@ -50,8 +50,8 @@ export function fetchTransport(fetchFn: FetchLike): Transport {
         reader?.cancel().catch(() => {}) // the abort already rejects the pending read
       }
     },
-    async post(url, headers, body): Promise<HttpResponse> {
-      const response = await fetchFn(url, { method: 'POST', headers, body })
+    async post(url, headers, body, signal): Promise<HttpResponse> {
+      const response = await fetchFn(url, { method: 'POST', headers, body, signal: signal ?? null })
       return { status: response.status, body: await response.text() }
     },
   }

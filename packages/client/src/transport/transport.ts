@@ -25,8 +25,13 @@ export interface HttpResponse {
 export interface Transport {
   /** Opens a streaming GET; returns the function that aborts it. */
   stream(url: string, headers: Record<string, string>, handlers: StreamHandlers): () => void
-  /** A plain POST of a JSON body. Rejects only on network failure. */
-  post(url: string, headers: Record<string, string>, body: string): Promise<HttpResponse>
+  /** A plain POST of a JSON body. Rejects only on network failure, or once `signal` aborts it. */
+  post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse>
 }
 
 export type TransportName = 'fetch' | 'xhr'

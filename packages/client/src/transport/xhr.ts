@@ -85,11 +85,23 @@ export function xhrTransport(
         xhr.abort()
       }
     },
-    post(url, headers, body) {
+    post(url, headers, body, signal) {
       return new Promise<HttpResponse>((resolve, reject) => {
         const xhr = new Xhr()
-        xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText ?? '' })
-        xhr.onerror = () => reject(new Error('XMLHttpRequest network error'))
+        const onAbort = () => {
+          xhr.abort()
+          reject(new Error('XMLHttpRequest aborted'))
+        }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        const settle = () => signal?.removeEventListener('abort', onAbort)
+        xhr.onload = () => {
+          settle()
+          resolve({ status: xhr.status, body: xhr.responseText ?? '' })
+        }
+        xhr.onerror = () => {
+          settle()
+          reject(new Error('XMLHttpRequest network error'))
+        }
         xhr.open('POST', url)
         for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value)
         xhr.send(body)

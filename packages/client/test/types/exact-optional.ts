@@ -31,6 +31,8 @@ const client = createClient({
   timers: undefined,
   onlineSource: undefined,
   heartbeatTimeoutMs: number('LIKEWIRE_HEARTBEAT_TIMEOUT_MS'),
+  credentialsTimeoutMs: number('LIKEWIRE_CREDENTIALS_TIMEOUT_MS'),
+  requestTimeoutMs: number('LIKEWIRE_REQUEST_TIMEOUT_MS'),
   backoff: { baseMs: number('LIKEWIRE_BACKOFF_MS'), maxMs: undefined, stableAfterMs: undefined },
   random: undefined,
   dedupeSize: number('LIKEWIRE_DEDUPE_SIZE'),
@@ -40,7 +42,12 @@ client.subscribe('live:42:likes', () => {}, { onSubscribed: maybeOnSubscribed })
 client.subscribe('chat:42', () => {}, { onGap: maybeOnGap, rewind: number('LIKEWIRE_REWIND') })
 
 // options built apart, as an app's config module does
-const subscribeOptions: SubscribeOptions = { onSubscribed: undefined, onGap: undefined, rewind: undefined }
+const subscribeOptions: SubscribeOptions = {
+  onSubscribed: undefined,
+  onGap: undefined,
+  onError: undefined,
+  rewind: undefined,
+}
 const options: ClientOptions = {
   url: 'https://example.com/realtime',
   backoff: undefined,

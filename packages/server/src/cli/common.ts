@@ -18,6 +18,8 @@ export interface CommonFlags {
   /** Only on the roles that hold streams (standalone, frontend): see streamOptions. */
   maxBufferedBytes?: string
   presenceGraceMs?: string
+  flushWindowMs?: string
+  maxFlushWindowMs?: string
 }
 
 /** Flags every serving role shares; each also reads an environment variable. */
@@ -83,12 +85,34 @@ export function streamOptions(command: Command): Command {
         .env('LIKEWIRE_PRESENCE_GRACE_MS')
         .default('60000'),
     )
+    .addOption(
+      new Option(
+        '--flush-window-ms <auto|ms>',
+        "least time between two flushes of the streams: 'auto' follows the load (0 while the node has room), a number fixes it (0: every tick)",
+      )
+        .env('LIKEWIRE_FLUSH_WINDOW_MS')
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--max-flush-window-ms <ms>', 'with --flush-window-ms auto: the longest window it picks')
+        .env('LIKEWIRE_MAX_FLUSH_WINDOW_MS')
+        .default('100'),
+    )
 }
 
-/** The stream limits and member presence those roles take from their flags. */
-export function streamFlags(flags: CommonFlags): { maxBufferedBytes: number; presence: PresenceOptions } {
+/** The stream limits, flush cadence and member presence those roles take from their flags. */
+export function streamFlags(flags: CommonFlags): {
+  maxBufferedBytes: number
+  flushWindowMs: number | 'auto'
+  maxFlushWindowMs: number
+  presence: PresenceOptions
+} {
+  const flushWindow = flags.flushWindowMs ?? 'auto'
   return {
     maxBufferedBytes: intOption(flags.maxBufferedBytes ?? '1048576', 'max-buffered-bytes', { min: 1024 }),
+    flushWindowMs:
+      flushWindow === 'auto' ? 'auto' : intOption(flushWindow, 'flush-window-ms', { max: 10_000 }),
+    maxFlushWindowMs: intOption(flags.maxFlushWindowMs ?? '100', 'max-flush-window-ms', { max: 10_000 }),
     presence: {
       graceMs: intOption(flags.presenceGraceMs ?? '60000', 'presence-grace-ms', { max: 86_400_000 }),
     },

@@ -1,5 +1,9 @@
 import { memberIdOf } from '../auth/identity'
+import type { SharedChunks } from './shared-chunks'
 import type { ConnectionSink } from './sink'
+
+/** The most a sink adds around the bytes of one write (an HTTP/1.1 chunk's size line and CRLF). */
+const WRITE_FRAMING_BYTES = 16
 
 /** Why a connection ended; each is a label on likewire_disconnects_total. */
 export type DisconnectReason =
@@ -26,6 +30,12 @@ export class Connection {
   /** Frames queued this tick; absent while none is (an idle stream then holds no empty array, 32 B). */
   private pending: Buffer[] | undefined
   private pendingBytes = 0
+  /**
+   * At least the sink's unsent bytes (-1: not looked at yet): they only grow by our own writes, so
+   * adding each write's bytes keeps it an upper bound, and the sink is asked only when the bound says
+   * the connection may be past its limit (asking on every enqueue cost more than the enqueue).
+   */
+  private unsentBound = -1
 
   constructor(
     id: string,
@@ -49,31 +59,41 @@ export class Connection {
     if (this.pending === undefined) this.pending = [frame]
     else this.pending.push(frame)
     this.pendingBytes += frame.length
-    return this.pendingBytes + this.sink.bufferedBytes() <= maxBufferedBytes
+    if (this.unsentBound >= 0 && this.pendingBytes + this.unsentBound <= maxBufferedBytes) return true
+    this.unsentBound = this.sink.bufferedBytes()
+    return this.pendingBytes + this.unsentBound <= maxBufferedBytes
   }
 
   /** Writes the stream's first bytes, then whatever was queued while the subscription was recorded. */
   start(preamble: Buffer): void {
     if (this.closed || !this.held) return
     this.held = false
-    this.sink.write([preamble], preamble.length)
+    this.write([preamble], preamble.length)
     this.flush()
   }
 
-  /** Writes everything queued this tick as one write (coalescing is the cheapest syscall win). */
-  flush(): void {
+  /**
+   * Writes everything queued this tick as one write (coalescing is the cheapest syscall win); a flush of
+   * many connections passes its `shared` bytes, built once for every connection with the same frames.
+   */
+  flush(shared?: SharedChunks): void {
     const { pending } = this
     if (pending === undefined || this.closed || this.held) return
     const bytes = this.pendingBytes
     this.pending = undefined // the next frame allocates a new queue, as the old `= []` did here
     this.pendingBytes = 0
-    this.sink.write(pending, bytes)
+    this.write(pending, bytes, shared)
   }
 
   /** Writes a frame now, bypassing the tick queue (connect preamble, shutdown hint). */
   writeNow(frame: Buffer): void {
     this.flush()
-    if (!this.closed && !this.held) this.sink.write([frame], frame.length)
+    if (!this.closed && !this.held) this.write([frame], frame.length)
+  }
+
+  private write(frames: readonly Buffer[], bytes: number, shared?: SharedChunks): void {
+    this.sink.write(frames, bytes, shared)
+    if (this.unsentBound >= 0) this.unsentBound += bytes + WRITE_FRAMING_BYTES
   }
 
   /** Ends the stream cleanly (the client sees EOF) or drops it (slow consumer). */

@@ -1,6 +1,7 @@
 import type { Metrics } from '../metrics/metrics'
 import { dataFrame, dataFrames, type EncodedEvent } from '../protocol/frames'
 import type { Connection } from './connection'
+import { flushCadence } from './flush-cadence'
 import { Flusher } from './flusher'
 import type { FrontendHistory } from './history'
 import { room } from './pacing'
@@ -10,7 +11,9 @@ export interface FanoutParts {
   table: TopicTable
   metrics: Metrics
   maxBufferedBytes: number
-  flushWindowMs: number
+  /** When frames are flushed: a fixed window (0: every tick) or `'auto'`, following the load up to the max. */
+  flushWindowMs: number | 'auto'
+  maxFlushWindowMs: number
   /** A connection past its buffer bound: the frontend drops it as a slow consumer. */
   drop(connection: Connection): void
   /** The frontend's history topics, whose subscribers catching up get their events held. */
@@ -28,7 +31,10 @@ export class Fanout {
   private readonly history: FrontendHistory | undefined
 
   constructor(private readonly parts: FanoutParts) {
-    this.flusher = new Flusher(parts.flushWindowMs)
+    const { metrics } = parts
+    const cadence = flushCadence(parts.flushWindowMs, parts.maxFlushWindowMs)
+    metrics.sources.flushWindowMs = () => cadence.windowMs
+    this.flusher = new Flusher(cadence, (ms) => metrics.flushDuration.observe(ms / 1000))
     this.history = parts.history
   }
 

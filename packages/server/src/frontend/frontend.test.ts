@@ -52,6 +52,7 @@ function make(overrides: Partial<ConstructorParameters<typeof Frontend>[0]> = {}
       maxConnections: 10,
       maxSubscriptionsPerConnection: 5,
       flushWindowMs: 0,
+      maxFlushWindowMs: 100,
       ...overrides,
     },
     new MemoryRegistry(),
@@ -142,6 +143,24 @@ describe('Frontend', () => {
     }
   })
 
+  it('shows its flush window and how long each flush took in its metrics', async () => {
+    const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values
+    const fixed = make({ flushWindowMs: 25 })
+    expect((await value('likewire_flush_window_seconds'))[0]!.value).toBe(0.025)
+    fixed.drain(0)
+    const f = make({ flushWindowMs: 'auto' })
+    expect((await value('likewire_flush_window_seconds'))[0]!.value).toBe(0) // nothing measured: every tick
+    const count = async () =>
+      (await value('likewire_flush_duration_seconds')).find((v) =>
+        (v as { metricName?: string }).metricName?.endsWith('_count'),
+      )!.value
+    const flushes = await count()
+    ;(await f.open(recordingSink(), null, ['t'])).start(Buffer.from('\n'))
+    f.deliver([event('t', 1)])
+    await tick()
+    expect(await count()).toBe(flushes + 1)
+  })
+
   it('never holds frames when the clock goes back (fake timers installed after a real flush)', async () => {
     const f = make({ flushWindowMs: 0 })
     const sink = recordingSink()
@@ -190,6 +209,7 @@ describe('Frontend', () => {
         maxConnections: 10,
         maxSubscriptionsPerConnection: 5,
         flushWindowMs: 0,
+        maxFlushWindowMs: 100,
       },
       registry,
       metrics,
@@ -254,6 +274,7 @@ describe('Frontend listeners', () => {
         maxConnections: 10,
         maxSubscriptionsPerConnection: 5,
         flushWindowMs: 0,
+        maxFlushWindowMs: 100,
       },
       registry,
       metrics,

@@ -21,7 +21,9 @@ export interface FrontendConfig {
   maxBufferedBytes: number
   maxConnections: number
   maxSubscriptionsPerConnection: number
-  flushWindowMs: number
+  /** A fixed window (0: every tick) or `'auto'`: one following the load, up to `maxFlushWindowMs`. */
+  flushWindowMs: number | 'auto'
+  maxFlushWindowMs: number
 }
 
 /**
@@ -71,10 +73,9 @@ export class Frontend implements DeliveryTarget {
     })
     // built after history, which it holds events for; history reaches it through the closures above
     this.fanout = new Fanout({
+      ...config,
       table: this.table,
       metrics,
-      maxBufferedBytes: config.maxBufferedBytes,
-      flushWindowMs: config.flushWindowMs,
       drop: (connection) => this.remove(connection, 'slow_consumer'),
       history: this.history,
     })

@@ -1,4 +1,5 @@
 import { constants, type Http2ServerResponse, type ServerHttp2Stream } from 'node:http2'
+import { joinedOf, type SharedChunks } from './shared-chunks'
 import type { ConnectionSink } from './sink'
 
 /**
@@ -15,10 +16,10 @@ export function http2Sink(res: Http2ServerResponse): ConnectionSink {
 class Http2Sink implements ConnectionSink {
   constructor(private readonly stream: ServerHttp2Stream) {}
 
-  write(frames: readonly Buffer[], bytes: number): void {
+  write(frames: readonly Buffer[], bytes: number, shared?: SharedChunks): void {
     const { stream } = this
     if (stream.destroyed || stream.closed || stream.writableEnded) return
-    stream.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames as Buffer[], bytes))
+    stream.write(shared ? shared.joined(frames, bytes) : joinedOf(frames, bytes))
   }
 
   bufferedBytes(): number {

@@ -1,17 +1,22 @@
 import type { ServerResponse } from 'node:http'
+import { chunkOf, joinedOf, type SharedChunks } from './shared-chunks'
 
 /** Where a connection's bytes go: the Node socket on the hot path, a web stream elsewhere. */
 export interface ConnectionSink {
-  /** Writes the frames of one flush, `bytes` long in all, as one write. */
-  write(frames: readonly Buffer[], bytes: number): void
-  /** Bytes accepted by write() but not yet handed to the kernel: the slow-reader measure. */
+  /**
+   * Writes the frames of one flush, `bytes` long in all, as one write; with `shared`, the bytes built
+   * for the previous connection of the flush are reused when it had the same frames (never mutated).
+   */
+  write(frames: readonly Buffer[], bytes: number, shared?: SharedChunks): void
+  /**
+   * Bytes accepted by write() but not yet handed to the kernel: the slow-reader measure. They grow only
+   * by this sink's own writes (by at most a write's bytes plus 16), never by themselves.
+   */
   bufferedBytes(): number
   end(): void
   destroy(): void
   onClose(listener: () => void): void
 }
-
-const CRLF = Buffer.from('\r\n')
 
 /**
  * Writes each flush as one pre-framed HTTP chunk straight to the socket: one write() where res.write
@@ -26,21 +31,18 @@ export function nodeSink(res: ServerResponse): ConnectionSink {
 class NodeSink implements ConnectionSink {
   constructor(private readonly res: ServerResponse) {}
 
-  write(frames: readonly Buffer[], bytes: number): void {
+  write(frames: readonly Buffer[], bytes: number, shared?: SharedChunks): void {
     const { res } = this
     const socket = res.socket
     if (res.writableEnded || res.destroyed || !socket || socket.destroyed) return
-    if (res.chunkedEncoding) {
-      const size = Buffer.from(`${bytes.toString(16)}\r\n`)
-      socket.write(Buffer.concat([size, ...frames, CRLF], size.length + bytes + CRLF.length))
-    } else {
-      // HTTP/1.0: the body ends with the connection, no framing
-      socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames as Buffer[], bytes))
-    }
+    if (res.chunkedEncoding) socket.write(shared ? shared.chunked(frames, bytes) : chunkOf(frames, bytes))
+    // HTTP/1.0: the body ends with the connection, no framing
+    else socket.write(shared ? shared.joined(frames, bytes) : joinedOf(frames, bytes))
   }
 
   bufferedBytes(): number {
-    return this.res.writableLength + (this.res.socket?.writableLength ?? 0)
+    // Node's writableLength of a response already adds its socket's: adding it again counted it twice
+    return this.res.writableLength
   }
 
   end(): void {

@@ -48,6 +48,7 @@ function setup() {
       maxConnections: 10,
       maxSubscriptionsPerConnection: 5,
       flushWindowMs: 0,
+      maxFlushWindowMs: 100,
     },
     new MemoryRegistry(),
     metrics,

@@ -6,7 +6,13 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'likewire_' })
   const registers = [registry]
   // gauges read the live state when scraped; the frontend node plugs its counters in here
-  const sources = { connections: () => 0, topics: () => 0, subscriptions: () => 0, members: () => 0 }
+  const sources = {
+    connections: () => 0,
+    topics: () => 0,
+    subscriptions: () => 0,
+    members: () => 0,
+    flushWindowMs: () => 0,
+  }
   return {
     registry,
     sources,
@@ -76,6 +82,20 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       name: 'likewire_delivery_latency_seconds',
       help: "End-to-end latency: dispatcher receipt to the frames queued for this tick's write to the connections (once per event per node)",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    flushWindow: new Gauge({
+      name: 'likewire_flush_window_seconds',
+      help: 'Least time between two flushes of this frontend node now: 0 while its event loop has room (frames leave in the tick they arrived), growing with the load up to its bound (flushWindowMs auto), or the fixed flushWindowMs',
+      registers,
+      collect() {
+        this.set(sources.flushWindowMs() / 1000)
+      },
+    }),
+    flushDuration: new Histogram({
+      name: 'likewire_flush_duration_seconds',
+      help: "How long one flush held the event loop: one write to every connection with frames queued (the window's measure of cost)",
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
     recoveries: new Counter({

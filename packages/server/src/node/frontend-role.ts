@@ -78,6 +78,7 @@ export function frontendParts(
       maxConnections: options.maxConnections,
       maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection,
       flushWindowMs: options.flushWindowMs,
+      maxFlushWindowMs: options.maxFlushWindowMs,
     },
     parts.registry,
     metrics,

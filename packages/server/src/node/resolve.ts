@@ -24,8 +24,15 @@ export function resolveOptions<O extends LikewireOptions>(options: O) {
   // a heartbeat faster than this floods every stream with control frames
   if (!(opts.heartbeatMs >= 100))
     throw new RangeError(`heartbeatMs must be at least 100, got ${opts.heartbeatMs}`)
+  // a window of seconds is a unit mistake (s for ms): refused, not every stream's frames held that long
+  if (opts.flushWindowMs !== 'auto' && !windowMs(opts.flushWindowMs))
+    throw new RangeError(`flushWindowMs must be 'auto' or 0 to 10000, got ${String(opts.flushWindowMs)}`)
+  if (!windowMs(opts.maxFlushWindowMs))
+    throw new RangeError(`maxFlushWindowMs must be 0 to 10000, got ${String(opts.maxFlushWindowMs)}`)
   return opts
 }
+
+const windowMs = (value: unknown) => typeof value === 'number' && value >= 0 && value <= 10_000
 
 /** The base of a node: `fields` are logged on every line (the dispatcher adds its datacenter). */
 export function resolveNode(options: LikewireOptions, fields: Record<string, string> = {}): NodeBase {

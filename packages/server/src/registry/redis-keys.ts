@@ -15,6 +15,12 @@ export function redisKeys(prefix: string) {
     topic: (topic: string) => `${prefix}topic:${topic}`,
     /** Node -> the topics it recorded (the reverse index, for pruning and the health probe). */
     held: (nodeId: string) => `${prefix}held:${nodeId}`,
+    /** A node's topics set aside when it closed or was pruned, taken back a bounded step at a time. */
+    unholding: (id: string) => `${prefix}unholding:${id}`,
+    /** Unhold id -> node: the unholds not finished (any pruner finishes them). */
+    unholds: `${prefix}unholds`,
+    /** The last unhold id. */
+    unholdSeq: `${prefix}unhold-seq`,
     /** Topic -> per-node viewer counts. */
     viewers: (topic: string) => `${prefix}viewers:${topic}`,
     /** Who publishes a topic's viewer count this window. */

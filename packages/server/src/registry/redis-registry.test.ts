@@ -5,6 +5,10 @@ import { resolveRules } from '../history/rules'
 import { connectHistoryStore, RedisHistoryStore } from './redis-history'
 import { DEFAULT_KEY_PREFIX, redisKeys } from './redis-keys'
 import { RedisRegistry } from './redis-registry'
+import { BEGIN_UNHOLD_LUA, UNHOLD_STEP, UNHOLD_STEP_SCRIPT } from './redis-unhold'
+
+/** Only the set-aside part of a prune, so a test can take its steps one at a time. */
+const PRUNE_ONLY = `local p = ARGV[1]\n${BEGIN_UNHOLD_LUA}\nbeginUnhold(ARGV[2])\nreturn 0`
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
@@ -163,5 +167,32 @@ describe('RedisRegistry', () => {
     const read = await store.read('t', rule!, { after: { epoch: first!.epoch, offset: 12 } })
     expect(read).toMatchObject({ complete: true, latest: 16 })
     expect(read.events.map((e) => e.offset)).toEqual([13, 14, 15, 16])
+  })
+
+  it("takes a pruned or closed node's topics back in bounded steps; a topic it records again stays", async () => {
+    const { registry, watcher } = await registryOnRedis()
+    const topics = Array.from({ length: UNHOLD_STEP * 2 + 7 }, (_, i) => `t${i}`)
+    await registry.registerNode({ nodeId: 'fe-1', url: 'http://a' })
+    await registry.addTopics('fe-1', topics)
+    await registry.setViewerCounts('fe-1', [['t0', 2]])
+    await watcher.del('likewire:node:fe-1')
+
+    // the prune itself only sets the topics aside; one step takes back at most UNHOLD_STEP of them
+    await watcher.eval(PRUNE_ONLY, 0, 'likewire:', 'fe-1')
+    const [id] = await watcher.hkeys('likewire:unholds')
+    expect(id).toBeDefined()
+    await registry.addTopics('fe-1', ['t1']) // pruned, and back: records t1 again meanwhile
+    const left = Number(await watcher.eval(UNHOLD_STEP_SCRIPT, 0, 'likewire:', id!, UNHOLD_STEP))
+    expect(left).toBe(UNHOLD_STEP + 7)
+
+    await registry.finishReleases()
+    expect(await watcher.hlen('likewire:unholds')).toBe(0)
+    expect(await registry.nodesFor(topics)).toEqual(new Map([['t1', ['fe-1']]]))
+    expect(await registry.viewerCounts(['t0'])).toEqual([0])
+
+    await registry.removeNode('fe-1')
+    expect(await registry.nodesFor(topics)).toEqual(new Map())
+    expect(await watcher.keys('likewire:unholding:*')).toEqual([])
+    expect(await registry.expiredNodes()).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import { RedisHistoryStore } from './redis-history'
 import { DEFAULT_KEY_PREFIX, type RedisKeys, redisKeys } from './redis-keys'
 import { RedisPresenceStore } from './redis-presence'
 import { PRESENCE_LUA, RELEASE_SCRIPT } from './redis-presence-scripts'
+import { BEGIN_UNHOLD_LUA, CLOSE_NODE_SCRIPT, UNHOLD_STEP, UNHOLD_STEP_SCRIPT } from './redis-unhold'
 import type { NodeInfo, Registry, RegistryHealth } from './registry'
 
 export interface RedisRegistryOptions {
@@ -120,19 +121,14 @@ export class RedisRegistry implements Registry {
   }
 
   async removeNode(nodeId: string): Promise<void> {
-    const held = await this.redis.smembers(this.keys.held(nodeId))
     const multi = this.redis.multi()
-    for (const topic of held) {
-      multi.srem(this.keys.topic(topic), nodeId)
-      multi.hdel(this.keys.viewers(topic), nodeId)
-    }
-    multi.del(this.keys.held(nodeId), this.keys.node(nodeId))
-    multi.srem(this.keys.nodes, nodeId)
+    // its topics set aside (O(1)), taken back in bounded steps below
+    multi.eval(CLOSE_NODE_SCRIPT, 0, this.keys.prefix, nodeId)
     // its members leave with the grace, as its connections' closes would have told: set aside here,
     // left in bounded steps below
     multi.eval(RELEASE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())
     await multi.exec()
-    await this.presenceStore().finishReleases()
+    await this.finishReleases()
   }
 
   /**
@@ -142,13 +138,18 @@ export class RedisRegistry implements Registry {
    */
   async pruneNode(nodeId: string): Promise<boolean> {
     const pruned = (await this.redis.eval(PRUNE_SCRIPT, 0, this.keys.prefix, nodeId, Date.now())) === 1
-    if (pruned) await this.presenceStore().finishReleases()
+    if (pruned) await this.finishReleases()
     return pruned
   }
 
-  /** Finishes presence releases begun by a pruner that died or failed meanwhile (each prune round). */
-  finishReleases(): Promise<void> {
-    return this.presenceStore().finishReleases()
+  /**
+   * Takes back the topics and presence of every node closed or pruned, a bounded step per script run
+   * (each prune round): also what a pruner that died or failed meanwhile set aside.
+   */
+  async finishReleases(): Promise<void> {
+    for (const id of await this.redis.hkeys(this.keys.unholds))
+      while (Number(await this.redis.eval(UNHOLD_STEP_SCRIPT, 0, this.keys.prefix, id, UNHOLD_STEP)) > 0);
+    await this.presenceStore().finishReleases()
   }
 
   async node(nodeId: string): Promise<NodeInfo | undefined> {
@@ -242,16 +243,13 @@ export class RedisRegistry implements Registry {
 }
 
 // keys are derived in the script (redis-keys.ts): fine on one Redis per datacenter, not on Redis Cluster.
-// A pruned node's members leave now (its lease expired): offline after lease + grace. Its presence is
-// only set aside here (O(1)): RELEASE_STEP_SCRIPT leaves it in bounded steps.
-const PRUNE_SCRIPT = `${PRESENCE_LUA}
+// A pruned node's members leave now (its lease expired): offline after lease + grace. Its topics and
+// presence are only set aside here (O(1)): UNHOLD_STEP_SCRIPT and RELEASE_STEP_SCRIPT take them back in
+// bounded steps.
+const PRUNE_SCRIPT = `${PRESENCE_LUA}${BEGIN_UNHOLD_LUA}
 local id = ARGV[2]
 if redis.call('EXISTS', p .. 'node:' .. id) == 1 then return 0 end
 beginRelease(id, ARGV[3])
-for _, topic in ipairs(redis.call('SMEMBERS', p .. 'held:' .. id)) do
-  redis.call('SREM', p .. 'topic:' .. topic, id)
-  redis.call('HDEL', p .. 'viewers:' .. topic, id)
-end
-redis.call('DEL', p .. 'held:' .. id)
+beginUnhold(id)
 redis.call('SREM', p .. 'nodes', id)
 return 1`

@@ -1,0 +1,134 @@
+// Subscriptions the server refuses for good (4xx a retry gets again), against a real server: the refused
+// one is dropped and told, the others go on; never a client retrying for ever or closed for one topic.
+import { createHmac } from 'node:crypto'
+import { createLikewire, type Likewire, type Listening, listen } from '@likewire/server'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createClient, type LikewireClient, LikewireError, type OnlineSource } from '../src/index'
+
+const SECRET = 'a-client-test-secret-of-32-bytes-or-more'
+let lw: Likewire | undefined
+let listening: Listening | undefined
+const clients: LikewireClient[] = []
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  await lw?.close()
+  await listening?.close()
+})
+
+// a ceiling, not a timing assertion
+const eventually = <T>(check: () => T) => vi.waitFor(check, { timeout: 15_000, interval: 20 })
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+function sign(claims: Record<string, unknown>): string {
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`
+  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`
+}
+
+async function start(options: Parameters<typeof createLikewire>[0] = {}) {
+  lw = createLikewire({ logLevel: 'silent', processMetrics: false, retryMs: 100, ...options })
+  listening = await listen(lw.app, { port: 0 })
+  return listening.url
+}
+
+function client(url: string, options: Partial<Parameters<typeof createClient>[0]> = {}) {
+  const errors: unknown[] = []
+  const c = createClient({
+    url,
+    share: false,
+    backoff: { baseMs: 20, maxMs: 200 },
+    onError: (e) => errors.push(e),
+    ...options,
+  })
+  clients.push(c)
+  return { c, errors }
+}
+
+/** Subscribes `topic`, recording its events and the refusal its onError is told. */
+function sub(c: LikewireClient, topic: string) {
+  const data: unknown[] = []
+  const refusals: LikewireError[] = []
+  let acked = false
+  const unsubscribe = c.subscribe(topic, (e) => data.push(e.data), {
+    onSubscribed: () => (acked = true),
+    onError: (e) => refusals.push(e),
+  })
+  return { data, refusals, acked: () => acked, unsubscribe }
+}
+
+/** An online source the test switches. */
+function switchableOnline() {
+  let online = true
+  const listeners = new Set<(online: boolean) => void>()
+  const source: OnlineSource = {
+    isOnline: () => online,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+  return {
+    source,
+    set(value: boolean) {
+      online = value
+      for (const listener of [...listeners]) listener(value)
+    },
+  }
+}
+
+describe('subscriptions the server refuses', () => {
+  it('a topic the token does not grant, in the connect URL: refused alone (403 forbidden), the client stays up', async () => {
+    const url = await start({ auth: { jwt: { secret: SECRET } } })
+    const { c, errors } = client(url, { getToken: () => sign({ sub: 'ann', topics: ['chat:*'] }) })
+    const chat = sub(c, 'chat:1')
+    const room = sub(c, 'room:1') // same tick: both in the connect URL, which the server refuses whole
+    await eventually(() => expect(room.refusals).toHaveLength(1))
+    expect(room.refusals[0]).toBeInstanceOf(LikewireError)
+    expect(room.refusals[0]).toMatchObject({ code: 'forbidden', status: 403, topic: 'room:1' })
+    expect(errors).toEqual(room.refusals)
+    await eventually(() => expect(chat.acked()).toBe(true))
+    expect(c.state.status).toBe('connected')
+    await lw!.publish('chat:1', 'hi')
+    await lw!.publish('room:1', 'never')
+    await eventually(() => expect(chat.data).toEqual(['hi']))
+    expect(room.data).toEqual([])
+  })
+
+  it('past the subscription limit at connect: the latest topics are refused (too_many_subscriptions), the first ones flow', async () => {
+    const url = await start({ maxSubscriptionsPerConnection: 3 })
+    const { c, errors } = client(url)
+    const subs = ['t1', 't2', 't3', 't4', 't5'].map((topic) => sub(c, topic))
+    await eventually(() => expect(subs.map((s) => s.refusals.length)).toEqual([0, 0, 0, 1, 1]))
+    expect(subs[3]!.refusals[0]).toMatchObject({ code: 'too_many_subscriptions', status: 400, topic: 't4' })
+    expect(errors).toHaveLength(2)
+    await eventually(() => expect(subs.slice(0, 3).every((s) => s.acked())).toBe(true))
+    for (const topic of ['t1', 't2', 't3', 't4', 't5']) await lw!.publish(topic, topic)
+    await eventually(() => expect(subs.map((s) => s.data)).toEqual([['t1'], ['t2'], ['t3'], [], []]))
+    expect(c.state.status).toBe('connected')
+  })
+
+  it('past the limit by POST: refused and dropped, so a reconnect carries only what the server took', async () => {
+    const url = await start({ maxSubscriptionsPerConnection: 2 })
+    const online = switchableOnline()
+    const { c, errors } = client(url, { onlineSource: online.source })
+    const first = [sub(c, 'a'), sub(c, 'b')]
+    await eventually(() => expect(first.every((s) => s.acked())).toBe(true))
+    const extra = sub(c, 'c')
+    await eventually(() => expect(extra.refusals).toHaveLength(1))
+    expect(errors).toEqual(extra.refusals)
+    online.set(false)
+    online.set(true) // a new stream: its connect URL holds a and b, not the refused c
+    await eventually(() => expect(c.state.status).toBe('connected'))
+    await lw!.publish('a', 1)
+    await eventually(() => expect(first[0]!.data).toEqual([1]))
+    expect(errors).toHaveLength(1)
+    extra.unsubscribe() // dropped already: nothing to do
+    // a place freed is a place taken: the refused topic subscribed again is a new subscription
+    first[1]!.unsubscribe()
+    const again = sub(c, 'c')
+    await eventually(() => expect(again.acked()).toBe(true))
+    await lw!.publish('c', 'x')
+    await eventually(() => expect(again.data).toEqual(['x']))
+    expect(extra.data).toEqual([])
+    expect(errors).toHaveLength(1)
+  })
+})

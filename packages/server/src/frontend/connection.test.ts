@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { Connection } from './connection'
+import type { ConnectionSink } from './sink'
+
+/** A sink whose client reads only when told: unsent bytes grow with each write and shrink on `drain`. */
+function stallingSink() {
+  const state = { unsent: 0, asked: 0 }
+  const sink: ConnectionSink = {
+    write: (_frames, bytes) => {
+      state.unsent += bytes + 5 // a chunk's framing, as the Node sink adds it
+    },
+    bufferedBytes: () => {
+      state.asked++
+      return state.unsent
+    },
+    end: () => {},
+    destroy: () => {},
+    onClose: () => {},
+  }
+  return { sink, state }
+}
+
+describe('Connection', () => {
+  it('refuses a frame exactly when its queued and unsent bytes pass the bound', () => {
+    const { sink, state } = stallingSink()
+    const connection = new Connection('c', null, sink)
+    connection.start(Buffer.from('\n'))
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    let queued = 0
+    for (let step = 0; step < 5_000; step++) {
+      const roll = random()
+      if (roll < 0.7) {
+        const frame = Buffer.alloc(1 + Math.floor(random() * 300))
+        queued += frame.length
+        expect(connection.enqueue(frame, 3_000)).toBe(queued + state.unsent <= 3_000)
+      } else if (roll < 0.95) {
+        connection.flush()
+        queued = 0
+      } else {
+        state.unsent = Math.floor(state.unsent * random() * 0.5) // the client read some
+      }
+    }
+  })
+
+  it('asks its sink for unsent bytes only when it might be past the bound', () => {
+    const { sink, state } = stallingSink()
+    const connection = new Connection('c', null, sink)
+    connection.start(Buffer.from('\n'))
+    const frame = Buffer.alloc(100)
+    for (let i = 0; i < 1_000; i++) {
+      expect(connection.enqueue(frame, 1_000_000)).toBe(true)
+      connection.flush()
+      state.unsent = 0 // a reading client: the kernel takes every write
+    }
+    // one look, then again each time the bound (~105 bytes a write) reached the limit: a handful, not 1,000
+    expect(state.asked).toBeLessThan(5)
+  })
+})
