@@ -88,6 +88,8 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       name: 'likewire_flush_window_seconds',
       help: 'Least time between two flushes of this frontend node now: 0 while its event loop has room (frames leave in the tick they arrived), growing with the load up to its bound (flushWindowMs auto), or the fixed flushWindowMs',
       registers,
+      // a node of several workers (--workers) shows its widest window, not a sum of windows
+      aggregator: 'max',
       collect() {
         this.set(sources.flushWindowMs() / 1000)
       },
