@@ -20,6 +20,10 @@ describe('MemoryRegistry', () => {
         ['t3', ['a']],
       ]),
     )
+    await registry.setViewerCounts('b', [['t2', 5]])
+    await registry.setViewerCounts('a', [['t2', 1]])
+    await registry.removeTopics('b', ['t2']) // a drain: the topic and its viewers there go together
+    expect(await registry.viewerCounts(['t2'])).toEqual([1])
     await registry.setViewerCounts('a', [['t3', 2]])
     await registry.removeNode('a')
     expect(await registry.nodesFor(['t3'])).toEqual(new Map())

@@ -52,6 +52,9 @@ export class MemoryRegistry implements Registry {
 
   async removeTopics(nodeId: string, topics: readonly string[]): Promise<void> {
     for (const topic of topics) {
+      // a topic the node no longer holds has no viewers there, as in the Redis registry
+      const perNode = this.counts.get(topic)
+      if (perNode?.delete(nodeId) && perNode.size === 0) this.counts.delete(topic)
       const set = this.topicNodes.get(topic)
       if (!set) continue
       set.delete(nodeId)

@@ -69,8 +69,12 @@ describe('RedisRegistry', () => {
       ]),
     )
     expect(await registry.registration('a')).toEqual({ lease: true, heldTopics: 2 })
+    await registry.setViewerCounts('a', [['t2', 4]])
+    await registry.setViewerCounts('b', [['t2', 1]])
     await registry.removeTopics('a', ['t2'])
     expect(await registry.registration('a')).toEqual({ lease: true, heldTopics: 1 })
+    // its viewers go with the topic: a drained node leaves no count behind
+    expect(await registry.viewerCounts(['t2'])).toEqual([1])
     await registry.replaceTopics('a', ['t3'])
     expect(await registry.nodesFor(['t1', 't2', 't3'])).toEqual(
       new Map([

@@ -176,7 +176,11 @@ export class RedisRegistry implements Registry {
   async removeTopics(nodeId: string, topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return
     const multi = this.redis.multi()
-    for (const topic of topics) multi.srem(this.keys.topic(topic), nodeId)
+    for (const topic of topics) {
+      multi.srem(this.keys.topic(topic), nodeId)
+      // a topic the node no longer holds has no viewers there (a drain removes topics before the node)
+      multi.hdel(this.keys.viewers(topic), nodeId)
+    }
     multi.srem(this.keys.held(nodeId), ...topics)
     await multi.exec()
   }
