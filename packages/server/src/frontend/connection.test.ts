@@ -36,7 +36,10 @@ describe('Connection', () => {
       if (roll < 0.7) {
         const frame = Buffer.alloc(1 + Math.floor(random() * 300))
         queued += frame.length
-        expect(connection.enqueue(frame, 3_000)).toBe(queued + state.unsent <= 3_000)
+        const unsent = queued > 1_500 ? state.unsent + queued + 5 : state.unsent // past half: written at once
+        if (queued > 1_500) queued = 0
+        expect(connection.enqueue(frame, 3_000)).toBe(queued + unsent <= 3_000)
+        expect(state.unsent).toBe(unsent)
       } else if (roll < 0.95) {
         connection.flush()
         queued = 0
@@ -58,5 +61,17 @@ describe('Connection', () => {
     }
     // one look, then again each time the bound (~105 bytes a write) reached the limit: a handful, not 1,000
     expect(state.asked).toBeLessThan(5)
+  })
+
+  it('writes at once what passes half the bound, so a flush window never drops a reader that keeps up', () => {
+    const { sink, state } = stallingSink()
+    const connection = new Connection('c', null, sink)
+    connection.start(Buffer.from('\n'))
+    const frame = Buffer.alloc(300_000)
+    for (let i = 0; i < 10; i++) {
+      // no flush in between (a long window): queued alone would be 3 MB against a 1 MB bound
+      expect(connection.enqueue(frame, 1_000_000)).toBe(true)
+      state.unsent = 0 // the client reads what was written
+    }
   })
 })

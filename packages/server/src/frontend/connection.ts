@@ -52,13 +52,18 @@ export class Connection {
     return this.pendingBytes + this.sink.bufferedBytes()
   }
 
-  /** Queues a frame for this tick's flush; false when the connection is past its buffer bound. */
+  /**
+   * Queues a frame for the next flush (written at once past half the bound); false when the connection is
+   * past its buffer bound.
+   */
   enqueue(frame: Buffer, maxBufferedBytes: number): boolean {
     if (this.closed) return true // nothing is kept for a stream that is gone
     // allocated on demand: most idle streams have nothing queued most of the time
     if (this.pending === undefined) this.pending = [frame]
     else this.pending.push(frame)
     this.pendingBytes += frame.length
+    // a flush window must never make a reader that keeps up look slow: half the bound goes out at once
+    if (this.pendingBytes > maxBufferedBytes / 2) this.flush()
     if (this.unsentBound >= 0 && this.pendingBytes + this.unsentBound <= maxBufferedBytes) return true
     this.unsentBound = this.sink.bufferedBytes()
     return this.pendingBytes + this.unsentBound <= maxBufferedBytes
