@@ -1,6 +1,6 @@
 // `npm run cluster`: a local Likewire cluster to try out: its own redis-server per datacenter on a free
-// port, 2 frontends and 2 dispatchers per datacenter, wired as peers. `--check` publishes through it
-// once, end to end, and exits.
+// port, 2 frontends and 2 dispatchers per datacenter, wired as peers. `--workers` gives each frontend
+// several processes; `--check` publishes through it once, end to end, and exits.
 import { freePort, type LikewireRole, spawnLikewire, startRedis } from '@likewire/testkit'
 import { Command } from 'commander'
 
@@ -21,9 +21,10 @@ async function main(): Promise<void> {
     .description('Start a local Likewire cluster: Redis, 2 frontends and 2 dispatchers per datacenter')
     .option('--dcs <n>', 'number of datacenters (each with its own Redis)', '1')
     .option('--secret <secret>', 'shared cluster secret', 'local-cluster-secret')
+    .option('--workers <n>', "processes per frontend sharing its port: a count or 'auto' (one per core)", '1')
     .option('--check', 'publish once through the cluster, verify delivery, and exit')
     .parse()
-  const flags = program.opts<{ dcs: string; secret: string; check?: boolean }>()
+  const flags = program.opts<{ dcs: string; secret: string; workers: string; check?: boolean }>()
   const dcs = Array.from({ length: Math.max(1, Number(flags.dcs)) }, (_, i) => `dc${i + 1}`)
 
   const layout = await Promise.all(
@@ -47,7 +48,13 @@ async function main(): Promise<void> {
       .join(',')
     await Promise.all([
       ...frontends.map((port, i) =>
-        likewire('frontend', port, [...cluster, '--node-id', `${dc}-frontend-${i + 1}`]),
+        likewire('frontend', port, [
+          ...cluster,
+          '--node-id',
+          `${dc}-frontend-${i + 1}`,
+          // the frontend checks the value itself (a count or auto) and refuses a bad one in one line
+          ...(flags.workers === '1' ? [] : ['--workers', flags.workers]),
+        ]),
       ),
       ...dispatchers.map((port) =>
         likewire('dispatcher', port, [...cluster, '--dc', dc, ...(peers ? ['--peers', peers] : [])]),
@@ -97,6 +104,9 @@ async function check(frontend: string, dispatcher: string): Promise<void> {
   clearTimeout(deadline)
   abort.abort()
   console.log(`\ncheck: published ${ids[0]} at ${dispatcher}, received at ${frontend}: ok`)
+  // a frontend run with --workers answers /healthz for the whole node, its workers listed
+  const health = (await fetch(`${frontend}/healthz`).then((r) => r.json())) as { workers?: unknown[] }
+  console.log(`check: ${frontend} serves with ${health.workers?.length ?? 1} process(es)`)
 }
 
 main().catch(async (error: unknown) => {
