@@ -39,7 +39,7 @@ export function openSocketIo(
     if (type === C4) {
       const kind = data[1]
       if (kind === C2) {
-        const at = data.indexOf(TS)
+        const at = data.lastIndexOf(TS)
         events.onData(at >= 0 ? readInt(data, at + TS.length, data.length) : Number.NaN, Number.NaN)
       } else if (kind === C3) events.onConnected()
       else if (kind === C0) ws.send(join)

@@ -59,7 +59,7 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
         stats.rejected++
         firstError ??= `HTTP ${status}`
         socket.destroy()
-      }
+      } else if (target.readyOnHead) events.onConnected()
     },
     onConnected() {
       ready = true

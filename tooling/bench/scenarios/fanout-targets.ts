@@ -23,7 +23,14 @@ export function fanoutTargets(
       targets.push(
         plan.kind === 'socketio'
           ? { host, port, path: '/socket.io/?EIO=4&transport=websocket', topic: name }
-          : { host, port, path: `/v1/connect?topics=${name}`, topic: name },
+          : {
+              host,
+              port,
+              path: `/v1/connect?topics=${name}`,
+              topic: name,
+              // nchan sends nothing on subscribe but a comment: its 200 head says subscribed
+              ...(plan.kind === 'nchan' ? { readyOnHead: true } : {}),
+            },
       )
     }
   }

@@ -34,10 +34,18 @@ export interface ScenarioResult extends Omit<FanoutResult, 'kind'> {
   baselines: Record<string, Omit<FanoutResult, 'timeline'> & { checks: Record<string, boolean> }>
   /** Baselines that did not finish, with why. */
   baselineFailures: Record<string, string>
-  /** Likewire / baseline, per figure (> 1 is better for Likewire on throughput, < 1 on latency and memory). */
+  /** Likewire / baseline, per figure (> 1 is better for Likewire on throughput, < 1 on latency, memory and CPU). */
   ratios: Record<
     string,
-    { deliveriesPerSec: number; p99: number; rssPerConnection: number; serverCpuMs: number }
+    {
+      deliveriesPerSec: number
+      p50: number
+      p90: number
+      p99: number
+      rssPerConnection: number
+      serverCpuMs: number
+      serverCpuUsPerDelivery: number
+    }
   >
 }
 
@@ -108,8 +116,9 @@ export async function runScenario(
     writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
   }
   save()
+  const peers = scenario.baselines.filter((peer) => options.peers?.includes(peer) ?? true)
   if (options.baselines && !historyVariant) {
-    for (const kind of scenario.baselines) {
+    for (const kind of peers) {
       progress(scenario.name, { phase: kind })
       const run = await runFanout({
         ...plan,
@@ -130,9 +139,12 @@ export async function runScenario(
       baselines[kind] = { ...baseline, checks: judge({ ...baseline, timeline: [] }) }
       ratios[kind] = {
         deliveriesPerSec: ratio(likewire.deliveriesPerSec, baseline.deliveriesPerSec),
+        p50: ratio(likewire.latencyMs.p50, baseline.latencyMs.p50),
+        p90: ratio(likewire.latencyMs.p90, baseline.latencyMs.p90),
         p99: ratio(likewire.latencyMs.p99, baseline.latencyMs.p99),
         rssPerConnection: ratio(likewire.serverRssPerConnectionKiB, baseline.serverRssPerConnectionKiB),
         serverCpuMs: ratio(likewire.serverCpuMs, baseline.serverCpuMs),
+        serverCpuUsPerDelivery: ratio(likewire.serverCpuUsPerDelivery, baseline.serverCpuUsPerDelivery),
       }
       save()
     }

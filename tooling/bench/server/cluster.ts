@@ -1,4 +1,5 @@
 import { startRedis } from '@likewire/testkit'
+import { startNchan } from '../baselines/nchan'
 import type { HistoryRules, ServerKind } from './protocol'
 import { startServers } from './servers'
 
@@ -17,7 +18,10 @@ export interface ClusterPlan {
   countWrites?: boolean | undefined
 }
 
-/** Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process. */
+/**
+ * Starts the frontends, and in cluster mode the bench's own Redis and one dispatcher process; nchan is one
+ * nginx. `publishers` are the servers the publisher process posts to.
+ */
 export async function startCluster(plan: ClusterPlan) {
   // a TLS frontend's internal URL would be https, which the bench's dispatcher is not set up to trust
   if (plan.tls && plan.mode === 'cluster') throw new Error('the bench serves TLS in embedded mode only')
@@ -29,6 +33,11 @@ export async function startCluster(plan: ClusterPlan) {
     ...(plan.history ? { history: plan.history } : {}),
     ...(plan.tls ? { tls: plan.tls } : {}),
     ...(plan.countWrites ? { countWrites: true } : {}),
+  }
+  if (plan.kind === 'nchan') {
+    // one nginx whose workers share every channel: as many workers as Likewire had processes
+    const nchan = await startNchan(plan.frontends)
+    return { servers: [nchan], publishers: [nchan], stop: async () => {} }
   }
   if (plan.mode === 'embedded' && plan.kind === 'socketio') {
     // Socket.IO's cluster story is its redis adapter: every frontend on the bench's own Redis
