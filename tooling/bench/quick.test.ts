@@ -10,7 +10,7 @@ const scenario = (name: string) => scenarios.find((s) => s.name === name)!
 
 describe('bench --quick', () => {
   it('talk-latency (cluster: Redis registry, dispatcher process): every publish reaches every subscriber', async () => {
-    const result = await runScenario(scenario('talk-latency'), quick, 'test')
+    const result = await runScenario(scenario('talk-latency'), { ...quick, peers: [] }, 'test')
     expect(result.mode).toBe('cluster')
     expect(result.registry).toBe('redis')
     expect(result.connected).toBe(50)
@@ -20,10 +20,37 @@ describe('bench --quick', () => {
     expect(result.lost).toBe(0)
     expect(result.loadErrors).toBe(0)
     expect(result.latencyMs.count).toBe(result.delivered)
+    // the publisher is a process of its own: the servers' CPU per delivery is theirs alone
+    expect(result.publisherCpuMs).toBeGreaterThan(0)
+    expect(result.serverCpuUsPerDelivery).toBeGreaterThan(0)
+    expect(result.loadCpuUsPerDelivery).toBeGreaterThan(0)
+  })
+
+  it('light-latency beside nchan and better-sse: each peer gets the same publishes from the publisher process, each counted and timed', async () => {
+    const peers = ['nchan', 'better-sse'] as const
+    const result = await runScenario(scenario('light-latency'), { ...quick, peers: [...peers] }, 'test')
+    expect(result.baselineFailures).toEqual({})
+    expect(Object.keys(result.baselines)).toEqual(peers)
+    for (const peer of peers) {
+      const run = result.baselines[peer]!
+      expect(run.kind).toBe(peer)
+      expect(run.connected).toBe(50)
+      expect(run.published).toBeGreaterThan(0)
+      expect(run.publishFailed).toBe(0)
+      expect(run.expected).toBe(run.published * 50)
+      expect(run.delivered).toBe(run.expected)
+      expect(run.lost).toBe(0)
+      expect(run.loadErrors).toBe(0)
+      // every frame carried the publisher's ts, read in place
+      expect(run.latencyMs.count).toBe(run.delivered)
+      expect(run.serverCpuUsPerDelivery).toBeGreaterThan(0)
+      expect(result.ratios[peer]!.serverCpuUsPerDelivery).toBeGreaterThan(0)
+      expect(run.frontendErrors).toEqual([])
+    }
   })
 
   it('capacity: two frontends and both baselines (hono, socket.io + redis adapter) count the same broadcast to all', async () => {
-    const result = await runScenario(scenario('capacity'), quick, 'test')
+    const result = await runScenario(scenario('capacity'), { ...quick, peers: ['hono', 'socketio'] }, 'test')
     expect(result.frontends).toBe(2)
     expect(result.connected).toBe(50)
     expect(result.delivered).toBe(result.expected)

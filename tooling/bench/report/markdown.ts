@@ -93,7 +93,7 @@ export function renderMarkdown(
       `${n(r.connected)} connections held on ${r.frontends} frontend process(es), ${r.workers} load-generator process(es);`,
       `${n(r.published)} publishes (${n(r.publishesPerSec)}/s), ${n(r.delivered)} of ${n(r.expected)} deliveries received;`,
       `server RSS ${n(r.serverRssBytes / 2 ** 20)} MiB (${r.serverRssPerConnectionKiB} KiB per connection over idle);`,
-      `CPU: servers ${n(r.serverCpuMs)} ms, load generator ${n(r.loadCpuMs)} ms.`,
+      `CPU: servers ${n(r.serverCpuMs)} ms (${us(r.serverCpuUsPerDelivery)} us per delivery while publishing), load generator ${n(r.loadCpuMs)} ms (${us(r.loadCpuUsPerDelivery)} us per delivery), publisher process ${n(r.publisherCpuMs ?? Number.NaN)} ms.`,
       '',
       `![${r.scenario} deliveries/s](${chartDir}${r.scenario}-deliveries.svg)`,
       `![${r.scenario} latency](${chartDir}${r.scenario}-latency.svg)`,
@@ -117,26 +117,47 @@ function other(r: ScenarioResult): string {
   return ''
 }
 
+/** `x<Likewire / peer>`: > 1 is Likewire ahead on throughput, behind on latency, memory and CPU. */
+const x = (value: number | undefined) => (value === undefined ? '' : ` (x${value})`)
+
+/** Microseconds per delivery, to 2 significant places below 10. */
+const us = (value: number | undefined) =>
+  value === undefined || !Number.isFinite(value)
+    ? '-'
+    : `${value < 10 ? value.toFixed(2) : Math.round(value)}`
+
+/** Per scenario: Likewire then each peer, same run, same load generator and publisher process. */
 function baselineSection(results: ScenarioResult[]): string[] {
-  const rows = results.flatMap((r) =>
-    Object.entries(r.baselines).map(
-      ([name, b]) =>
-        `| ${r.scenario} | ${name}${b.extra.stalled ? ' (stalled: server stopped answering)' : ''} | ${n(b.deliveriesPerSec)} (x${r.ratios[name]?.deliveriesPerSec}) | ${n(b.lost)} | ${ms(b.latencyMs.p99)} (x${r.ratios[name]?.p99}) | ${b.serverRssPerConnectionKiB} (x${r.ratios[name]?.rssPerConnection}) | ${n(b.connected)} | ${n(b.serverCpuMs)} (x${r.ratios[name]?.serverCpuMs}) |`,
-    ),
-  )
-  for (const r of results) {
-    for (const [name, why] of Object.entries(r.baselineFailures ?? {})) {
-      rows.push(`| ${r.scenario} | ${name} | did not finish: ${why} | | | | | |`)
-    }
-  }
+  const tables = results.flatMap((r) => {
+    const peers = Object.entries(r.baselines)
+    const failed = Object.entries(r.baselineFailures ?? {})
+    if (peers.length === 0 && failed.length === 0) return []
+    const figures = (b: Pick<ScenarioResult, 'deliveriesPerSec' | 'lost' | 'latencyMs'>) =>
+      `${n(b.deliveriesPerSec)} | ${n(b.lost)} | ${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p90)} / ${ms(b.latencyMs.p99)}`
+    return [
+      `### ${r.scenario}${r.quick ? ' (smoke run: figures say nothing of speed)' : ''}`,
+      '',
+      '| server | deliveries/s | lost | p50 / p90 / p99 ms | server CPU us/delivery | load generator CPU us/delivery | KiB RSS/conn | held |',
+      '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+      `| **Likewire** | ${figures(r)} | ${us(r.serverCpuUsPerDelivery)} | ${us(r.loadCpuUsPerDelivery)} | ${r.serverRssPerConnectionKiB} | ${n(r.connected)} |`,
+      ...peers.map(([name, b]) => {
+        const ratio = r.ratios[name]
+        return `| ${name}${b.extra.stalled ? ' (stalled: server stopped answering)' : ''} | ${n(b.deliveriesPerSec)}${x(ratio?.deliveriesPerSec)} | ${n(b.lost)} | ${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p90)} / ${ms(b.latencyMs.p99)}${x(ratio?.p90)} | ${us(b.serverCpuUsPerDelivery)}${x(ratio?.serverCpuUsPerDelivery)} | ${us(b.loadCpuUsPerDelivery)} | ${b.serverRssPerConnectionKiB}${x(ratio?.rssPerConnection)} | ${n(b.connected)} |`
+      }),
+      ...failed.map(([name, why]) => `| ${name} | did not finish: ${why} | | | | | | |`),
+      '',
+    ]
+  })
+  if (tables.length === 0) return []
   return [
-    '## Side by side with the baselines (same run, same load generator)',
+    '## Side by side with the peers (same run, same load generator, same publisher process)',
     '',
-    'Each baseline cell shows its figure and, in brackets, Likewire / baseline.',
+    'Per scenario, Likewire first, then each peer; a peer cell shows its figure and, in brackets, Likewire / peer',
+    "(latency: the p90 ratio). Server CPU per delivery is the servers' CPU from just before publishing to the end",
+    'of the drain over the deliveries received; the publisher runs in a process of its own and is never counted.',
+    'nchan is one nginx with as many workers as Likewire had processes; the Node peers run embedded, one process',
+    'per Likewire frontend.',
     '',
-    '| scenario | baseline | deliveries/s | lost | p99 ms | KiB RSS/conn | held | server CPU ms |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows,
-    '',
+    ...tables,
   ]
 }
