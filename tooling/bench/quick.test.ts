@@ -130,7 +130,8 @@ describe('bench http2 --quick (TLS: HTTP/1.1, HTTP/2 sessions of 10 streams and 
     for (const run of result.runs) {
       // the sinks write once per flush: a batch (5 events) on every stream, or a heartbeat
       expect(run.streamWrites).not.toBeNull()
-      expect(run.streamWrites!).toBeGreaterThanOrEqual(run.batches * run.connected)
+      // publishes come over HTTP: two requests the server reads in one turn of its loop flush together
+      expect(run.streamWrites!).toBeGreaterThanOrEqual((run.batches * run.connected) / 2)
       expect(run.streamWrites!).toBeLessThanOrEqual(run.flushes)
       // a sink writing each frame on its own would make as many writes as deliveries
       expect(run.delivered).toBeGreaterThan(2 * run.streamWrites!)

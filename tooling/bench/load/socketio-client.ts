@@ -35,6 +35,7 @@ export function openSocketIo(
     ws.terminate()
   })
   ws.on('message', (data: Buffer) => {
+    events.onRead?.()
     const type = data[0]
     if (type === C4) {
       const kind = data[1]

@@ -20,6 +20,8 @@ const SPACE = 0x20
 const LF = 0x0a
 
 export interface FrameListener {
+  /** A new read begins (before its frames): its frames all arrived now. */
+  onRead?(): void
   /** The response head: status code. */
   onHead(status: number): void
   /** The `likewire.connected` control frame: the stream is subscribed. */
@@ -64,6 +66,7 @@ export class SseParser {
   }
 
   push(chunk: Buffer): void {
+    this.listener.onRead?.()
     let pos = 0
     const end = chunk.length
     while (pos < end) {

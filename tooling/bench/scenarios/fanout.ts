@@ -100,7 +100,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   for (const server of servers)
     server.track?.(Array.from({ length: plan.topics }, (_, topic) => topicName(0, topic)))
   const idle = await Promise.all(servers.map((server) => server.stats(true)))
-  const fleet = new LoadFleet(plan.workers)
+  const fleet = new LoadFleet(plan.workers, plan.cpuProfDir)
   const extra: Record<string, unknown> = {}
   try {
     const targets = fanoutTargets(
