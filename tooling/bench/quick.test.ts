@@ -49,6 +49,21 @@ describe('bench --quick', () => {
     }
   })
 
+  it('light-latency --workers 2: a Likewire node of 2 processes (the CLI), every publish counted and delivered', async () => {
+    const result = await runScenario(
+      scenario('light-latency'),
+      { ...quick, peers: [], serverWorkers: 2 },
+      'test',
+    )
+    expect(result.serverWorkers).toBe(2)
+    // the node's /metrics answers for both processes
+    expect(result.connected).toBe(50)
+    expect(result.published).toBeGreaterThan(0)
+    expect(result.expected).toBe(result.published * 50)
+    expect(result.delivered).toBe(result.expected)
+    expect(result.frontendErrors).toEqual([])
+  })
+
   it('capacity: two frontends and both baselines (hono, socket.io + redis adapter) count the same broadcast to all', async () => {
     const result = await runScenario(scenario('capacity'), { ...quick, peers: ['hono', 'socketio'] }, 'test')
     expect(result.frontends).toBe(2)
@@ -130,8 +145,9 @@ describe('bench http2 --quick (TLS: HTTP/1.1, HTTP/2 sessions of 10 streams and 
     for (const run of result.runs) {
       // the sinks write once per flush: a batch (5 events) on every stream, or a heartbeat
       expect(run.streamWrites).not.toBeNull()
-      // publishes come over HTTP: two requests the server reads in one turn of its loop flush together
-      expect(run.streamWrites!).toBeGreaterThanOrEqual((run.batches * run.connected) / 2)
+      // publishes come over HTTP: requests the server reads in one turn of its loop flush together (on a busy
+      // box, many), so a batch is at most one write per stream, and every stream got its writes counted
+      expect(run.streamWrites!).toBeGreaterThanOrEqual(run.connected)
       expect(run.streamWrites!).toBeLessThanOrEqual(run.flushes)
       // a sink writing each frame on its own would make as many writes as deliveries
       expect(run.delivered).toBeGreaterThan(2 * run.streamWrites!)

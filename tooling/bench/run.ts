@@ -1,4 +1,5 @@
 /** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
+import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
 import { http2Scenario, presenceScenario, scenarios } from './scenarios/catalog'
@@ -26,6 +27,9 @@ const peerList = (value: string): Peer[] => {
     throw new InvalidArgumentError(`unknown peer ${unknown.join(', ')}; use ${PEERS.join(', ')}`)
   return names as Peer[]
 }
+
+/** `--workers <n|auto>` as the server takes it: 'auto' is one per core. */
+const serverWorkers = (value: string) => (value === 'auto' ? availableParallelism() : positive(value))
 
 const positive = (value: string) => {
   const parsed = integer(value)
@@ -84,6 +88,11 @@ const program = new Command('bench')
     peerList,
   )
   .option(
+    '--workers <n|auto>',
+    "Likewire's processes per node (the server's --workers, started with its CLI; auto: one per core); nchan gets as many nginx workers in all. Writes <scenario>-workers<n>.json",
+    serverWorkers,
+  )
+  .option(
     '--load-workers <n>',
     'load-generator processes (default: ~1,500 sockets each in latency scenarios)',
     positive,
@@ -114,6 +123,7 @@ const program = new Command('bench')
           baselines: flags.baselines,
           peers: flags.peers,
           loadWorkers: flags.loadWorkers,
+          serverWorkers: flags.workers,
           cpuProfDir: flags.cpuProf,
           outDir,
         },

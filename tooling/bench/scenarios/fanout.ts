@@ -6,7 +6,7 @@ import { type ClusterPlan, startCluster } from '../server/cluster'
 import type { ServerKind } from '../server/protocol'
 import { publish } from '../server/publisher'
 import type { ServerHandle } from '../server/servers'
-import { fanoutTargets } from './fanout-targets'
+import { clientsPerTopic, fanoutTargets } from './fanout-targets'
 import { type HistoryFigures, hasHistory } from './history'
 import { type PublishWindow, publishWindow } from './publish-window'
 
@@ -97,8 +97,6 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const { label } = plan
   const topicName = topicNamer(plan)
   const { servers, publishers, stop } = await startCluster(plan)
-  for (const server of servers)
-    server.track?.(Array.from({ length: plan.topics }, (_, topic) => topicName(0, topic)))
   const idle = await Promise.all(servers.map((server) => server.stats(true)))
   const fleet = new LoadFleet(plan.workers, plan.cpuProfDir)
   const extra: Record<string, unknown> = {}
@@ -182,8 +180,12 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     })
     const outcomes = report.outcomes
     await during
-    // owed = accepted publishes of a topic x its subscribers on every server, counted once all were connected
-    const subscribers = (topic: string) => held.reduce((sum, stats) => sum + (stats.topics[topic] ?? 0), 0)
+    // owed = accepted publishes of a topic x its subscribers on every server, counted once all were connected;
+    // a `--workers` node and nchan count no topics: the subscribers are the clients sent there, if all connected
+    const planned = clientsPerTopic(targets, plan.connections, plan.workers)
+    const subscribers = servers.every((server) => server.countsTopics !== false)
+      ? (topic: string) => held.reduce((sum, stats) => sum + (stats.topics[topic] ?? 0), 0)
+      : (topic: string) => planned[topic] ?? 0
     let expected = 0
     for (const outcome of outcomes)
       for (const [topic, count] of Object.entries(outcome.perTopic)) expected += count * subscribers(topic)

@@ -22,6 +22,8 @@ export interface RunOptions {
   baselines: boolean
   /** Which peers (`--peers`), of those the scenario serves; absent: all of them. */
   peers?: Peer[] | undefined
+  /** Likewire's processes per node (`--workers`, the server's own flag): above 1, every Likewire node is a CLI node. */
+  serverWorkers?: number | undefined
   /** Load-generator processes (`--load-workers`); absent: the plan's (about 1,500 sockets each when timing latency). */
   loadWorkers?: number | undefined
   /** Folder for V8 CPU profiles of the server processes. */

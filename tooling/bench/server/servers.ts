@@ -12,8 +12,11 @@ export interface ServerHandle {
   errorLines: string[]
   /** Where the publisher process posts this server's publishes, and how. */
   publishTo: Omit<PublishRoute, 'topics'>
-  /** nchan: the topics its stats must count subscribers of (it has no list of its own). */
-  track?(topics: string[]): void
+  /**
+   * false: the server's stats carry no per-topic subscriber counts (a `--workers` node, nchan): what a publish owes
+   * comes from where the clients were sent. Absent: the stats count them.
+   */
+  countsTopics?: boolean
   /** `collect`: run a full GC first, so memory is what the server retains, not the garbage of the connect burst. */
   stats(collect?: boolean): Promise<ServerStats>
   close(): Promise<void>

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { freePort } from '@likewire/testkit'
+import { treeUsage } from '../lib/process-tree'
+import type { ServerSettings, ServerStats } from './protocol'
+import type { ServerHandle } from './servers'
+
+/** The built CLI, as operators run it (`npm run bench` builds the server first). */
+const CLI = fileURLToPath(new URL('../../../packages/server/bin/likewire.js', import.meta.url))
+
+/**
+ * A Likewire node of `workers` processes (`--workers`: one node sharing its port), started with the CLI:
+ * `likewire standalone` for an embedded run, `likewire frontend` for a cluster one. Its stats are the whole
+ * process tree's (/proc) and its `/metrics` (connections, for the whole node); it keeps no per-topic
+ * counts the bench can read, so what a publish owes comes from the clients' plan (`countsTopics: false`).
+ */
+export async function startCliNode(
+  index: number,
+  settings: ServerSettings & { historyText?: string | undefined },
+  workers: number,
+): Promise<ServerHandle> {
+  const port = await freePort()
+  const label = `${settings.kind === 'likewire' ? 'standalone' : 'frontend'}${index}x${workers}`
+  const args = [
+    CLI,
+    settings.kind === 'likewire' ? 'standalone' : 'frontend',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    String(workers),
+    '--flush-window-ms',
+    String(settings.flushWindowMs),
+    '--log-level',
+    'warn',
+    ...(settings.historyText ? ['--history', settings.historyText] : []),
+    ...(settings.kind === 'cluster-frontend'
+      ? ['--redis', settings.redis!, '--secret', settings.secret!, '--public-url', `http://127.0.0.1:${port}`]
+      : []),
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const errorLines: string[] = []
+  for (const stream of [child.stdout, child.stderr])
+    stream?.setEncoding('utf8').on('data', (text: string) => {
+      for (const line of text.split('\n').filter(Boolean)) {
+        process.stderr.write(`  ${label}| ${line}\n`)
+        if (line.startsWith('{') ? /"level":(5|6)\d/.test(line) : /Error/.test(line)) errorLines.push(line)
+      }
+    })
+  const base = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${label} exited (${child.exitCode}) before listening`)
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) break
+    if (i > 300) {
+      child.kill('SIGKILL')
+      throw new Error(`${label} did not answer /healthz within 30 s`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    label,
+    port,
+    child,
+    errorLines,
+    countsTopics: false,
+    publishTo: { url: `${base}/v1/publish`, style: 'batch' },
+    async stats(): Promise<ServerStats> {
+      const usage = treeUsage(child.pid!)
+      const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.text(),
+        () => '',
+      )
+      const connections = Number(/^likewire_connections(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)
+      return {
+        type: 'stats',
+        connections,
+        rssBytes: usage.rssBytes,
+        heapUsedBytes: 0,
+        heapTotalBytes: 0,
+        cpuUserMs: usage.cpuUserMs,
+        cpuSystemMs: usage.cpuSystemMs,
+        topics: {},
+        sockets: connections,
+        writeSyscalls: usage.writeSyscalls,
+        streamWrites: null,
+      }
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      child.kill('SIGTERM')
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
