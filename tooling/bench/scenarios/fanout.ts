@@ -72,8 +72,13 @@ export interface FanoutResult {
   /** TCP connections the servers held once all were connected (HTTP/2: one per session). */
   serverSockets: number
   loadCpuMs: number
-  /** Server CPU (publish window) per delivery received, microseconds: the figure the peers compare on. */
+  /**
+   * Server CPU (publish window: frontends, and a cluster's dispatcher) per delivery received, microseconds:
+   * the figure the peers compare on.
+   */
   serverCpuUsPerDelivery: number
+  /** A cluster's dispatcher CPU over the publish window, ms (0 in embedded mode); `publishWindow` is the frontends'. */
+  dispatcherCpuMs: number
   /** The load generator's CPU over the same window per delivery, microseconds: what measuring costs. */
   loadCpuUsPerDelivery: number
   /** The publisher process's CPU while publishing, ms (never counted as the servers'). */
@@ -139,6 +144,13 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     const framesBefore = fleet.dataFrames
     const heartbeatsBefore = fleet.heartbeats
     const before = await Promise.all(servers.map((server) => server.stats()))
+    // a cluster's dispatcher is a server too: its CPU counts in the cost of a delivery (the publisher's never)
+    const dispatchers = publishers.filter((publisher) => !servers.includes(publisher))
+    const dispatcherCpu = async () => {
+      const stats = await Promise.all(dispatchers.map((d) => d.stats().catch(() => null)))
+      return stats.reduce((sum, s) => sum + (s ? s.cpuUserMs + s.cpuSystemMs : 0), 0)
+    }
+    const dispatcherCpuBefore = await dispatcherCpu()
     fleet.resetLatency()
     const publishStart = Date.now()
     const warmup = setTimeout(() => fleet.resetLatency(), plan.warmupMs)
@@ -218,6 +230,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       0,
     )
     const after = await Promise.all(servers.map((server) => server.stats().catch(() => held[0]!)))
+    const dispatcherCpuMs = Math.round((await dispatcherCpu()) - dispatcherCpuBefore)
     // a heartbeat written before `after` is in the workers' next report: flushes never undercount writes
     if (plan.countWrites) await fleet.settle()
     const heartbeats = fleet.heartbeats - heartbeatsBefore
@@ -261,7 +274,8 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       publishWindow: window,
       serverSockets: held.reduce((sum, s) => sum + s.sockets, 0),
       loadCpuMs: Math.round(fleet.cpuMs),
-      serverCpuUsPerDelivery: perDelivery(window.serverCpuMs),
+      serverCpuUsPerDelivery: perDelivery(window.serverCpuMs + dispatcherCpuMs),
+      dispatcherCpuMs,
       loadCpuUsPerDelivery: perDelivery(fleet.cpuMs - loadCpuBefore),
       publisherCpuMs: report.cpuMs,
       loadErrors: fleet.errors + fleet.rejected,
