@@ -154,7 +154,7 @@ function baselineSection(results: ScenarioResult[]): string[] {
     '## Side by side with the peers (same run, same load generator, same publisher process)',
     '',
     'Per scenario, Likewire first, then each peer; a peer cell shows its figure and, in brackets, Likewire / peer',
-    "(latency: the p90 ratio). Server CPU per delivery is the servers' CPU from just before publishing to the end",
+    "(latency: the p90 ratio). Server CPU per delivery is the servers' CPU (a cluster's dispatcher included) from just before publishing to the end",
     'of the drain over the deliveries received; the publisher runs in a process of its own and is never counted.',
     'nchan is one nginx with as many workers as Likewire had processes; the Node peers run embedded, one process',
     'per Likewire frontend.',
