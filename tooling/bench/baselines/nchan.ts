@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@likewire/testkit'
-import { treeUsage } from '../lib/process-tree'
+import { treeStats } from '../lib/process-tree'
+import { terminate, waitAnswering } from '../lib/spawn'
 import type { ServerStats } from '../server/protocol'
 import type { ServerHandle } from '../server/servers'
 
@@ -83,7 +84,7 @@ export async function startNchan(workers: number): Promise<ServerHandle> {
     }
   })
   const base = `http://127.0.0.1:${port}`
-  await waitListening(child, base)
+  await waitAnswering(child, `${base}/nchan_status`, 'nginx', 10_000)
   const handle: ServerHandle = {
     label: 'nchan0',
     port,
@@ -93,31 +94,12 @@ export async function startNchan(workers: number): Promise<ServerHandle> {
     // a channel's info counts the subscribers of one nginx worker only: owed comes from the clients' plan
     countsTopics: false,
     async stats(): Promise<ServerStats> {
-      const usage = treeUsage(child.pid!)
       const status = await text(`${base}/nchan_status`)
       const subscribers = Number(/subscribers: (\d+)/.exec(status)?.[1] ?? 0)
-      return {
-        type: 'stats',
-        connections: subscribers,
-        rssBytes: usage.rssBytes,
-        heapUsedBytes: 0,
-        heapTotalBytes: 0,
-        cpuUserMs: usage.cpuUserMs,
-        cpuSystemMs: usage.cpuSystemMs,
-        topics: {},
-        sockets: subscribers,
-        writeSyscalls: usage.writeSyscalls,
-        streamWrites: null,
-      }
+      return treeStats(child.pid!, subscribers)
     },
     async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve))
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-        child.kill('SIGTERM')
-        await exited
-        clearTimeout(timer)
-      }
+      await terminate(child)
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -127,19 +109,4 @@ export async function startNchan(workers: number): Promise<ServerHandle> {
 const text = async (url: string) => {
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) })
   return response.text()
-}
-
-/** Until nginx answers on its port; fails if it exited (a bad config says why on stderr). */
-async function waitListening(child: ChildProcess, base: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}) before listening`)
-    const up = await fetch(`${base}/nchan_status`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (up) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  child.kill('SIGKILL')
-  throw new Error('nginx did not listen within 10 s')
 }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import type { ServerStats } from '../server/protocol'
 
 /** Linux's clock ticks per second for /proc/<pid>/stat times (USER_HZ, 100 on every mainstream build). */
 const TICKS_PER_SEC = 100
@@ -14,8 +15,8 @@ export interface TreeUsage {
   writeSyscalls: number | null
 }
 
-/** `root` and its descendants, read now. Processes that exited in between are left out. */
-export function treeUsage(root: number): TreeUsage {
+/** Every process now: its /proc/<pid>/stat fields after `comm`, and each parent's children. */
+export function processTable(): { stats: Map<number, string[]>; children: Map<number, number[]> } {
   const children = new Map<number, number[]>()
   const stats = new Map<number, string[]>()
   for (const name of readdirSync('/proc')) {
@@ -30,6 +31,12 @@ export function treeUsage(root: number): TreeUsage {
       children.set(ppid, [...(children.get(ppid) ?? []), pid])
     } catch {}
   }
+  return { stats, children }
+}
+
+/** `root` and its descendants, read now. Processes that exited in between are left out. */
+export function treeUsage(root: number): TreeUsage {
+  const { stats, children } = processTable()
   const pids: number[] = []
   const walk = (pid: number) => {
     if (!stats.has(pid)) return
@@ -56,5 +63,25 @@ function readSyscw(pid: number): number | null {
     return match ? Number(match[1]) : null
   } catch {
     return null
+  }
+}
+
+/** A server that is not a Node process of the bench (nginx, a CLI node): its stats from /proc, and its connections. */
+export function treeStats(root: number, connections: number): ServerStats {
+  const usage = treeUsage(root)
+  return {
+    type: 'stats',
+    connections,
+    rssBytes: usage.rssBytes,
+    // not a V8 heap the bench can read
+    heapUsedBytes: 0,
+    heapTotalBytes: 0,
+    cpuUserMs: usage.cpuUserMs,
+    cpuSystemMs: usage.cpuSystemMs,
+    // no per-topic counts: owed deliveries come from the clients' plan (`countsTopics: false`)
+    topics: {},
+    sockets: connections,
+    writeSyscalls: usage.writeSyscalls,
+    streamWrites: null,
   }
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@likewire/testkit'
-import { treeUsage } from '../lib/process-tree'
+import { treeStats } from '../lib/process-tree'
+import { terminate, waitAnswering } from '../lib/spawn'
 import type { ServerSettings, ServerStats } from './protocol'
 import type { ServerHandle } from './servers'
 
@@ -49,19 +50,7 @@ export async function startCliNode(
       }
     })
   const base = `http://127.0.0.1:${port}`
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`${label} exited (${child.exitCode}) before listening`)
-    const up = await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (up) break
-    if (i > 300) {
-      child.kill('SIGKILL')
-      throw new Error(`${label} did not answer /healthz within 30 s`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await waitAnswering(child, `${base}/healthz`, label, 30_000)
   return {
     label,
     port,
@@ -70,33 +59,13 @@ export async function startCliNode(
     countsTopics: false,
     publishTo: { url: `${base}/v1/publish`, style: 'batch' },
     async stats(): Promise<ServerStats> {
-      const usage = treeUsage(child.pid!)
       const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) }).then(
         (r) => r.text(),
         () => '',
       )
       const connections = Number(/^likewire_connections(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)
-      return {
-        type: 'stats',
-        connections,
-        rssBytes: usage.rssBytes,
-        heapUsedBytes: 0,
-        heapTotalBytes: 0,
-        cpuUserMs: usage.cpuUserMs,
-        cpuSystemMs: usage.cpuSystemMs,
-        topics: {},
-        sockets: connections,
-        writeSyscalls: usage.writeSyscalls,
-        streamWrites: null,
-      }
+      return treeStats(child.pid!, connections)
     },
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      child.kill('SIGTERM')
-      await exited
-      clearTimeout(timer)
-    },
+    close: () => terminate(child, 10_000),
   }
 }
