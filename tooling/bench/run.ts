@@ -1,4 +1,5 @@
 /** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
+import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError } from 'commander'
 import { writeReport } from './report/write-report'
 import { http2Scenario, presenceScenario, scenarios } from './scenarios/catalog'
@@ -7,10 +8,32 @@ import { runHttp2 } from './scenarios/http2'
 import { runPresence } from './scenarios/presence'
 import { fromRoot, resultsDir, runScenario } from './scenarios/run-scenario'
 import { runTabs, tabsScenario } from './scenarios/tabs'
+import { PEERS, type Peer } from './server/protocol'
 
 const integer = (value: string) => {
   const parsed = Number(value)
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number')
+  return parsed
+}
+
+/** `--peers nchan,hono`: known names only, so a typo stops before any process starts. */
+const peerList = (value: string): Peer[] => {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  const unknown = names.filter((name) => !(PEERS as readonly string[]).includes(name))
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown peer ${unknown.join(', ')}; use ${PEERS.join(', ')}`)
+  return names as Peer[]
+}
+
+/** `--workers <n|auto>` as the server takes it: 'auto' is one per core. */
+const serverWorkers = (value: string) => (value === 'auto' ? availableParallelism() : positive(value))
+
+const positive = (value: string) => {
+  const parsed = integer(value)
+  if (parsed < 1) throw new InvalidArgumentError('expected at least 1')
   return parsed
 }
 
@@ -58,7 +81,22 @@ const program = new Command('bench')
     `history rules for the Likewire servers, as their CLI takes them (pattern=size[/ttlSeconds],...); alone: ${DEFAULT_HISTORY}. A fire-and-forget scenario run with history writes <scenario>-history.json, without baselines`,
     historyRules,
   )
-  .option('--no-baselines', 'skip the baselines (hono streamSSE, socket.io + redis adapter)')
+  .option('--no-baselines', 'skip the peers (nchan, better-sse, hono streamSSE, socket.io + redis adapter)')
+  .option(
+    '--peers <list>',
+    `the peers to run beside Likewire, comma-separated, of those the scenario serves (${PEERS.join(', ')}; default: all)`,
+    peerList,
+  )
+  .option(
+    '--workers <n|auto>',
+    "Likewire's processes per node (the server's --workers, started with its CLI; auto: one per core); nchan gets as many nginx workers in all. Writes <scenario>-workers<n>.json",
+    serverWorkers,
+  )
+  .option(
+    '--load-workers <n>',
+    'load-generator processes (default: ~1,500 sockets each in latency scenarios)',
+    positive,
+  )
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
   .action(async (name: string, flags) => {
     const chosen =
@@ -83,6 +121,9 @@ const program = new Command('bench')
           flushWindowMs: flags.flushWindow,
           history: flags.history === true ? DEFAULT_HISTORY : flags.history,
           baselines: flags.baselines,
+          peers: flags.peers,
+          loadWorkers: flags.loadWorkers,
+          serverWorkers: flags.workers,
           cpuProfDir: flags.cpuProf,
           outDir,
         },

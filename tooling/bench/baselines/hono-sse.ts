@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming'
+import { publishFetch } from './publish-route'
 
 /**
  * The baseline a user would write by hand: Hono's `streamSSE`, one stream per connection, a topic map,
@@ -34,19 +35,23 @@ export function createHonoSse() {
     })
   })
 
+  const publishMany = (events: readonly { topic: string; data: unknown }[]) => {
+    const ts = Date.now()
+    for (const { topic, data } of events) {
+      const id = String(++nextId)
+      const json = JSON.stringify({ topic, id, ts, data })
+      for (const stream of subscribers.get(topic) ?? [])
+        void stream.writeSSE({ id, data: json }).catch(() => {})
+    }
+  }
+  // the bench's publisher process posts here, as it posts to Likewire's own `POST /v1/publish`
+  app.post('/v1/publish', (c) => publishFetch(publishMany)(c.req.raw))
+
   return {
     app,
     connections: () => connections,
     subscribers: (topic: string) => subscribers.get(topic)?.size ?? 0,
-    async publishMany(events: readonly { topic: string; data: unknown }[]): Promise<void> {
-      const ts = Date.now()
-      for (const { topic, data } of events) {
-        const id = String(++nextId)
-        const json = JSON.stringify({ topic, id, ts, data })
-        for (const stream of subscribers.get(topic) ?? [])
-          void stream.writeSSE({ id, data: json }).catch(() => {})
-      }
-    },
+    topics: () => Object.fromEntries([...subscribers].map(([topic, set]) => [topic, set.size])),
     async close(): Promise<void> {
       for (const set of subscribers.values()) for (const stream of set) stream.abort()
     },

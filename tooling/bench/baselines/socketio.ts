@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { Redis } from 'ioredis'
 import { Server } from 'socket.io'
+import { publishFetch } from './publish-route'
 
 /**
  * The baseline a user would otherwise pick: Socket.IO with `@socket.io/redis-adapter`, a room per topic.
@@ -24,18 +25,26 @@ export function createSocketIo(redisUrl: string) {
     })
   })
 
+  const publishMany = (events: readonly { topic: string; data: unknown }[]) => {
+    const ts = Date.now()
+    for (const { topic, data } of events) {
+      const id = String(++nextId)
+      io.to(topic).emit('like', { topic, id, ts, data })
+    }
+  }
+
   return {
+    /** Every request that is not /socket.io/ lands here: the publish route, else a 404. */
+    app: { fetch: publishFetch(publishMany) },
     attach: (server: HttpServer) => io.attach(server),
     connections: () => io.engine?.clientsCount ?? 0,
-    /** Local members of the topic's room: what one emit owes this node. */
-    subscribers: (topic: string) => io.of('/').adapter.rooms.get(topic)?.size ?? 0,
-    async publishMany(events: readonly { topic: string; data: unknown }[]): Promise<void> {
-      const ts = Date.now()
-      for (const { topic, data } of events) {
-        const id = String(++nextId)
-        io.to(topic).emit('like', { topic, id, ts, data })
-      }
-    },
+    /** Local members of each topic's room: what one emit owes this node. */
+    topics: () =>
+      Object.fromEntries(
+        [...io.of('/').adapter.rooms]
+          .filter(([room]) => room.startsWith('live:'))
+          .map(([room, members]) => [room, members.size]),
+      ),
     async close(): Promise<void> {
       io.local.disconnectSockets(true)
       pub.disconnect()

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { processTable } from './process-tree'
 
 /**
  * The kernel's count of connections dropped because a listen queue was full (TcpExt ListenOverflows),
@@ -62,17 +63,7 @@ const ESTABLISHED = '01'
 
 /** Our descendants whose command line matches `command`, and all of theirs. */
 function processTree(command: RegExp): number[] {
-  const children = new Map<number, number[]>()
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name)
-    if (!Number.isInteger(pid)) continue
-    try {
-      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      children.set(ppid, [...(children.get(ppid) ?? []), pid])
-    } catch {}
-  }
+  const { children } = processTable()
   const matches = (pid: number) => {
     try {
       return command.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '))

@@ -80,3 +80,36 @@ export function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
     else child.kill('SIGTERM')
   })
 }
+
+/** Ends a child that has no IPC (nginx, a CLI node): SIGTERM, then SIGKILL after `graceMs`. */
+export async function terminate(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  child.kill('SIGTERM')
+  await exited
+  clearTimeout(timer)
+}
+
+/** Until `url` answers 2xx; fails if the child exited first (its stderr says why) or after `timeoutMs`. */
+export async function waitAnswering(
+  child: ChildProcess,
+  url: string,
+  label: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${label} exited (${child.exitCode}) before listening`)
+    const up = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up) return
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${label} did not answer ${url} within ${timeoutMs / 1000} s`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

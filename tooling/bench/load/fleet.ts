@@ -22,9 +22,14 @@ export class LoadFleet {
   private readonly startedAt = Date.now()
   private sampler: ReturnType<typeof setInterval> | undefined
 
-  constructor(readonly size: number) {
+  /** `cpuProfDir`: V8 CPU profiles of each worker in `load<index>/` there (its main thread's is the largest). */
+  constructor(
+    readonly size: number,
+    cpuProfDir?: string,
+  ) {
     for (let index = 0; index < size; index++) {
-      const worker = spawnTs('../load/worker.ts', { label: `load${index}` })
+      const nodeFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}/load${index}`] : []
+      const worker = spawnTs('../load/worker.ts', { label: `load${index}`, nodeFlags })
       worker.on('message', (message: WorkerStats | WorkerTally) => {
         if (message.type !== 'stats') return
         const previous = this.latest.get(index)

@@ -10,6 +10,8 @@ export interface Target {
    * client that resumes after a cut adds `&resume=<topic>~<epoch>~<offset>`.
    */
   topic?: string
+  /** A server that sends no `likewire.connected` (nchan): the client is subscribed once the 200 head came. */
+  readyOnHead?: boolean
 }
 
 /**

@@ -35,11 +35,12 @@ export function openSocketIo(
     ws.terminate()
   })
   ws.on('message', (data: Buffer) => {
+    events.onRead?.()
     const type = data[0]
     if (type === C4) {
       const kind = data[1]
       if (kind === C2) {
-        const at = data.indexOf(TS)
+        const at = data.lastIndexOf(TS)
         events.onData(at >= 0 ? readInt(data, at + TS.length, data.length) : Number.NaN, Number.NaN)
       } else if (kind === C3) events.onConnected()
       else if (kind === C0) ws.send(join)

@@ -7,7 +7,8 @@ const chunked = (...parts: string[]) =>
 const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n'
 const body = chunked(
   'retry: 2000\n\nevent: likewire.connected\ndata: {"connectionId":"c1"}\n\n',
-  'id: 1\ndata: {"topic":"t","id":"1","ts":1700000000123,"data":{"ts":5}}\n\n',
+  // the publisher's clock ends the data: the last `"ts":` of a frame is read, not the server's envelope one
+  'id: 1\ndata: {"topic":"t","id":"1","ts":5,"data":{"like":1,"ts":1700000000123}}\n\n',
   'id: 2\ndata: {"topic":"t","id":"2","ts":1700000000456,"data":null}\n\nevent: likewire.heartbeat\ndata: {"t":1}\n\n',
   'data: {"topic":"t","id":"3","ts":1700000000789,"data":1}\nid: 3\n\n',
 )
@@ -89,6 +90,16 @@ describe('SseParser', () => {
   })
 })
 
+describe('SseParser: other servers', () => {
+  it("reads better-sse's frames: `event:` first, no space after the colon", () => {
+    const raw = Buffer.from(
+      'HTTP/1.1 200 OK\r\n\r\nretry:2000\n\nevent:likewire.connected\nid:a\ndata:{}\n\n' +
+        'event:like\nid:1\ndata:{"topic":"t","id":"1","ts":5,"data":{"ts":9}}\n\n',
+    )
+    expect(positions([raw])).toEqual(['connected', 'data 9 NaN'])
+  })
+})
+
 describe('SseParser: positions of history events', () => {
   const stream = Buffer.from(
     head +
@@ -96,7 +107,7 @@ describe('SseParser: positions of history events', () => {
         'retry: 2000\n\nevent: likewire.connected\ndata: {"connectionId":"c1"}\n\n',
         event('3fJk2aQx', 17, 1700000000100),
         // an offset key in the data, and a fire-and-forget event between: neither moves the position
-        event('3fJk2aQx', 18, 1700000000200, '{"offset":99,"ts":5}'),
+        event('3fJk2aQx', 18, 5, '{"offset":99,"ts":1700000000200}'),
         'data: {"topic":"other","id":"f","ts":1700000000250,"data":{"offset":7}}\n\n',
         'event: likewire.heartbeat\ndata: {"t":1}\n\n',
         'event: likewire.gap\ndata: {"topic":"live:0","reason":"epoch","epoch":"Zz_9-new","offset":0}\n\n',

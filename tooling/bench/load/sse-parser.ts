@@ -1,6 +1,6 @@
 /**
  * Incremental parser of one SSE response read off a raw socket: HTTP head, chunked transfer coding,
- * then frames split on the blank line (or, for an HTTP/2 stream, the body alone: `bodyOnly`). It only looks at a frame's first byte, its `"ts":` digits and, for
+ * then frames split on the blank line (or, for an HTTP/2 stream, the body alone: `bodyOnly`). It only looks at a frame's first byte, its last `"ts":` digits and, for
  * an event of a history topic, its `id: <epoch>:<offset>` line, so one process can read a million frames a
  * second.
  */
@@ -8,9 +8,10 @@
 const CRLFCRLF = Buffer.from('\r\n\r\n')
 const FRAME_END = Buffer.from('\n\n')
 const TS = Buffer.from('"ts":')
-const CONNECTED = Buffer.from('event: likewire.connected')
-const GAP = Buffer.from('event: likewire.gap')
-const HEARTBEAT = Buffer.from('event: likewire.heartbeat')
+// control event names, after `event:` and its optional space (better-sse writes none)
+const CONNECTED = Buffer.from('likewire.connected\n')
+const GAP = Buffer.from('likewire.gap\n')
+const HEARTBEAT = Buffer.from('likewire.heartbeat\n')
 const CHAR_I = 0x69 // 'i' or 'd': a frame starting with `id:` or `data:` is a data frame
 const CHAR_D = 0x64
 const CHAR_E = 0x65 // 'e': `event:` control frame
@@ -19,6 +20,8 @@ const SPACE = 0x20
 const LF = 0x0a
 
 export interface FrameListener {
+  /** A new read begins (before its frames): its frames all arrived now. */
+  onRead?(): void
   /** The response head: status code. */
   onHead(status: number): void
   /** The `likewire.connected` control frame: the stream is subscribed. */
@@ -63,6 +66,7 @@ export class SseParser {
   }
 
   push(chunk: Buffer): void {
+    this.listener.onRead?.()
     let pos = 0
     const end = chunk.length
     while (pos < end) {
@@ -144,12 +148,14 @@ export class SseParser {
     if (first === CHAR_I || first === CHAR_D) {
       // a history event starts `id: <epoch>:<offset>\n` (the server writes its id line first)
       const offset = first === CHAR_I ? this.position(buf, start, end) : Number.NaN
-      const at = buf.indexOf(TS, start)
-      this.listener.onData(at >= 0 && at < end ? readInt(buf, at + TS.length, end) : Number.NaN, offset)
+      this.listener.onData(lastTs(buf, start, end), offset)
     } else if (first === CHAR_E) {
-      if (startsWith(buf, start, CONNECTED)) this.listener.onConnected()
-      else if (startsWith(buf, start, GAP)) this.listener.onGap?.()
-      else if (startsWith(buf, start, HEARTBEAT)) this.listener.onHeartbeat?.()
+      const name = buf[start + 6] === SPACE ? start + 7 : start + 6
+      if (startsWith(buf, name, CONNECTED)) this.listener.onConnected()
+      else if (startsWith(buf, name, GAP)) this.listener.onGap?.()
+      else if (startsWith(buf, name, HEARTBEAT)) this.listener.onHeartbeat?.()
+      // a named event of any other name is data (better-sse writes `event:` first on every event)
+      else this.listener.onData(lastTs(buf, start, end), Number.NaN)
     }
   }
 
@@ -174,6 +180,15 @@ export class SseParser {
     }
     return readInt(buf, colon + 1, lineEnd)
   }
+}
+
+/**
+ * The frame's last `"ts":` (NaN when absent): the publisher's clock, which it writes at the end of the
+ * event's `data`, after any `ts` a server stamps in its own envelope. Searched back from the frame's end.
+ */
+function lastTs(buf: Buffer, start: number, end: number): number {
+  const at = buf.lastIndexOf(TS, end - TS.length)
+  return at >= start ? readInt(buf, at + TS.length, end) : Number.NaN
 }
 
 const startsWith = (buf: Buffer, start: number, prefix: Buffer) =>

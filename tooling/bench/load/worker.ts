@@ -40,6 +40,26 @@ let lastReadyAt = 0
 
 let ports: SourcePorts | undefined
 
+/** When the socket read being parsed arrived (0: not read yet for this read). */
+let readAt = 0
+/** Latencies (us) recorded as runs of one value: the frames of a publish mostly share it, 1 ms resolution. */
+let runValue = -1
+let runCount = 0
+function record(value: number): void {
+  if (value === runValue) {
+    runCount++
+    return
+  }
+  if (runCount > 0) histogram.recordValueWithCount(runValue, runCount)
+  runValue = value
+  runCount = 1
+}
+function flushRecords(): void {
+  if (runCount > 0) histogram.recordValueWithCount(runValue, runCount)
+  runCount = 0
+  runValue = -1
+}
+
 function open(target: Target, state: ClientState, done: () => void, attempt = 0): void {
   let counted = false
   let ready = false
@@ -54,12 +74,15 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
   const path = from === undefined ? target.path : `${target.path}&resume=${from}`
   if (resume) state.reopened(Date.now())
   const events: ClientEvents = {
+    onRead() {
+      readAt = 0
+    },
     onHead(status) {
       if (status !== 200) {
         stats.rejected++
         firstError ??= `HTTP ${status}`
         socket.destroy()
-      }
+      } else if (target.readyOnHead) events.onConnected()
     },
     onConnected() {
       ready = true
@@ -73,10 +96,11 @@ function open(target: Target, state: ClientState, done: () => void, attempt = 0)
       if (!Number.isNaN(offset)) state.seq.see(offset)
       if (Number.isNaN(ts)) stats.untimed++
       else {
-        // Date.now() is the clock `ts` was stamped with; performance.timeOrigin can be off by ms
-        const now = Date.now()
-        histogram.recordValue(Math.max(0, now - ts) * 1000)
-        if (resume) state.arrived(ts, now)
+        // Date.now() is the clock `ts` was stamped with (performance.timeOrigin can be off by ms), read once
+        // per socket read: every frame of one read arrived at the same time
+        readAt ||= Date.now()
+        record(Math.max(0, readAt - ts) * 1000)
+        if (resume) state.arrived(ts, readAt)
       }
     },
     onEpoch(epoch) {
@@ -148,6 +172,7 @@ function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
 }
 
 function report(): void {
+  flushRecords()
   const cpu = process.cpuUsage()
   const message: WorkerStats = {
     type: 'stats',

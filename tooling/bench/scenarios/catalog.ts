@@ -1,4 +1,5 @@
 import { progress, waitUntil } from '../lib/progress'
+import { PEERS, type Peer } from '../server/protocol'
 import type { FanoutPlan, FanoutResult } from './fanout'
 import { common, type RunOptions } from './options'
 import type { PresenceResult } from './presence'
@@ -9,8 +10,8 @@ export interface Scenario {
   name: string
   what: string
   target: string
-  /** Which baselines serve the same scenario. */
-  baselines: Array<'hono' | 'socketio'>
+  /** The peers that serve the same scenario, run beside Likewire in it (`--peers` picks among them). */
+  baselines: Peer[]
   /** Scenarios through a dispatcher run in cluster mode (Redis registry); the baselines always run embedded. */
   mode: 'embedded' | 'cluster'
   /** History rules the scenario always runs with (CLI form), whatever `--history` says. Absent: fire-and-forget. */
@@ -34,13 +35,16 @@ export const http2Scenario = {
     'HTTP/2 costs no more than 1.5x HTTP/1.1 (over TLS) server CPU per delivery, with 100 streams per session and with 1; one stream write per stream per flush on both; 0 lost',
 } as const
 
+/** A scenario every peer serves: all of them run beside Likewire, in the report's order. */
+const EVERY_PEER: Peer[] = [...PEERS]
+
 export const scenarios: Scenario[] = [
   {
     name: 'capacity',
     mode: 'embedded',
     what: 'N idle connections over several frontend processes; a broadcast reaches all',
     target: '100,000 connections held; <= 8 KiB server RSS per connection; 100% receive',
-    baselines: ['hono', 'socketio'],
+    baselines: EVERY_PEER,
     plan: (options) => {
       const base = common(options, { connections: 100_000, durationSec: 5 })
       return {
@@ -61,7 +65,7 @@ export const scenarios: Scenario[] = [
     mode: 'cluster',
     what: '10K viewers of one topic; 100 likes/s, 60 s',
     target: '>= 1,000,000 deliveries/s sustained, 0 lost, p99 <= 250 ms',
-    baselines: ['hono', 'socketio'],
+    baselines: EVERY_PEER,
     plan: (options) => ({
       ...common(options, { connections: 10_000, durationSec: 60, minWorkers: 2 }),
       frontends: options.quick ? 1 : 2,
@@ -79,9 +83,9 @@ export const scenarios: Scenario[] = [
     mode: 'cluster',
     what: '10K viewers, 10 likes/s',
     target: 'p90 <= 75 ms, p99 <= 100 ms',
-    baselines: [],
+    baselines: EVERY_PEER,
     plan: (options) => ({
-      ...common(options, { connections: 10_000, durationSec: 30, minWorkers: 2 }),
+      ...common(options, { connections: 10_000, durationSec: 30, minWorkers: 2, socketsPerWorker: 1_500 }),
       frontends: options.quick ? 1 : 2,
       topics: 1,
       ratePerSec: options.ratePerSec ?? 10,
@@ -97,9 +101,9 @@ export const scenarios: Scenario[] = [
     mode: 'embedded',
     what: '1K viewers, 10 likes/s',
     target: 'p50 <= 5 ms, p99 <= 20 ms',
-    baselines: [],
+    baselines: EVERY_PEER,
     plan: (options) => ({
-      ...common(options, { connections: 1_000, durationSec: 30 }),
+      ...common(options, { connections: 1_000, durationSec: 30, socketsPerWorker: 1_500 }),
       frontends: 1,
       topics: 1,
       ratePerSec: options.ratePerSec ?? 10,
@@ -115,7 +119,8 @@ export const scenarios: Scenario[] = [
     mode: 'cluster',
     what: 'publishes/s one dispatcher sustains over 1,000 topics on 4 frontends',
     target: '>= 50,000 publishes/s, p99 dispatcher -> frontend <= 20 ms',
-    baselines: [],
+    // nchan publishes one message per HTTP request: 50,000/s would measure the publisher, not nchan
+    baselines: ['better-sse', 'hono', 'socketio'],
     plan: (options) => ({
       ...common(options, { connections: 4_000, durationSec: 20 }),
       frontends: options.quick ? 2 : 4,
@@ -134,7 +139,7 @@ export const scenarios: Scenario[] = [
     mode: 'embedded',
     what: '20K clients cut at once reconnect and resubscribe',
     target: 'all back within 10 s, no frontend error',
-    baselines: [],
+    baselines: EVERY_PEER,
     plan: (options) => ({
       ...common(options, { connections: 20_000, durationSec: 3, minWorkers: 2 }),
       frontends: options.quick ? 1 : 2,

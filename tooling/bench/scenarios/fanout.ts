@@ -4,8 +4,9 @@ import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
 import { type ClusterPlan, startCluster } from '../server/cluster'
 import type { ServerKind } from '../server/protocol'
+import { publish } from '../server/publisher'
 import type { ServerHandle } from '../server/servers'
-import { fanoutTargets } from './fanout-targets'
+import { clientsPerTopic, fanoutTargets } from './fanout-targets'
 import { type HistoryFigures, hasHistory } from './history'
 import { type PublishWindow, publishWindow } from './publish-window'
 
@@ -71,6 +72,17 @@ export interface FanoutResult {
   /** TCP connections the servers held once all were connected (HTTP/2: one per session). */
   serverSockets: number
   loadCpuMs: number
+  /**
+   * Server CPU (publish window: frontends, and a cluster's dispatcher) per delivery received, microseconds:
+   * the figure the peers compare on.
+   */
+  serverCpuUsPerDelivery: number
+  /** A cluster's dispatcher CPU over the publish window, ms (0 in embedded mode); `publishWindow` is the frontends'. */
+  dispatcherCpuMs: number
+  /** The load generator's CPU over the same window per delivery, microseconds: what measuring costs. */
+  loadCpuUsPerDelivery: number
+  /** The publisher process's CPU while publishing, ms (never counted as the servers'). */
+  publisherCpuMs: number
   loadErrors: number
   frontendErrors: string[]
   timeline: Sample[]
@@ -79,16 +91,19 @@ export interface FanoutResult {
   extra: Record<string, unknown>
 }
 
-/** Embedded frontends are independent: each has its own topics. In a cluster a topic spans every frontend. */
-const topicNamer = (mode: FanoutPlan['mode']) => (frontend: number, topic: number) =>
-  mode === 'cluster' ? `live:${topic}` : `live:${frontend}-${topic}`
+/**
+ * Embedded frontends are independent: each has its own topics. In a cluster a topic spans every frontend,
+ * as it spans nchan's workers (one server, every channel shared).
+ */
+const topicNamer = (plan: Pick<FanoutPlan, 'mode' | 'kind'>) => (frontend: number, topic: number) =>
+  plan.mode === 'cluster' || plan.kind === 'nchan' ? `live:${topic}` : `live:${frontend}-${topic}`
 
 export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
   const { label } = plan
-  const topicName = topicNamer(plan.mode)
+  const topicName = topicNamer(plan)
   const { servers, publishers, stop } = await startCluster(plan)
   const idle = await Promise.all(servers.map((server) => server.stats(true)))
-  const fleet = new LoadFleet(plan.workers)
+  const fleet = new LoadFleet(plan.workers, plan.cpuProfDir)
   const extra: Record<string, unknown> = {}
   try {
     const targets = fanoutTargets(
@@ -129,6 +144,13 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     const framesBefore = fleet.dataFrames
     const heartbeatsBefore = fleet.heartbeats
     const before = await Promise.all(servers.map((server) => server.stats()))
+    // a cluster's dispatcher is a server too: its CPU counts in the cost of a delivery (the publisher's never)
+    const dispatchers = publishers.filter((publisher) => !servers.includes(publisher))
+    const dispatcherCpu = async () => {
+      const stats = await Promise.all(dispatchers.map((d) => d.stats().catch(() => null)))
+      return stats.reduce((sum, s) => sum + (s ? s.cpuUserMs + s.cpuSystemMs : 0), 0)
+    }
+    const dispatcherCpuBefore = await dispatcherCpu()
     fleet.resetLatency()
     const publishStart = Date.now()
     const warmup = setTimeout(() => fleet.resetLatency(), plan.warmupMs)
@@ -144,41 +166,41 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       })
     }, 1000)
     const during = plan.duringPublish?.({ fleet, servers, plan, extra })
-    const outcomes = await Promise.all(
-      publishers.map((server, index) =>
-        server
-          .publish({
-            topics: Array.from({ length: plan.topics }, (_, topic) => topicName(index, topic)),
-            ratePerSec: plan.ratePerSec,
-            durationMs: plan.durationMs,
-            tickMs: plan.tickMs,
-          })
-          .catch((error: Error) => {
-            // a server so far behind that its publisher never reports: owed is what the plan published
-            extra.stalled = `${server.label}: ${error.message}`
-            const perTopic: Record<string, number> = {}
-            const each = Math.floor((plan.ratePerSec * plan.durationMs) / 1000 / plan.topics)
-            for (let topic = 0; topic < plan.topics; topic++) perTopic[topicName(index, topic)] = each
-            return {
-              perTopic,
-              failed: 0,
-              batches: 0,
-              expectedDeliveries: each * plan.topics * held[index]!.connections,
-              elapsedMs: plan.durationMs,
-            }
-          }),
-      ),
-    )
+    const routes = publishers.map((server, index) => ({
+      ...server.publishTo,
+      topics: Array.from({ length: plan.topics }, (_, topic) => topicName(index, topic)),
+    }))
+    const loadCpuBefore = fleet.cpuMs
+    const report = await publish({
+      routes,
+      ratePerSec: plan.ratePerSec,
+      durationMs: plan.durationMs,
+      tickMs: plan.tickMs,
+    }).catch((error: Error) => {
+      // a publisher that never reports (a server so far behind it never answers): owed is what the plan published
+      extra.stalled = error.message
+      const each = Math.floor((plan.ratePerSec * plan.durationMs) / 1000 / plan.topics)
+      return {
+        cpuMs: 0,
+        outcomes: routes.map((route) => ({
+          perTopic: Object.fromEntries(route.topics.map((topic) => [topic, each])),
+          failed: 0,
+          batches: 0,
+          elapsedMs: plan.durationMs,
+        })),
+      }
+    })
+    const outcomes = report.outcomes
     await during
-    const expected =
-      plan.mode === 'embedded'
-        ? outcomes.reduce((sum, outcome) => sum + outcome.expectedDeliveries, 0)
-        : // the dispatcher holds no subscribers: owed = publishes of a topic x its subscribers on every frontend
-          Object.entries(outcomes[0]!.perTopic).reduce(
-            (sum, [topic, count]) =>
-              sum + count * held.reduce((s, stats) => s + (stats.topics[topic] ?? 0), 0),
-            0,
-          )
+    // owed = accepted publishes of a topic x its subscribers on every server, counted once all were connected;
+    // a `--workers` node and nchan count no topics: the subscribers are the clients sent there, if all connected
+    const planned = clientsPerTopic(targets, plan.connections, plan.workers)
+    const subscribers = servers.every((server) => server.countsTopics !== false)
+      ? (topic: string) => held.reduce((sum, stats) => sum + (stats.topics[topic] ?? 0), 0)
+      : (topic: string) => planned[topic] ?? 0
+    let expected = 0
+    for (const outcome of outcomes)
+      for (const [topic, count] of Object.entries(outcome.perTopic)) expected += count * subscribers(topic)
     // drain: until every owed frame arrived, nothing arrived for 10 s, or 120 s: what is missing then is lost
     let lastCount = -1
     let quietSince = Date.now()
@@ -208,12 +230,18 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       0,
     )
     const after = await Promise.all(servers.map((server) => server.stats().catch(() => held[0]!)))
+    const dispatcherCpuMs = Math.round((await dispatcherCpu()) - dispatcherCpuBefore)
     // a heartbeat written before `after` is in the workers' next report: flushes never undercount writes
     if (plan.countWrites) await fleet.settle()
     const heartbeats = fleet.heartbeats - heartbeatsBefore
     const serverRssBytes = held.reduce((sum, s) => sum + s.rssBytes, 0)
     const idleRss = idle.reduce((sum, s) => sum + s.rssBytes, 0)
     const heldConnections = held.reduce((sum, s) => sum + s.connections, 0)
+    const window = publishWindow(before, after, {
+      batches: outcomes.reduce((sum, o) => sum + o.batches, 0),
+      heartbeats,
+    })
+    const perDelivery = (cpuMs: number) => (delivered > 0 ? Math.round((cpuMs * 1e5) / delivered) / 100 : 0)
     return {
       kind: plan.kind,
       connections: plan.connections,
@@ -243,12 +271,13 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
             ) / 100
           : 0,
       serverCpuMs: Math.round(after.reduce((sum, s) => sum + s.cpuUserMs + s.cpuSystemMs, 0)),
-      publishWindow: publishWindow(before, after, {
-        batches: outcomes.reduce((sum, o) => sum + o.batches, 0),
-        heartbeats,
-      }),
+      publishWindow: window,
       serverSockets: held.reduce((sum, s) => sum + s.sockets, 0),
       loadCpuMs: Math.round(fleet.cpuMs),
+      serverCpuUsPerDelivery: perDelivery(window.serverCpuMs + dispatcherCpuMs),
+      dispatcherCpuMs,
+      loadCpuUsPerDelivery: perDelivery(fleet.cpuMs - loadCpuBefore),
+      publisherCpuMs: report.cpuMs,
       loadErrors: fleet.errors + fleet.rejected,
       frontendErrors: servers.flatMap((server) => server.errorLines).slice(0, 20),
       timeline: fleet.samples.filter((sample) => sample.t * 1000 >= publishStart - connectStart - 2000),

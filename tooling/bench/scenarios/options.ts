@@ -1,3 +1,5 @@
+import type { Peer } from '../server/protocol'
+
 /** What the CLI hands every scenario. */
 export interface RunOptions {
   quick: boolean
@@ -16,8 +18,14 @@ export interface RunOptions {
    * (recovery-storm) keeps it.
    */
   history?: string | undefined
-  /** Also run the baselines side by side (hono streamSSE, socket.io + redis adapter). */
+  /** Also run the peers side by side (nchan, better-sse, hono streamSSE, socket.io + redis adapter). */
   baselines: boolean
+  /** Which peers (`--peers`), of those the scenario serves; absent: all of them. */
+  peers?: Peer[] | undefined
+  /** Likewire's processes per node (`--workers`, the server's own flag): above 1, every Likewire node is a CLI node. */
+  serverWorkers?: number | undefined
+  /** Load-generator processes (`--load-workers`); absent: the plan's (about 1,500 sockets each when timing latency). */
+  loadWorkers?: number | undefined
   /** Folder for V8 CPU profiles of the server processes. */
   cpuProfDir?: string
   /** Where `<scenario>.json` is written; nothing is written without it (the smoke test). */
@@ -27,19 +35,33 @@ export interface RunOptions {
 /** Eight loopback source addresses: ~28K ephemeral ports each, so 100K+ connections fit. */
 export const LOCAL_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`)
 
-/** Load-generator processes for `connections`: at most 16K sockets each (fd cap ~20K), at least `min`. */
-export const workersFor = (connections: number, min = 1) => Math.max(min, Math.ceil(connections / 16_000))
+/**
+ * Load-generator processes for `connections`: at most `perWorker` sockets each (16K: the fd cap is ~20K), at
+ * least `min`. Latency scenarios take ~1,500: a worker reads a publish's frames for all its sockets in one
+ * turn of its loop, so the last socket's frame waits behind the others' (~1 us each).
+ */
+export const workersFor = (connections: number, min = 1, perWorker = 16_000) =>
+  Math.max(min, Math.ceil(connections / perWorker))
 
 /** What every scenario's plan starts from: a smoke run (`--quick`) is 50 connections for 2 s (or `quickSec`). */
 export const common = (
   options: RunOptions,
-  full: { connections: number; durationSec: number; minWorkers?: number; quickSec?: number },
+  full: {
+    connections: number
+    durationSec: number
+    minWorkers?: number
+    quickSec?: number
+    /** Sockets per load-generator process (default 16K); `--load-workers` overrides the count. */
+    socketsPerWorker?: number
+  },
 ) => {
   const connections = options.connections ?? (options.quick ? 50 : full.connections)
   return {
     connections,
     durationMs: (options.durationSec ?? (options.quick ? (full.quickSec ?? 2) : full.durationSec)) * 1000,
-    workers: options.quick ? 1 : workersFor(connections, full.minWorkers),
+    workers:
+      options.loadWorkers ??
+      (options.quick ? 1 : workersFor(connections, full.minWorkers, full.socketsPerWorker)),
     flushWindowMs: options.flushWindowMs,
     localAddresses: LOCAL_ADDRESSES,
     connectTimeoutMs: options.quick ? 20_000 : 180_000,

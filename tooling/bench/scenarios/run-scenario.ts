@@ -25,6 +25,9 @@ export interface ScenarioResult extends Omit<FanoutResult, 'kind'> {
   quick: boolean
   flushWindowMs: number | 'auto'
   frontends: number
+  /** Likewire's processes per node (`--workers`; 1: one process each). */
+  serverWorkers: number
+  /** Load-generator processes. */
   workers: number
   ratePerSec: number
   durationSec: number
@@ -34,10 +37,18 @@ export interface ScenarioResult extends Omit<FanoutResult, 'kind'> {
   baselines: Record<string, Omit<FanoutResult, 'timeline'> & { checks: Record<string, boolean> }>
   /** Baselines that did not finish, with why. */
   baselineFailures: Record<string, string>
-  /** Likewire / baseline, per figure (> 1 is better for Likewire on throughput, < 1 on latency and memory). */
+  /** Likewire / baseline, per figure (> 1 is better for Likewire on throughput, < 1 on latency, memory and CPU). */
   ratios: Record<
     string,
-    { deliveriesPerSec: number; p99: number; rssPerConnection: number; serverCpuMs: number }
+    {
+      deliveriesPerSec: number
+      p50: number
+      p90: number
+      p99: number
+      rssPerConnection: number
+      serverCpuMs: number
+      serverCpuUsPerDelivery: number
+    }
   >
 }
 
@@ -53,6 +64,7 @@ export async function runScenario(
   const plan = {
     ...scenario.plan(options),
     ...(options.frontends ? { frontends: options.frontends } : {}),
+    ...(options.serverWorkers && options.serverWorkers > 1 ? { serverWorkers: options.serverWorkers } : {}),
     ...(historyText ? { history: parseHistory(historyText), historyText } : {}),
   }
   // history on a fire-and-forget scenario is a variant (`<scenario>-history.json`); the baselines have none
@@ -64,7 +76,12 @@ export async function runScenario(
     frontends: plan.frontends,
     workers: plan.workers,
   })
-  const likewire = await runFanout({ ...plan, kind: 'likewire', mode: scenario.mode, label: scenario.name })
+  const likewire = await runFanout({
+    ...plan,
+    kind: 'likewire',
+    mode: scenario.mode,
+    label: plan.serverWorkers ? `${scenario.name}:workers${plan.serverWorkers}` : scenario.name,
+  })
   // a smoke run (50 connections, 2 s) checks the harness: its figures say nothing about the targets
   const judge: Scenario['judge'] = options.quick ? () => ({}) : scenario.judge
   const checks = judge(likewire)
@@ -83,6 +100,7 @@ export async function runScenario(
     quick: options.quick,
     flushWindowMs: plan.flushWindowMs,
     frontends: plan.frontends,
+    serverWorkers: plan.serverWorkers ?? 1,
     workers: plan.workers,
     ratePerSec: plan.ratePerSec,
     durationSec: plan.durationMs / 1000,
@@ -96,6 +114,7 @@ export async function runScenario(
   }
   // a run with another rate, a flush window or history is a variant: it never replaces the default run
   const variant = resultVariant({
+    serverWorkers: plan.serverWorkers,
     ratePerSec: options.ratePerSec,
     flushWindowMs: plan.flushWindowMs,
     history: historyVariant,
@@ -108,8 +127,9 @@ export async function runScenario(
     writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`)
   }
   save()
+  const peers = scenario.baselines.filter((peer) => options.peers?.includes(peer) ?? true)
   if (options.baselines && !historyVariant) {
-    for (const kind of scenario.baselines) {
+    for (const kind of peers) {
       progress(scenario.name, { phase: kind })
       const run = await runFanout({
         ...plan,
@@ -130,9 +150,12 @@ export async function runScenario(
       baselines[kind] = { ...baseline, checks: judge({ ...baseline, timeline: [] }) }
       ratios[kind] = {
         deliveriesPerSec: ratio(likewire.deliveriesPerSec, baseline.deliveriesPerSec),
+        p50: ratio(likewire.latencyMs.p50, baseline.latencyMs.p50),
+        p90: ratio(likewire.latencyMs.p90, baseline.latencyMs.p90),
         p99: ratio(likewire.latencyMs.p99, baseline.latencyMs.p99),
         rssPerConnection: ratio(likewire.serverRssPerConnectionKiB, baseline.serverRssPerConnectionKiB),
         serverCpuMs: ratio(likewire.serverCpuMs, baseline.serverCpuMs),
+        serverCpuUsPerDelivery: ratio(likewire.serverCpuUsPerDelivery, baseline.serverCpuUsPerDelivery),
       }
       save()
     }
@@ -162,11 +185,15 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 /** A file's path from the repository root, as a person finds it in the tree. */
 export const fromRoot = (file: URL) => fileURLToPath(file).slice(root.length)
 
-/** The suffix of a variant run's result file: `-rate<n>`, `-flush<ms>` (a fixed window), `-history`, in that order. */
+/**
+ * The suffix of a variant run's result file: `-workers<n>` (Likewire nodes of n processes), `-rate<n>`,
+ * `-flush<ms>` (a fixed window), `-history`, in that order.
+ */
 export function resultVariant(v: {
+  serverWorkers?: number | undefined
   ratePerSec?: number | undefined
   flushWindowMs: number | 'auto'
   history: boolean
 }): string {
-  return `${v.ratePerSec !== undefined ? `-rate${v.ratePerSec}` : ''}${v.flushWindowMs !== 'auto' ? `-flush${v.flushWindowMs}` : ''}${v.history ? '-history' : ''}`
+  return `${v.serverWorkers && v.serverWorkers > 1 ? `-workers${v.serverWorkers}` : ''}${v.ratePerSec !== undefined ? `-rate${v.ratePerSec}` : ''}${v.flushWindowMs !== 'auto' ? `-flush${v.flushWindowMs}` : ''}${v.history ? '-history' : ''}`
 }

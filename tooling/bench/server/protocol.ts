@@ -1,13 +1,26 @@
 import type { LikewireOptions } from '@likewire/server'
-import type { PublishOutcome } from './publisher'
 
 /** History rules of the Likewire servers under test (`--history`); the baselines have none. */
 export type HistoryRules = NonNullable<LikewireOptions['history']>
 
 /** IPC messages between the bench parent and a server-under-test process. */
 
-/** Embedded Likewire, a baseline (hono streamSSE, socket.io + redis adapter), or one cluster role (Redis registry, HTTP transport). */
-export type ServerKind = 'likewire' | 'hono' | 'socketio' | 'cluster-frontend' | 'cluster-dispatcher'
+/**
+ * Embedded Likewire, a baseline (hono streamSSE, better-sse, socket.io + redis adapter, nchan), or one
+ * cluster role (Redis registry, HTTP transport).
+ */
+export type ServerKind =
+  | 'likewire'
+  | 'hono'
+  | 'better-sse'
+  | 'socketio'
+  | 'nchan'
+  | 'cluster-frontend'
+  | 'cluster-dispatcher'
+
+/** The peers the bench runs beside Likewire (`--peers`), in the report's order. */
+export const PEERS = ['nchan', 'better-sse', 'hono', 'socketio'] as const
+export type Peer = (typeof PEERS)[number]
 
 export interface ServerSettings {
   kind: ServerKind
@@ -29,16 +42,9 @@ export interface ServerSettings {
   presenceGraceMs?: number
 }
 
-export type ToServer =
-  /** Publishes `ratePerSec` events round robin over `topics` for `durationMs`, in `publishMany` batches every `tickMs`. */
-  | { type: 'publish'; topics: string[]; ratePerSec: number; durationMs: number; tickMs: number }
-  | { type: 'stats'; collect: boolean }
-  | { type: 'close' }
+export type ToServer = { type: 'stats'; collect: boolean } | { type: 'close' }
 
-export type FromServer =
-  | { type: 'listening'; port: number }
-  | ({ type: 'published' } & PublishOutcome)
-  | ServerStats
+export type FromServer = { type: 'listening'; port: number } | ServerStats
 
 export interface ServerStats {
   type: 'stats'

@@ -1,72 +1,61 @@
-/** The in-process publisher: a paced stream of likes, in one `publishMany` per tick. */
+/**
+ * The bench's publisher, seen from the parent: one process of its own (`publisher-process.ts`) that posts
+ * paced likes to each target's publish API, so every target is measured the same way and what publishing
+ * costs is never counted as the server's.
+ */
+import { nextMessage, spawnTs, stopChild } from '../lib/spawn'
 
-export interface PublishTarget {
-  publishMany(events: readonly { topic: string; data: unknown }[]): Promise<void>
-  /** Local subscribers of a topic now: what one publish should deliver. */
-  subscribers(topic: string): number
-}
-
-export interface PublishOutcome {
-  perTopic: Record<string, number>
-  failed: number
-  /** Accepted `publishMany` calls (one per tick with events due): each is one flush on every subscriber. */
-  batches: number
-  /** Sum over accepted publishes of the topic's subscriber count at publish time. */
-  expectedDeliveries: number
-  /** Wall time the publisher ran, ms. */
-  elapsedMs: number
+/** Where one stream of publishes goes. */
+export interface PublishRoute {
+  /** The publish URL: Likewire's and the Node baselines' `POST /v1/publish`, or nchan's publisher location. */
+  url: string
+  /** `batch`: `{ events: [...] }`, one request per tick (Likewire's API); `nchan`: one request per event, `?topic=`. */
+  style: 'batch' | 'nchan'
+  /** Published round robin, `ratePerSec` events a second in all. */
+  topics: string[]
+  /** An HTTPS target's certificate (the bench's self-signed one). */
+  ca?: string | undefined
 }
 
 export interface PublishPlan {
-  topics: string[]
+  routes: PublishRoute[]
+  /** Events per second on each route. */
   ratePerSec: number
   durationMs: number
   tickMs: number
 }
 
-/** Publishes at a steady rate (catching up if a tick ran late); resolves with what was accepted. */
-export function startPublisher(target: PublishTarget, plan: PublishPlan): Promise<PublishOutcome> {
-  const perTopic: Record<string, number> = {}
-  let failed = 0
-  let batches = 0
-  let expectedDeliveries = 0
-  let sent = 0
-  let next = 0
-  const inFlight = new Set<Promise<void>>()
-  const startedAt = performance.now()
-  return new Promise((resolve) => {
-    const tick = () => {
-      const elapsed = Math.min(performance.now() - startedAt, plan.durationMs)
-      const due = Math.floor((plan.ratePerSec * elapsed) / 1000) - sent
-      if (due > 0) {
-        const events: Array<{ topic: string; data: unknown }> = []
-        for (let i = 0; i < due; i++) {
-          const topic = plan.topics[next++ % plan.topics.length]!
-          events.push({ topic, data: { like: { user: `u${(sent + i) % 100_000}`, reaction: 'like' } } })
-        }
-        sent += due
-        let expected = 0
-        for (const { topic } of events) expected += target.subscribers(topic)
-        const publish = target.publishMany(events).then(
-          () => {
-            batches++
-            expectedDeliveries += expected
-            for (const { topic } of events) perTopic[topic] = (perTopic[topic] ?? 0) + 1
-          },
-          () => {
-            failed += events.length
-          },
-        )
-        inFlight.add(publish)
-        void publish.finally(() => inFlight.delete(publish))
-      }
-      if (elapsed < plan.durationMs) return
-      clearInterval(timer)
-      void Promise.all(inFlight).then(() =>
-        resolve({ perTopic, failed, batches, expectedDeliveries, elapsedMs: performance.now() - startedAt }),
-      )
-    }
-    const timer = setInterval(tick, plan.tickMs)
-    tick()
-  })
+/** What one route's publishes came to. */
+export interface PublishOutcome {
+  /** Accepted publishes per topic (2xx answers): what subscribers are owed. */
+  perTopic: Record<string, number>
+  failed: number
+  /** Accepted requests of a tick's events (one per tick with events due, on a batch route): a flush per subscriber. */
+  batches: number
+  /** Wall time the route published, ms. */
+  elapsedMs: number
+}
+
+export interface PublisherReport {
+  type: 'published'
+  outcomes: PublishOutcome[]
+  /** The publisher process's own CPU while publishing, ms: not the servers'. */
+  cpuMs: number
+}
+
+/** Publishes `plan` from a process of its own; resolves once every request has been answered. */
+export async function publish(plan: PublishPlan): Promise<PublisherReport> {
+  const child = spawnTs('../server/publisher-process.ts', { label: 'publisher' })
+  try {
+    await nextMessage(child, (m) => m.type === 'ready')
+    const answer = nextMessage<PublisherReport>(
+      child,
+      (m) => m.type === 'published',
+      plan.durationMs + 60_000,
+    )
+    child.send({ type: 'publish', plan })
+    return await answer
+  } finally {
+    await stopChild(child)
+  }
 }

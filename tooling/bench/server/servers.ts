@@ -1,16 +1,22 @@
 import type { ChildProcess } from 'node:child_process'
 import { nextMessage, spawnTs, stopChild } from '../lib/spawn'
 import type { ServerSettings, ServerStats } from './protocol'
-import type { PublishOutcome, PublishPlan } from './publisher'
+import type { PublishRoute } from './publisher'
 
 /** A server-under-test process seen from the parent. */
 export interface ServerHandle {
   label: string
   port: number
   child: ChildProcess
-  /** stderr lines that look like errors (pino level >= 50, or uncaught). */
+  /** stderr lines that look like errors (pino level >= 50, or uncaught; nginx's error log). */
   errorLines: string[]
-  publish(plan: PublishPlan): Promise<PublishOutcome>
+  /** Where the publisher process posts this server's publishes, and how. */
+  publishTo: Omit<PublishRoute, 'topics'>
+  /**
+   * false: the server's stats carry no per-topic subscriber counts (a `--workers` node, nchan): what a publish owes
+   * comes from where the clients were sent. Absent: the stats count them.
+   */
+  countsTopics?: boolean
   /** `collect`: run a full GC first, so memory is what the server retains, not the garbage of the connect burst. */
   stats(collect?: boolean): Promise<ServerStats>
   close(): Promise<void>
@@ -56,15 +62,10 @@ export async function startServers(
         port,
         child,
         errorLines,
-        async publish(plan) {
-          const answer = nextMessage<PublishOutcome>(
-            child,
-            (m) => m.type === 'published',
-            plan.durationMs + 30_000,
-          )
-          answer.catch(() => {})
-          await send({ type: 'publish', ...plan })
-          return answer
+        publishTo: {
+          url: `${settings.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1/publish`,
+          style: 'batch',
+          ca: settings.tls?.cert,
         },
         async stats(collect = false) {
           const answer = nextMessage<ServerStats>(child, (m) => m.type === 'stats')

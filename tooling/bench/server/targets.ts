@@ -1,17 +1,23 @@
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { serve } from '@hono/node-server'
+import { createBetterSse } from '../baselines/better-sse'
 import { createHonoSse } from '../baselines/hono-sse'
 import { createSocketIo } from '../baselines/socketio'
 import { createDispatcherNode, createFrontendNode, createLikewire, type Likewire } from './likewire'
 import type { ServerSettings } from './protocol'
-import type { PublishTarget } from './publisher'
 
-/** What a server process serves and how the bench talks to it, whatever the kind. */
-export interface ServerUnderTest extends PublishTarget {
-  app: { fetch: Parameters<typeof serve>[0]['fetch'] }
+/**
+ * What a server process serves and how the bench talks to it, whatever the kind. Every kind takes its
+ * publishes on `POST /v1/publish` from the bench's publisher process.
+ */
+export interface ServerUnderTest {
+  /** A fetch app (served by Likewire's own `listen`), or `handler`: a `node:http` one (better-sse). */
+  app?: { fetch: Parameters<typeof serve>[0]['fetch'] }
+  handler?: (req: IncomingMessage, res: ServerResponse) => void
   /** Servers that take over the HTTP server's upgrades (socket.io) hook in here once it exists. */
   attach?(server: Server): void
   connections(): number
+  /** Local subscribers per topic: what one publish of it owes this process. */
   topics(): Record<string, number>
   close(): Promise<void>
 }
@@ -19,12 +25,8 @@ export interface ServerUnderTest extends PublishTarget {
 const fromLikewire = (likewire: Likewire): ServerUnderTest => ({
   app: likewire.app,
   connections: () => likewire.frontend.connectionCount,
-  subscribers: (topic) => likewire.frontend.localCount(topic),
   topics: () =>
     Object.fromEntries(likewire.frontend.localTopics().map((t) => [t, likewire.frontend.localCount(t)])),
-  publishMany: async (events) => {
-    await likewire.publishMany(events)
-  },
   close: () => likewire.close(),
 })
 
@@ -34,15 +36,12 @@ export async function createTarget(settings: ServerSettings, port: number): Prom
   // only with --history: without it the servers are started exactly as before (fire-and-forget)
   const history = settings.history ? { history: settings.history } : {}
   switch (settings.kind) {
-    case 'hono': {
-      const hono = createHonoSse()
-      return { ...hono, topics: () => ({}) }
-    }
-    case 'socketio': {
-      const io = createSocketIo(settings.redis!)
-      // every request that is not /socket.io/ falls through to a 404
-      return { ...io, app: { fetch: () => new Response(null, { status: 404 }) }, topics: () => ({}) }
-    }
+    case 'hono':
+      return createHonoSse()
+    case 'better-sse':
+      return createBetterSse()
+    case 'socketio':
+      return createSocketIo(settings.redis!)
     case 'likewire':
       return fromLikewire(createLikewire({ ...tuning, ...history }))
     case 'cluster-frontend':
@@ -60,6 +59,8 @@ export async function createTarget(settings: ServerSettings, port: number): Prom
           internalUrl: `http://127.0.0.1:${port}`,
         }),
       )
+    case 'nchan':
+      throw new Error('nchan is nginx, not a Node server process: baselines/nchan.ts starts it')
     case 'cluster-dispatcher': {
       const node = await createDispatcherNode({
         redis: settings.redis!,
@@ -70,11 +71,7 @@ export async function createTarget(settings: ServerSettings, port: number): Prom
         app: node.app,
         connections: () => 0,
         // a dispatcher holds no subscribers: what it owes is counted on the frontends
-        subscribers: () => 0,
         topics: () => ({}),
-        publishMany: async (events) => {
-          await node.publishMany(events)
-        },
         close: () => node.close(),
       }
     }
