@@ -1,5 +1,6 @@
 /** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
 import { Command, InvalidArgumentError } from 'commander'
+import { demoFramesScenario, runDemoFrames } from './demo/demo-frames'
 import { writeReport } from './report/write-report'
 import { http2Scenario, presenceScenario, scenarios } from './scenarios/catalog'
 import { DEFAULT_HISTORY, parseHistory } from './scenarios/history'
@@ -30,6 +31,7 @@ const names = [
   http2Scenario.name,
   tabsScenario.name,
   presenceScenario.name,
+  demoFramesScenario.name,
 ]
 
 const program = new Command('bench')
@@ -61,6 +63,8 @@ const program = new Command('bench')
   .option('--no-baselines', 'skip the baselines (hono streamSSE, socket.io + redis adapter)')
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
   .action(async (name: string, flags) => {
+    if (name === demoFramesScenario.name)
+      return void (await runDemoFrames(flags, `npm run bench -- ${process.argv.slice(2).join(' ')}`))
     const chosen =
       name === 'all' ? scenarios : name === 'report' ? [] : scenarios.filter((s) => s.name === name)
     const tabs = name === tabsScenario.name || name === 'all'
