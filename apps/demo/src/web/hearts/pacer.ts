@@ -14,11 +14,6 @@ export interface HeartPacerOptions {
    * @default 1000
    */
   spreadMs?: number
-  /**
-   * A frame longer than this (a hidden tab, a stall) drops what waits: hearts of the past are not news.
-   * @default 250
-   */
-  stallMs?: number
 }
 
 export interface HeartPacer {
@@ -26,7 +21,9 @@ export interface HeartPacer {
   add(count: number): void
   /** How many hearts to start in a frame that lasted `frameMs`. */
   take(frameMs: number): number
-  /** Likes never drawn since the start (too many at once, or the page stalled). */
+  /** Drops what waits (counted, not drawn): a tab shown again starts with the likes of now, not a backlog. */
+  clear(): void
+  /** Likes never drawn since the start (too many at once, or waiting while the tab was hidden). */
   readonly dropped: number
   /** Likes waiting for their heart. */
   readonly pending: number
@@ -41,7 +38,6 @@ export function createHeartPacer(options: HeartPacerOptions = {}): HeartPacer {
   const maxPerSecond = options.maxPerSecond ?? 12
   const minPerSecond = options.minPerSecond ?? 4
   const spreadSec = (options.spreadMs ?? 1000) / 1000
-  const stallMs = options.stallMs ?? 250
   const capacity = Math.max(1, Math.round(maxPerSecond * spreadSec))
   let pending = 0
   let dropped = 0
@@ -61,10 +57,6 @@ export function createHeartPacer(options: HeartPacerOptions = {}): HeartPacer {
       rate = Math.min(maxPerSecond, Math.max(rate, minPerSecond, pending / spreadSec))
     },
     take(frameMs) {
-      if (frameMs > stallMs) {
-        dropped += pending
-        pending = 0
-      }
       if (pending === 0) {
         credit = 1
         rate = 0
@@ -76,6 +68,10 @@ export function createHeartPacer(options: HeartPacerOptions = {}): HeartPacer {
       credit -= started
       pending -= started
       return started
+    },
+    clear() {
+      dropped += pending
+      pending = 0
     },
     get dropped() {
       return dropped
