@@ -18,7 +18,7 @@ export const FRAME_TARGET = { p95Ms: 17.5, droppedShare: 0.01 }
 
 export const demoFramesScenario = {
   name: 'demo-frames',
-  what: "the demo page (apps/demo, built) in headless Chromium at 1280x800, watching a video while likes arrive as one event each on its stream; frame times are the gaps between the page's animation frames",
+  what: "The demo page (apps/demo, built) in headless Chromium at 1280x800, watching a video while likes arrive as one event each on its stream; frame times are the gaps between the page's animation frames",
   target: `60 fps at 0, 500 and 2,000 likes/s: p95 frame time <= ${FRAME_TARGET.p95Ms} ms and <= ${FRAME_TARGET.droppedShare * 100} % of refreshes dropped`,
 }
 
