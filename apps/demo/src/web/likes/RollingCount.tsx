@@ -17,6 +17,12 @@ export function RollingCount({ total, fallback }: { total: LikeTotal; fallback: 
     const span = element.current
     if (!span) return
     const reduceMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)')
+    // read once and on change, not per like: thousands of likes a second reach onChange
+    let still = reduceMotion?.matches ?? false
+    const onMotion = () => {
+      still = reduceMotion?.matches ?? false
+    }
+    reduceMotion?.addEventListener?.('change', onMotion)
     let shown = shownRef.current ?? total.get() ?? fallback
     let frame: number | null = null
     let last = 0
@@ -37,7 +43,7 @@ export function RollingCount({ total, fallback }: { total: LikeTotal; fallback: 
       const target = total.get()
       if (target === null) return
       // no roll for a reduced-motion reader, nor down (never ahead of the truth), nor to the first read
-      if (reduceMotion?.matches || target < shown || !known) {
+      if (still || target < shown || !known) {
         known = true
         shown = target
         write(shown)
@@ -53,6 +59,7 @@ export function RollingCount({ total, fallback }: { total: LikeTotal; fallback: 
     onChange()
     return () => {
       unsubscribe()
+      reduceMotion?.removeEventListener?.('change', onMotion)
       if (frame !== null) cancelAnimationFrame(frame)
     }
   }, [total, fallback])
