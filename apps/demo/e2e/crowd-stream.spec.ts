@@ -133,7 +133,7 @@ const scene = (page: Page) =>
     return `${png.length}:${hash}`
   })
 
-test('the player is a moving scene, and a still one for a reader who asked for reduced motion', async ({
+test('the player is a moving scene that pauses while the tab is hidden, and a still one for a reader who asked for reduced motion', async ({
   browser,
 }) => {
   const moving = await openVideo(browser, server.url, 'green')
@@ -142,6 +142,21 @@ test('the player is a moving scene, and a still one for a reader who asked for r
   expect(await scene(moving)).not.toBe(before)
   await expect(moving.locator('.live-badge')).toHaveText('LIVE')
   await expect(moving.locator('.elapsed')).toHaveText(/^\d+:\d\d$/)
+
+  // a hidden tab draws nothing (the browser tells the page through visibilitychange; emulated here, as a
+  // headless tab is never hidden), and moves again once shown
+  const setVisibility = (state: 'hidden' | 'visible') =>
+    moving.evaluate((value) => {
+      Object.defineProperty(document, 'visibilityState', { value, configurable: true })
+      document.dispatchEvent(new Event('visibilitychange'))
+    }, state)
+  await setVisibility('hidden')
+  const hidden = await scene(moving)
+  await moving.waitForTimeout(600)
+  expect(await scene(moving)).toBe(hidden)
+  await setVisibility('visible')
+  await moving.waitForTimeout(300)
+  expect(await scene(moving)).not.toBe(hidden)
 
   const still = await openVideo(browser, server.url, 'green', { reducedMotion: true })
   const first = await scene(still)
