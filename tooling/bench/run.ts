@@ -1,6 +1,7 @@
 /** `npm run bench -- <scenario|all> [--quick]`: runs Likewire's benchmark scenarios. */
 import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError } from 'commander'
+import { demoFramesScenario, runDemoFrames } from './demo/demo-frames'
 import { writeReport } from './report/write-report'
 import { http2Scenario, presenceScenario, scenarios } from './scenarios/catalog'
 import { DEFAULT_HISTORY, parseHistory } from './scenarios/history'
@@ -53,6 +54,7 @@ const names = [
   http2Scenario.name,
   tabsScenario.name,
   presenceScenario.name,
+  demoFramesScenario.name,
 ]
 
 const program = new Command('bench')
@@ -99,6 +101,8 @@ const program = new Command('bench')
   )
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
   .action(async (name: string, flags) => {
+    if (name === demoFramesScenario.name)
+      return void (await runDemoFrames(flags, `npm run bench -- ${process.argv.slice(2).join(' ')}`))
     const chosen =
       name === 'all' ? scenarios : name === 'report' ? [] : scenarios.filter((s) => s.name === name)
     const tabs = name === tabsScenario.name || name === 'all'

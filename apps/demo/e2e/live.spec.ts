@@ -201,7 +201,8 @@ test('screenshot of the page (into test-results/, never over the committed image
   await expect(page.getByTestId('watching')).toHaveText('Priya and Marco watching')
   await expect(page.getByTestId('presence-dot').filter({ visible: true })).toHaveCount(4)
   await page.getByTestId('crowd-switch').click()
-  await expect(page.getByTestId('floating-heart').nth(8)).toBeAttached()
+  // a stream up the player's side: over a second of hearts in the air
+  await expect(page.getByTestId('floating-heart').nth(14)).toBeAttached()
   // test-results/screenshot.png: Playwright's git-ignored output folder, where `npm run screenshot` copies from
   const shot = join(testInfo.project.outputDir, 'screenshot.png')
   await page.screenshot({ path: shot })

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
@@ -6,6 +6,7 @@ import type { Http2Result } from '../scenarios/http2'
 import type { PresenceResult } from '../scenarios/presence'
 import type { ScenarioResult } from '../scenarios/run-scenario'
 import type { TabsResult } from '../scenarios/tabs'
+import { demoFramesSection } from './demo-frames'
 import { HISTORY_PAIRS, type HistoryPair } from './history'
 import { renderMarkdown } from './markdown'
 import { barChart, lineChart } from './svg'
@@ -69,6 +70,7 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
       readResult(new URL('presence.json', dir)) as PresenceResult | undefined,
     ).replace('<!-- LIMITS -->', notes),
   )
+  appendFileSync(out, `\n${demoFramesSection(dir)}`)
   return out
 }
 

@@ -4,8 +4,9 @@ import { topics, type VideoSummary } from '../shared/api'
 import { Comments } from './Comments'
 import { CrowdSwitch } from './CrowdSwitch'
 import { formatCount } from './format'
-import { Hearts, type HeartsHandle } from './Hearts'
-import { LivePlayer } from './LivePlayer'
+import { Hearts, type HeartsHandle } from './hearts/Hearts'
+import { RollingCount } from './likes/RollingCount'
+import { LivePlayer } from './player/LivePlayer'
 import { useVideo } from './useVideo'
 import { Watching } from './Watching'
 
@@ -22,17 +23,16 @@ export function VideoStage({ summary }: { summary: VideoSummary }) {
       ownPending.current -= 1
       return
     }
-    hearts.current?.burst(delta)
+    hearts.current?.add(delta)
   }, [])
   const live = useVideo(summary.id, onLikes)
   const viewers = useViewerCount(topics.likes(summary.id))
   const video = live.video ?? summary
-  const likeCount = live.likeCount ?? summary.likeCount
   const [likeError, setLikeError] = useState<string | null>(null)
 
   const like = useCallback(() => {
     ownPending.current += 1
-    hearts.current?.burst(1)
+    hearts.current?.add(1)
     live.like().then(
       () => setLikeError(null),
       () => {
@@ -85,9 +85,7 @@ export function VideoStage({ summary }: { summary: VideoSummary }) {
               <span>Like</span>
             </button>
             <div className="like-total">
-              <span data-testid="like-count" aria-live="off">
-                {formatCount(likeCount)}
-              </span>
+              <RollingCount total={live.likes} fallback={summary.likeCount} />
               <span className="muted"> likes</span>
             </div>
             <CrowdSwitch crowd={live.crowd} onChange={live.setCrowdEnabled} />

@@ -11,6 +11,7 @@ import {
 } from '../shared/api'
 import { getJson, postJson, RequestError } from './api'
 import { guest } from './guest'
+import { createLikeTotal } from './likes/like-total'
 import { useComments } from './useComments'
 
 /**
@@ -21,7 +22,8 @@ import { useComments } from './useComments'
  */
 export function useVideo(videoId: string, onLikes: (delta: number) => void) {
   const [video, setVideo] = useState<VideoSummary | null>(null)
-  const [likeCount, setLikeCount] = useState<number | null>(null)
+  // a store, not state: thousands of like events a second must not re-render the page
+  const [likes] = useState(createLikeTotal)
   const { comments, add: addComments } = useComments(videoId)
   const [crowd, setCrowd] = useState<CrowdState>({ enabled: false, endsAt: null })
   const [loadError, setLoadError] = useState<string | null>(null)
@@ -31,7 +33,7 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
 
   useTopic<LikeEvent>(topics.likes(videoId), (event) => {
     likesSinceLoad.current += 1
-    setLikeCount(event.data.likeCount)
+    likes.raise(event.data.likeCount)
     onLikes(event.data.delta)
   })
   useTopic<CrowdEvent>(topics.crowd(videoId), (event) => setCrowd(event.data))
@@ -47,9 +49,8 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
         loadedVideo.current = videoId
         setVideo(state.video)
         // a like event that raced the read is newer than the read
-        setLikeCount((current) =>
-          likesSinceLoad.current > 0 ? Math.max(current ?? 0, state.likeCount) : state.likeCount,
-        )
+        if (likesSinceLoad.current > 0) likes.raise(state.likeCount)
+        else likes.set(state.likeCount)
         setCrowd(state.crowd)
         setLoadError(null)
       },
@@ -60,14 +61,14 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
     return () => {
       cancelled = true
     }
-  }, [videoId, connectionId])
+  }, [videoId, connectionId, likes])
 
   const like = useCallback(async () => {
     const { likeCount: total } = await postJson<{ likeCount: number }>(
       `/api/videos/${encodeURIComponent(videoId)}/likes`,
     )
-    setLikeCount((current) => Math.max(current ?? 0, total))
-  }, [videoId])
+    likes.raise(total)
+  }, [videoId, likes])
 
   const comment = useCallback(
     async (text: string) => {
@@ -93,5 +94,5 @@ export function useVideo(videoId: string, onLikes: (delta: number) => void) {
     [videoId],
   )
 
-  return { video, likeCount, comments, crowd, loadError, like, comment, setCrowdEnabled }
+  return { video, likes, comments, crowd, loadError, like, comment, setCrowdEnabled }
 }

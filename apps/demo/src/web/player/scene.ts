@@ -1,66 +1,17 @@
-import { type ReactNode, useEffect, useRef } from 'react'
-import type { VideoSummary } from '../shared/api'
-import { formatElapsed } from './format'
-import { useNow } from './useNow'
-
 /**
- * The "live video": a camera-like scene drawn on a canvas, so the demo needs no media files or
- * network video. Overlays: LIVE badge, elapsed time, and whatever `children` adds (hearts, viewers).
+ * The "live video": a camera-like scene drawn on a canvas, so the demo needs no media files or network
+ * video. `drawScene` draws the frame at `t` seconds: a stage whose lights sweep, drifting bokeh, a speaker
+ * who breathes and nods, and an audio meter.
  */
-export function LivePlayer({ video, children }: { video: VideoSummary; children?: ReactNode }) {
-  const canvas = useRef<HTMLCanvasElement>(null)
-  const now = useNow(1000)
 
-  useEffect(() => {
-    const element = canvas.current
-    const context = element?.getContext('2d')
-    if (!element || !context) return
-    const reduceMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false
-    const resize = () => {
-      const ratio = Math.min(window.devicePixelRatio || 1, 2)
-      element.width = Math.max(1, Math.round(element.clientWidth * ratio))
-      element.height = Math.max(1, Math.round(element.clientHeight * ratio))
-    }
-    resize()
-    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(resize)
-    observer?.observe(element)
-    let frame = 0
-    let last = 0
-    const tick = (time: number) => {
-      frame = requestAnimationFrame(tick)
-      if (reduceMotion && time - last < 500) return
-      last = time
-      drawScene(context, element.width, element.height, time / 1000, video.color, hashSeed(video.id))
-    }
-    frame = requestAnimationFrame(tick)
-    return () => {
-      cancelAnimationFrame(frame)
-      observer?.disconnect()
-    }
-  }, [video.color, video.id])
-
-  return (
-    <div className="player">
-      <canvas ref={canvas} className="player-canvas" role="img" aria-label={`Live video: ${video.title}`} />
-      <div className="player-top">
-        <span className="live-badge">LIVE</span>
-        <span className="elapsed" title="Time since the stream started">
-          {formatElapsed(video.startedAt, now)}
-        </span>
-      </div>
-      {children}
-    </div>
-  )
-}
-
-function hashSeed(id: string): number {
+export function hashSeed(id: string): number {
   let hash = 7
   for (const ch of id) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) % 10_007
   return hash
 }
 
-/** One frame: a lit stage, drifting bokeh, a speaker who breathes and nods, and an audio meter. */
-function drawScene(
+/** One frame at `t` seconds, on a canvas `w` x `h` pixels. */
+export function drawScene(
   g: CanvasRenderingContext2D,
   w: number,
   h: number,
@@ -80,6 +31,27 @@ function drawScene(
   light.addColorStop(1, withAlpha(color, 0))
   g.fillStyle = light
   g.fillRect(0, 0, w, h)
+
+  // two stage lights sweeping across the set
+  g.save()
+  g.globalCompositeOperation = 'lighter'
+  for (let i = 0; i < 2; i++) {
+    const top = w * (i === 0 ? 0.22 : 0.78)
+    const x = top + Math.sin(t * (0.35 + i * 0.12) + seed + i * 2) * w * 0.35
+    const spread = w * 0.11
+    const beam = g.createLinearGradient(top, 0, x, h)
+    beam.addColorStop(0, withAlpha('#ffffff', 0.18))
+    beam.addColorStop(1, withAlpha(color, 0))
+    g.fillStyle = beam
+    g.beginPath()
+    g.moveTo(top - w * 0.01, 0)
+    g.lineTo(top + w * 0.01, 0)
+    g.lineTo(x + spread, h)
+    g.lineTo(x - spread, h)
+    g.closePath()
+    g.fill()
+  }
+  g.restore()
 
   for (let i = 0; i < 14; i++) {
     const phase = seed + i * 1.7
