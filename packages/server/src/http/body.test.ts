@@ -137,6 +137,17 @@ describe('readBody on a Node server', () => {
     expect(await after.text()).toBe('read:still here')
   })
 
+  it('reads the Request it is given when an app hands another one on with the same Node env', async () => {
+    const { app } = bodyApp()
+    const outer = new Hono()
+    outer.post('/outer', (c) =>
+      app.fetch(new Request('http://x/body', { method: 'POST', body: 'inner body' }), c.env),
+    )
+    const port = await serve(outer)
+    const res = await fetch(`http://127.0.0.1:${port}/outer`, { method: 'POST', body: 'outer body' })
+    expect(await res.text()).toBe('read:inner body')
+  })
+
   it('reads the same through the web Request where there is no Node request (app.request)', async () => {
     const { app } = bodyApp()
     expect(await (await app.request('/body', { method: 'POST', body: 'web ♥' })).text()).toBe('read:web ♥')

@@ -50,7 +50,16 @@ export async function readBody(c: Context, maxBytes: number): Promise<string> {
  */
 function nodeRequestOf(c: Context): Readable | undefined {
   const incoming: unknown = (c.env as { incoming?: unknown } | undefined)?.incoming
-  return incoming instanceof Readable && !incoming.readableDidRead ? incoming : undefined
+  if (!(incoming instanceof Readable) || incoming.readableDidRead) return undefined
+  // only the request node-server made of it: an app handing another Request on with the same env is read as given
+  return boundTo(c.req.raw) === incoming ? incoming : undefined
+}
+
+/** The Node request a @hono/node-server request was made of (its own symbol key), if it is one. */
+function boundTo(request: Request): unknown {
+  for (const key of Object.getOwnPropertySymbols(request))
+    if (key.description === 'incomingKey') return (request as unknown as Record<symbol, unknown>)[key]
+  return undefined
 }
 
 /** readBody on Node's request: the same limit, refused as it streams in, and the same errors. */
