@@ -47,6 +47,11 @@ export class Connection {
     this.memberId = memberIdOf(identity)
   }
 
+  /** Frames are queued for the next flush (the Flusher was told when the first of them came). */
+  get queued(): boolean {
+    return this.pending !== undefined
+  }
+
   /** Bytes queued or written but not yet taken by the kernel: what the slow-consumer bound measures. */
   get backlog(): number {
     return this.pendingBytes + this.sink.bufferedBytes()

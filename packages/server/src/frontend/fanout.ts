@@ -53,7 +53,7 @@ export class Fanout {
       const catching = events[start]!.pos === undefined ? undefined : this.history?.catchingOn(topic)
       for (const connection of subscribers) {
         if (catching?.has(connection)) this.history!.hold(connection, topic, events.slice(start, end))
-        else if (connection.enqueue(frames, maxBufferedBytes)) this.flusher.mark(connection)
+        else if (this.enqueue(connection, frames, maxBufferedBytes)) continue
         else {
           dropped ??= []
           dropped.push(connection)
@@ -68,8 +68,18 @@ export class Fanout {
   /** Queues one frame on one connection (a snapshot, a replay, a control frame). */
   send(connection: Connection, frame: Buffer): void {
     if (connection.closed) return
-    if (connection.enqueue(frame, this.parts.maxBufferedBytes)) this.flusher.mark(connection)
-    else this.parts.drop(connection)
+    if (!this.enqueue(connection, frame, this.parts.maxBufferedBytes)) this.parts.drop(connection)
+  }
+
+  /**
+   * Queues a frame; the Flusher is told only of a connection whose queue was empty (one that already
+   * had frames is marked already): a Set lookup per delivery was a third of the fan-out's own CPU.
+   */
+  private enqueue(connection: Connection, frame: Buffer, maxBufferedBytes: number): boolean {
+    const first = !connection.queued
+    if (!connection.enqueue(frame, maxBufferedBytes)) return false
+    if (first) this.flusher.mark(connection)
+    return true
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { EncodedEvent } from '../protocol/frames'
 import type { Registry } from '../registry/registry'
+import { InternalPoster } from './internal-post'
 import type { FrontendTransport } from './transport'
 import { encodeBatch } from './wire'
 
@@ -54,6 +55,7 @@ export interface Pending {
 export class HttpTransport implements FrontendTransport {
   private readonly queues = new Map<string, NodeQueue>()
   private readonly urls = new Map<string, { url: string | undefined; until: number }>()
+  private readonly poster = new InternalPoster()
 
   private readonly sweeper: ReturnType<typeof setInterval>
 
@@ -72,7 +74,7 @@ export class HttpTransport implements FrontendTransport {
   deliver(nodeId: string, events: readonly EncodedEvent[]): Promise<void> {
     let queue = this.queues.get(nodeId)
     if (!queue) {
-      queue = new NodeQueue(nodeId, this.options, (id) => this.url(id))
+      queue = new NodeQueue(nodeId, this.options, (id) => this.url(id), this.poster)
       this.queues.set(nodeId, queue)
     }
     return queue.push(events)
@@ -112,6 +114,7 @@ export class HttpTransport implements FrontendTransport {
     clearInterval(this.sweeper)
     this.queues.clear()
     this.urls.clear()
+    this.poster.close()
   }
 }
 
@@ -126,6 +129,7 @@ class NodeQueue {
     private readonly nodeId: string,
     private readonly options: HttpTransportOptions,
     private readonly url: (nodeId: string) => Promise<string>,
+    private readonly poster: InternalPoster,
   ) {}
 
   push(events: readonly EncodedEvent[]): Promise<void> {
@@ -170,14 +174,13 @@ class NodeQueue {
   }
 
   private async post(url: string, events: readonly EncodedEvent[]): Promise<void> {
-    const res = await fetch(`${url}/internal/v1/deliver`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
-      body: encodeBatch(events),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000),
-    })
-    await res.arrayBuffer()
-    if (!res.ok) throw new Error(`Node ${this.nodeId} answered ${res.status}`)
+    const status = await this.poster.post(
+      `${url}/internal/v1/deliver`,
+      { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
+      encodeBatch(events),
+      this.options.timeoutMs ?? 3000,
+    )
+    if (status < 200 || status > 299) throw new Error(`Node ${this.nodeId} answered ${status}`)
   }
 }
 
