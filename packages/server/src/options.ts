@@ -195,7 +195,7 @@ export interface LikewireOptions {
    * read, so a cut that brings thousands of subscribers back at once costs the store one read per topic.
    * Older positions (or a hole in what the node delivered) are read from the store. 0 keeps none.
    * Counted in `likewire_resumes_total{source="window"|"store"}`.
-   * @default 1000
+   * @default 10000 (everything a rule keeps: rules keep at most 10,000; the byte bound is the limit)
    */
   historyWindow?: number | undefined
   /**
@@ -224,7 +224,7 @@ export const defaultOptions = {
   flushWindowMs: 'auto',
   maxFlushWindowMs: 100,
   drainJitterMs: 5_000,
-  historyWindow: 1000,
+  historyWindow: 10_000,
   historyWindowBytes: 64 * 1024 * 1024,
   viewerCountIntervalMs: 500,
   logLevel: 'warn',

@@ -106,7 +106,7 @@ export function streamOptions(command: Command): Command {
         'recent events kept per history topic to answer resumes from memory (0: none, every resume reads the store)',
       )
         .env('LIKEWIRE_HISTORY_WINDOW')
-        .default('1000'),
+        .default('10000'),
     )
     .addOption(
       new Option('--history-window-bytes <n>', 'most bytes all history windows of the node keep together')
@@ -130,7 +130,7 @@ export function streamFlags(flags: CommonFlags): {
     flushWindowMs:
       flushWindow === 'auto' ? 'auto' : intOption(flushWindow, 'flush-window-ms', { max: 10_000 }),
     maxFlushWindowMs: intOption(flags.maxFlushWindowMs ?? '100', 'max-flush-window-ms', { max: 10_000 }),
-    historyWindow: intOption(flags.historyWindow ?? '1000', 'history-window'),
+    historyWindow: intOption(flags.historyWindow ?? '10000', 'history-window'),
     historyWindowBytes: intOption(
       flags.historyWindowBytes ?? String(64 * 1024 * 1024),
       'history-window-bytes',

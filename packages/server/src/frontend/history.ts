@@ -19,7 +19,7 @@ export interface FrontendHistoryParts {
 }
 
 /** The defaults of `historyWindow` and `historyWindowBytes`. */
-export const DEFAULT_WINDOW: WindowLimits = { events: 1000, bytes: 64 * 1024 * 1024 }
+export const DEFAULT_WINDOW: WindowLimits = { events: 10_000, bytes: 64 * 1024 * 1024 }
 
 /**
  * How long a topic's window is kept once the node's last subscriber of it left: a cut brings them all

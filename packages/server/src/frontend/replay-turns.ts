@@ -2,7 +2,7 @@
 export const REPLAY_SLICE_BYTES = 64 * 1024
 
 /** Bytes of replay all catch-ups together write in one turn of the event loop. */
-export const REPLAY_TURN_BYTES = 2 * 1024 * 1024
+export const REPLAY_TURN_BYTES = 4 * 1024 * 1024
 
 /**
  * Shares the event loop between catch-ups: each writes its replay a slice at a time, and all of them
