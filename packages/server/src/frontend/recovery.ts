@@ -230,7 +230,7 @@ export class Recovery {
     for (const frame of frames) {
       if (slice >= sliceBytes) {
         slice = 0
-        const wait = turns?.take(REPLAY_SLICE_BYTES)
+        const wait = turns?.take(sliceBytes)
         if (wait) await wait
         if (connection.backlog > ahead) {
           const taken = await room(connection, ahead)
