@@ -123,7 +123,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     }),
     historyReads: new Counter({
       name: 'likewire_history_reads_total',
-      help: 'History reads this frontend sent to the store (resumes outside the window, rewinds, hole repairs; one answers every resume of its topic waiting)',
+      help: "History reads this frontend sent to the store: a topic's first subscriber here (where its order starts, its window brought up to date), resumes outside the window, rewinds, hole repairs (one read answers every resume of its topic waiting)",
       registers,
     }),
     replayed: new Counter({
