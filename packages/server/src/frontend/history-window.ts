@@ -87,7 +87,7 @@ export class HistoryWindows {
    */
   after(topic: string, after: Position, at: Position | undefined): WindowRead | undefined {
     const window = this.topics.get(topic)
-    if (!window || window.detachedAt !== 0 || !at) return undefined
+    if (window?.detachedAt !== 0 || !at) return undefined
     this.expire(window)
     const latest = window.first + this.length(window) - 1
     if (window.epoch !== after.epoch || at.epoch !== window.epoch || at.offset !== latest) return undefined
