@@ -91,6 +91,9 @@ describe('bench --quick', () => {
     expect(result.extra.reconnected).toBe(50)
     expect(result.extra.caughtUp).toBe(50)
     expect(result.extra.serverRecovered).toBe(50)
+    // every resume answered from the frontend's window of recent events: no history read per client
+    expect(result.extra.serverResumesFromWindow).toBe(50)
+    expect(result.extra.serverResumesFromStore).toBe(0)
     expect(history.clients).toBe(50)
     expect(history.missing).toBe(0)
     expect(history.gaps).toBe(0)

@@ -189,6 +189,21 @@ export interface LikewireOptions {
   history?: HistoryRule[] | undefined
   /** Where history is kept. @default a bounded ring per topic in memory (embedded mode) */
   historyStore?: HistoryStore | undefined
+  /**
+   * Events a frontend keeps per history topic of what it delivered live (never more than the topic's
+   * rule keeps): a resume from a position inside this window is answered from memory, without a history
+   * read, so a cut that brings thousands of subscribers back at once costs the store one read per topic.
+   * Older positions (or a hole in what the node delivered) are read from the store. 0 keeps none.
+   * Counted in `likewire_resumes_total{source="window"|"store"}`.
+   * @default 10000 (everything a rule keeps: rules keep at most 10,000; the byte bound is the limit)
+   */
+  historyWindow?: number | undefined
+  /**
+   * Most bytes of frames a frontend keeps in all its history windows together; past it the topics fed
+   * least recently lose their oldest events first. Gauge: `likewire_history_window_bytes`.
+   * @default 67108864 (64 MiB)
+   */
+  historyWindowBytes?: number | undefined
   /** A pino logger. @default pino at level `logLevel` */
   logger?: Logger | undefined
   /** Level of the default logger. @default 'warn' */
@@ -209,6 +224,8 @@ export const defaultOptions = {
   flushWindowMs: 'auto',
   maxFlushWindowMs: 100,
   drainJitterMs: 5_000,
+  historyWindow: 10_000,
+  historyWindowBytes: 64 * 1024 * 1024,
   viewerCountIntervalMs: 500,
   logLevel: 'warn',
   processMetrics: true,

@@ -83,11 +83,18 @@ async function cutAndRecover({ fleet, plan, servers, extra }: FanoutRun): Promis
       'likewire_gaps_total{reason="expired"}',
       'likewire_gaps_total{reason="epoch"}',
       'likewire_gaps_total{reason="unavailable"}',
+      'likewire_resumes_total{source="window"}',
+      'likewire_resumes_total{source="store"}',
+      'likewire_history_reads_total',
     ],
   )
   extra.serverRecovered = counters['likewire_recoveries_total{result="recovered"}']
   extra.serverRecoveryGaps = counters['likewire_recoveries_total{result="gap"}']
   extra.serverReplayed = counters.likewire_replayed_events_total
+  // where the resumes were answered from: the frontends' windows of recent events, or history reads
+  extra.serverResumesFromWindow = counters['likewire_resumes_total{source="window"}'] ?? 0
+  extra.serverResumesFromStore = counters['likewire_resumes_total{source="store"}'] ?? 0
+  extra.serverHistoryReads = counters.likewire_history_reads_total ?? 0
   // why the gaps: history no longer retained, lost, or unreachable (a read failed or timed out)
   for (const reason of ['expired', 'epoch', 'unavailable'])
     extra[`serverGaps_${reason}`] = counters[`likewire_gaps_total{reason="${reason}"}`] ?? 0

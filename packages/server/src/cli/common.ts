@@ -20,6 +20,8 @@ export interface CommonFlags {
   presenceGraceMs?: string
   flushWindowMs?: string
   maxFlushWindowMs?: string
+  historyWindow?: string
+  historyWindowBytes?: string
 }
 
 /** Flags every serving role shares; each also reads an environment variable. */
@@ -98,6 +100,19 @@ export function streamOptions(command: Command): Command {
         .env('LIKEWIRE_MAX_FLUSH_WINDOW_MS')
         .default('100'),
     )
+    .addOption(
+      new Option(
+        '--history-window <events>',
+        'recent events kept per history topic to answer resumes from memory (0: none, every resume reads the store)',
+      )
+        .env('LIKEWIRE_HISTORY_WINDOW')
+        .default('10000'),
+    )
+    .addOption(
+      new Option('--history-window-bytes <n>', 'most bytes all history windows of the node keep together')
+        .env('LIKEWIRE_HISTORY_WINDOW_BYTES')
+        .default(String(64 * 1024 * 1024)),
+    )
 }
 
 /** The stream limits, flush cadence and member presence those roles take from their flags. */
@@ -105,6 +120,8 @@ export function streamFlags(flags: CommonFlags): {
   maxBufferedBytes: number
   flushWindowMs: number | 'auto'
   maxFlushWindowMs: number
+  historyWindow: number
+  historyWindowBytes: number
   presence: PresenceOptions
 } {
   const flushWindow = flags.flushWindowMs ?? 'auto'
@@ -113,6 +130,11 @@ export function streamFlags(flags: CommonFlags): {
     flushWindowMs:
       flushWindow === 'auto' ? 'auto' : intOption(flushWindow, 'flush-window-ms', { max: 10_000 }),
     maxFlushWindowMs: intOption(flags.maxFlushWindowMs ?? '100', 'max-flush-window-ms', { max: 10_000 }),
+    historyWindow: intOption(flags.historyWindow ?? '10000', 'history-window'),
+    historyWindowBytes: intOption(
+      flags.historyWindowBytes ?? String(64 * 1024 * 1024),
+      'history-window-bytes',
+    ),
     presence: {
       graceMs: intOption(flags.presenceGraceMs ?? '60000', 'presence-grace-ms', { max: 86_400_000 }),
     },

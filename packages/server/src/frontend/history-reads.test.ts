@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemoryHistoryStore } from '../history/memory-store'
 import type { Position } from '../history/positions'
 import { resolveRules } from '../history/rules'
@@ -70,6 +70,38 @@ describe('CoalescedReads (catch-ups of one topic in one tick share one store rea
     const failing = new CoalescedReads(() => Promise.reject(new Error('store down')))
     const both = [failing.get('t', { last: 1 }), failing.get('t', { after: { epoch, offset: 1 } })]
     for (const answer of both) await expect(answer).rejects.toThrow('store down')
+  })
+})
+
+describe('CoalescedReads: one read of a topic in flight', () => {
+  it('whoever asks while a read is out waits for the next one, which answers all of them; then none', async () => {
+    const { epoch } = await setup()
+    const asked: From[] = []
+    const releases: Array<() => void> = []
+    // a store whose answers the test lets through one at a time
+    const reads = new CoalescedReads(async (topic, from) => {
+      asked.push(from)
+      await new Promise<void>((resolve) => releases.push(resolve))
+      return store.read(topic, rule!, from)
+    })
+    const first = reads.get('t', { after: { epoch, offset: 7 } })
+    await vi.waitFor(() => expect(asked).toHaveLength(1))
+    // asked while the first read is out: not answered by it (taken before they subscribed), nor read now
+    const later = [5, 6].map((offset) => reads.get('t', { after: { epoch, offset } }))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(asked).toHaveLength(1)
+    releases.shift()!()
+    expect((await first).events.map((e) => e.offset)).toEqual([8])
+    // the next read, from the lowest of the waiting positions, answers both
+    await vi.waitFor(() =>
+      expect(asked).toEqual([{ after: { epoch, offset: 7 } }, { after: { epoch, offset: 5 } }]),
+    )
+    releases.shift()!()
+    const [five, six] = await Promise.all(later)
+    expect(five!.events.map((e) => e.offset)).toEqual([6, 7, 8])
+    expect(six!.events.map((e) => e.offset)).toEqual([7, 8])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(asked).toHaveLength(2)
   })
 })
 

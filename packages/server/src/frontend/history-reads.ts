@@ -10,34 +10,49 @@ interface Waiter {
   reject: (error: unknown) => void
 }
 
+/** A topic's reads: who waits for the next one, and whether one is out. */
+interface TopicReads {
+  waiting: Waiter[]
+  /** A read of this topic is in flight (or about to start): later waiters wait for the next one. */
+  busy: boolean
+}
+
 /**
- * History reads of one frontend, coalesced per topic and tick: after a cut, thousands of subscribers of
- * one topic resume at once from nearby positions, and one read from the lowest position (or of the most
- * events asked) answers them all, instead of thousands of reads of the same range from the store.
+ * History reads of one frontend, shared per topic: after a cut, thousands of subscribers of one topic
+ * resume at once from nearby positions, and one read from the lowest position (or of the most events
+ * asked) answers them all, instead of thousands of reads of the same range from the store. At most one
+ * read per topic is in flight: whoever asks meanwhile waits for the next one, which answers all of them
+ * (a read in flight cannot: it may have been taken before their subscriptions were recorded).
  */
 export class CoalescedReads {
-  private readonly pending = new Map<string, Waiter[]>()
+  private readonly topics = new Map<string, TopicReads>()
 
-  constructor(private readonly read: Read) {}
+  constructor(
+    private readonly read: Read,
+    /** Told of each read sent to the store (the metric). */
+    private readonly onRead: () => void = () => {},
+  ) {}
 
   get(topic: string, from: From): Promise<HistoryRead> {
     return new Promise((resolve, reject) => {
-      let waiters = this.pending.get(topic)
-      if (!waiters) {
-        waiters = []
-        this.pending.set(topic, waiters)
-        setImmediate(() => void this.flush(topic))
+      let reads = this.topics.get(topic)
+      if (!reads) {
+        reads = { waiting: [], busy: true }
+        this.topics.set(topic, reads)
+        // the rest of this tick's resumes join it
+        setImmediate(() => void this.next(topic))
       }
-      waiters.push({ from, resolve, reject })
+      reads.waiting.push({ from, resolve, reject })
     })
   }
 
-  private async flush(topic: string): Promise<void> {
-    const waiters = this.pending.get(topic) ?? []
-    this.pending.delete(topic)
+  /** Reads once for everyone waiting on `topic`, then again for whoever came meanwhile. */
+  private async next(topic: string): Promise<void> {
+    const reads = this.topics.get(topic)!
+    const waiters = reads.waiting
+    reads.waiting = []
     const lasts = waiters.filter((w) => 'last' in w.from)
     const afters = waiters.filter((w) => 'after' in w.from)
-    if (lasts.length > 0) void this.answerLast(topic, lasts)
     // the positions of one epoch share one read from the lowest of them
     const byEpoch = new Map<string, Waiter[]>()
     for (const w of afters) {
@@ -46,12 +61,18 @@ export class CoalescedReads {
       if (group) group.push(w)
       else byEpoch.set(epoch, [w])
     }
-    for (const group of byEpoch.values()) void this.answerAfter(topic, group)
+    const answered: Array<Promise<void>> = []
+    if (lasts.length > 0) answered.push(this.answerLast(topic, lasts))
+    for (const group of byEpoch.values()) answered.push(this.answerAfter(topic, group))
+    await Promise.all(answered)
+    if (reads.waiting.length > 0) setImmediate(() => void this.next(topic))
+    else this.topics.delete(topic)
   }
 
   private async answerLast(topic: string, waiters: Waiter[]): Promise<void> {
     const most = Math.max(...waiters.map((w) => (w.from as { last: number }).last))
     try {
+      this.onRead()
       const read = await this.read(topic, { last: most })
       for (const w of waiters) {
         const n = (w.from as { last: number }).last
@@ -66,6 +87,7 @@ export class CoalescedReads {
     const positions = waiters.map((w) => (w.from as { after: Position }).after)
     const lowest = positions.reduce((a, b) => (b.offset < a.offset ? b : a))
     try {
+      this.onRead()
       const read = await this.read(topic, { after: lowest })
       for (const [i, w] of waiters.entries()) w.resolve(narrow(read, positions[i]!))
     } catch (error) {
@@ -77,7 +99,15 @@ export class CoalescedReads {
 /** What a read after a lower position answers for a subscriber after `after`. */
 function narrow(read: HistoryRead, after: Position): HistoryRead {
   if (read.epoch !== after.epoch) return { ...read, events: [], complete: false }
-  const events = read.events.filter((e) => e.offset > after.offset)
+  // offsets ascend: the first one past the position, found by halving (10K resumes of one long read)
+  let low = 0
+  let high = read.events.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (read.events[mid]!.offset > after.offset) high = mid
+    else low = mid + 1
+  }
+  const events = low === 0 ? read.events : read.events.slice(low)
   const complete =
     after.offset <= read.latest &&
     (events.length > 0 ? events[0]!.offset === after.offset + 1 : after.offset === read.latest)

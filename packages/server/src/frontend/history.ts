@@ -5,14 +5,27 @@ import type { Metrics } from '../metrics/metrics'
 import { type EncodedEvent, sharedDataFrame } from '../protocol/frames'
 import type { Connection } from './connection'
 import { CoalescedReads, retried } from './history-reads'
+import { HistoryWindows, type WindowLimits } from './history-window'
 import { gapFrame, Recovery, type RecoveryRequest, replayEvent, type Starting } from './recovery'
+import { ReplayTurns } from './replay-turns'
 import { type SequenceGap, Sequencer } from './sequencer'
 
 /** Where a frontend reads history: the rules that say which topics have one, and the store. */
 export interface FrontendHistoryParts {
   rules: HistoryRules
   store: HistoryStore
+  /** The window of recent events resumes are answered from. @default DEFAULT_WINDOW */
+  window?: WindowLimits | undefined
 }
+
+/** The defaults of `historyWindow` and `historyWindowBytes`. */
+export const DEFAULT_WINDOW: WindowLimits = { events: 10_000, bytes: 64 * 1024 * 1024 }
+
+/**
+ * How long a topic's window is kept once the node's last subscriber of it left: a cut brings them all
+ * back within seconds, and the first one back brings the window up to date with one store read.
+ */
+export const WINDOW_LINGER_MS = 30_000
 
 interface Bindings {
   metrics: Metrics
@@ -38,6 +51,9 @@ interface Bindings {
 export class FrontendHistory {
   private readonly sequencer: Sequencer
   private readonly recovery: Recovery
+  private readonly windows: HistoryWindows
+  private lastSweep = Date.now()
+  private readonly tracked = (topic: string) => this.sequencer.tracks(topic)
 
   /** The frontend's history part, or undefined when no topic has history (nothing more on the hot path). */
   static create(parts: FrontendHistoryParts | undefined, bind: Bindings): FrontendHistory | undefined {
@@ -48,24 +64,36 @@ export class FrontendHistory {
     private readonly parts: FrontendHistoryParts,
     private readonly bind: Bindings,
   ) {
-    // catch-ups of one topic in one tick (a reconnect storm) share one store read, retried a few times
+    // catch-ups of one topic (a reconnect storm) share one store read at a time, retried a few times
     const reads = new CoalescedReads(
       retried(async (topic, from) => {
         const rule = parts.rules.ruleFor(topic)
         if (!rule) throw new Error(`${topic} has no history rule`)
         return parts.store.read(topic, rule, from)
       }),
+      () => bind.metrics.historyReads.inc(),
     )
     const read = (topic: string, from: Parameters<HistoryStore['read']>[2]) => reads.get(topic, from)
+    this.windows = new HistoryWindows(parts.window ?? DEFAULT_WINDOW, (topic) => parts.rules.ruleFor(topic))
+    bind.metrics.sources.historyWindowBytes = () => this.windows.bytes
     this.recovery = new Recovery({
       read,
+      recent: async (topic, after) => {
+        // the window must end where the node's order stands: known once its anchor settled
+        if (this.sequencer.anchoring(topic)) await this.sequencer.where(topic)
+        return this.windows.after(topic, after, this.sequencer.position(topic))
+      },
+      turns: new ReplayTurns(),
       send: bind.send,
       dropSlow: bind.dropSlow,
       metrics: bind.metrics,
       replayAheadBytes: bind.maxBufferedBytes / 2,
     })
     this.sequencer = new Sequencer({
-      release: (events) => bind.deliverOrdered(events),
+      release: (events) => {
+        this.windows.record(events)
+        bind.deliverOrdered(events)
+      },
       gap: (gap) => this.gapToTopic(gap),
       fill: async (topic, after) => {
         const found = await read(topic, { after })
@@ -92,7 +120,10 @@ export class FrontendHistory {
 
   order(events: readonly EncodedEvent[]): readonly EncodedEvent[] {
     for (const event of events) if (event.pos === undefined) this.checkUnpositioned(event.topic)
-    return this.sequencer.order(events)
+    const ordered = this.sequencer.order(events)
+    // only topics in the node's order (subscribed here): a delivery racing the last unsubscribe is not
+    this.windows.record(ordered, this.tracked)
+    return ordered
   }
 
   private readonly warned = new Set<string>()
@@ -156,19 +187,51 @@ export class FrontendHistory {
     for (const topic of topics) this.recovery.cancel(connection, topic)
   }
 
-  /** The topic's first subscriber on this node: its order starts after what is recorded now. */
+  /**
+   * The topic's first subscriber on this node: its order starts after what is recorded now. A window
+   * kept since its last subscriber left is brought up to date in the same read (what was recorded since).
+   */
   anchor(topic: string): void {
     const rule = this.parts.rules.ruleFor(topic)
     if (!rule) return
+    this.sweep()
+    const { store } = this.parts
+    const { metrics } = this.bind
     this.sequencer.anchor(topic, async () => {
-      const { epoch, latest } = await this.parts.store.read(topic, rule, { last: 0 })
-      return { epoch, offset: latest }
+      const end = this.windows.detachedEnd(topic, WINDOW_LINGER_MS)
+      metrics.historyReads.inc()
+      if (!end) {
+        const { epoch, latest } = await store.read(topic, rule, { last: 0 })
+        return { epoch, offset: latest }
+      }
+      try {
+        const read = await store.read(topic, rule, { after: end })
+        const follows = read.epoch === end.epoch && read.complete
+        this.windows.attach(
+          topic,
+          follows ? read.events.map((e) => replayEvent(topic, read.epoch, e)) : undefined,
+        )
+        return { epoch: read.epoch, offset: read.latest }
+      } catch (error) {
+        this.windows.drop(topic)
+        throw error
+      }
     })
   }
 
-  /** The node has no subscriber of the topic any more. */
+  /** The node has no subscriber of the topic any more: its window lingers a while (see anchor). */
   forget(topic: string): void {
     this.sequencer.forget(topic)
+    this.windows.detach(topic)
+    this.sweep()
+  }
+
+  /** Drops windows that lingered too long, at most once per linger time (no timer to stop). */
+  private sweep(): void {
+    const now = Date.now()
+    if (now - this.lastSweep < WINDOW_LINGER_MS) return
+    this.lastSweep = now
+    this.windows.sweep(WINDOW_LINGER_MS)
   }
 
   private gapToTopic(gap: SequenceGap): void {

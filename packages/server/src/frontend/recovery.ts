@@ -3,7 +3,9 @@ import type { HistoryRead } from '../history/store'
 import type { Metrics } from '../metrics/metrics'
 import { ControlEvent, controlFrame, type EncodedEvent, sharedDataFrame } from '../protocol/frames'
 import type { Connection } from './connection'
+import type { WindowRead } from './history-window'
 import { room } from './pacing'
+import { REPLAY_SLICE_BYTES, type ReplayTurns } from './replay-turns'
 import type { SequenceGap } from './sequencer'
 
 /** What a subscriber asks of a history topic: resume after its last position, or the last n events first (0: none, just where it starts). */
@@ -23,6 +25,13 @@ type CatchUp = { held: Held[] } | { floor: Position }
 export interface RecoveryParts {
   /** Reads the topic's history (the rule is the frontend's business). */
   read(topic: string, from: { after: Position } | { last: number }): Promise<HistoryRead>
+  /**
+   * What the node's window of recent events holds after `after`, up to the node's latest; undefined when
+   * it does not hold all of it (the store is read then).
+   */
+  recent?(topic: string, after: Position): Promise<WindowRead | undefined>
+  /** Shares the event loop between replays (a slice each per turn). @default none: each replay in one go */
+  turns?: ReplayTurns
   /** Drops a connection that took nothing of its replay for a long while (a slow consumer). */
   dropSlow(connection: Connection): void
   /** Queues frames on a connection (the frontend's own enqueue, slow-consumer bound included). */
@@ -139,20 +148,32 @@ export class Recovery {
   async run(connection: Connection, topic: string, request: RecoveryRequest | Starting): Promise<void> {
     if ('start' in request) return this.start(connection, topic, await request.start)
     const { metrics } = this.parts
+    let recent: WindowRead | undefined
     let read: HistoryRead | undefined
-    try {
-      read = await this.parts.read(
-        topic,
-        'resume' in request ? { after: request.resume } : { last: request.rewind },
-      )
-    } catch {
-      read = undefined
+    // a resume inside the node's window is answered from memory; anything else reads the store
+    if ('resume' in request) recent = await this.parts.recent?.(topic, request.resume)
+    if ('resume' in request) metrics.resumes.inc({ source: recent ? 'window' : 'store' })
+    if (!recent) {
+      try {
+        read = await this.parts.read(
+          topic,
+          'resume' in request ? { after: request.resume } : { last: request.rewind },
+        )
+      } catch {
+        read = undefined
+      }
     }
     const state = this.catching.get(topic)?.get(connection)
     if (!state || !('held' in state) || connection.closed) return // gone meanwhile
     const { held } = state
     let last: Position | undefined
-    if (!read) {
+    if (recent) {
+      const from = 'resume' in request ? request.resume : undefined
+      if (!(await this.replay(connection, topic, state, recent.frames))) return
+      last = recent.frames.length > 0 ? { epoch: recent.epoch, offset: recent.latest } : from
+      metrics.replayed.inc(recent.frames.length)
+      metrics.recoveries.inc({ result: 'recovered' })
+    } else if (!read) {
       // history unreachable: the subscriber is told, and goes on with what arrives live
       const first = held.find((h): h is { event: EncodedEvent } => 'event' in h)?.event.pos
       last = first
@@ -179,20 +200,52 @@ export class Recovery {
         last = { epoch: read.epoch, offset: (replay[0]?.offset ?? read.latest + 1) - 1 }
         this.parts.send(connection, positionFrame(topic, last))
       }
-      const ahead = this.parts.replayAheadBytes ?? Number.POSITIVE_INFINITY
-      for (const entry of replay) {
-        if (connection.backlog > ahead) {
-          const taken = await room(connection, ahead)
-          if (!taken) this.parts.dropSlow(connection)
-          if (connection.closed || !taken) return this.cancel(connection, topic)
-        }
-        this.parts.send(connection, replayFrame(topic, read.epoch, entry))
-        last = { epoch: read.epoch, offset: entry.offset }
-      }
+      const epoch = read.epoch
+      const frames = replay.map((entry) => replayFrame(topic, epoch, entry))
+      if (!(await this.replay(connection, topic, state, frames))) return
+      if (replay.length > 0) last = { epoch, offset: replay.at(-1)!.offset }
       metrics.replayed.inc(replay.length)
       if ('resume' in request || request.rewind > 0) metrics.recoveries.inc({ result: 'recovered' })
     }
     this.finish(connection, topic, held, last)
+  }
+
+  /**
+   * Writes a replay a slice at a time, each in a turn of its own when many replays are written at once,
+   * and no further ahead of what the client took than the bound. False when the subscription or its
+   * connection went meanwhile (a client too slow for its replay is dropped): nothing more is written.
+   */
+  private async replay(
+    connection: Connection,
+    topic: string,
+    state: CatchUp,
+    frames: readonly Buffer[],
+  ): Promise<boolean> {
+    const { turns } = this.parts
+    const ahead = this.parts.replayAheadBytes ?? Number.POSITIVE_INFINITY
+    const gone = () => connection.closed || this.catching.get(topic)?.get(connection) !== state
+    // a slice never takes a connection past its bound: the backlog is looked at between slices
+    const sliceBytes = Math.min(REPLAY_SLICE_BYTES, ahead / 2)
+    let slice = sliceBytes
+    for (const frame of frames) {
+      if (slice >= sliceBytes) {
+        slice = 0
+        const wait = turns?.take(sliceBytes)
+        if (wait) await wait
+        if (connection.backlog > ahead) {
+          const taken = await room(connection, ahead)
+          if (!taken) this.parts.dropSlow(connection)
+          if (!taken || connection.closed) {
+            this.cancel(connection, topic)
+            return false
+          }
+        }
+        if (gone()) return false
+      }
+      this.parts.send(connection, frame)
+      slice += frame.length
+    }
+    return !gone()
   }
 
   /**

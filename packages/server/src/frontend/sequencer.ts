@@ -112,6 +112,25 @@ export class Sequencer {
     })
   }
 
+  /** The topic's anchor has not settled yet (see anchor). */
+  anchoring(topic: string): boolean {
+    return this.topics.get(topic)?.anchoring === true
+  }
+
+  /** The topic is in this node's order (subscribed here, its start known). */
+  tracks(topic: string): boolean {
+    const order = this.topics.get(topic)
+    return order !== undefined && !order.anchoring && order.epoch !== ''
+  }
+
+  /** Where the topic's order stands now (the last offset delivered); undefined while it is not known. */
+  position(topic: string): Position | undefined {
+    const order = this.topics.get(topic)
+    return order && !order.anchoring && order.epoch !== ''
+      ? { epoch: order.epoch, offset: order.next - 1 }
+      : undefined
+  }
+
   private placed(order: TopicOrder, position: Position | undefined): void {
     const waiting = order.waiting
     order.waiting = undefined
@@ -123,6 +142,8 @@ export class Sequencer {
     const order = this.topics.get(topic)
     if (order?.repair) clearTimeout(order.repair)
     this.topics.delete(topic)
+    // whoever waits for where it stands is told it is not known (their subscription is gone with it)
+    if (order) this.placed(order, undefined)
   }
 
   private accept(event: EncodedEvent): EncodedEvent[] {

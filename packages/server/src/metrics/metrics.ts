@@ -12,6 +12,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     subscriptions: () => 0,
     members: () => 0,
     flushWindowMs: () => 0,
+    historyWindowBytes: () => 0,
   }
   return {
     registry,
@@ -104,6 +105,25 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       name: 'likewire_recoveries_total',
       help: 'Subscribers of history topics that resumed or rewound: recovered (the missed range replayed) or gap (told it is missing)',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    resumes: new Counter({
+      name: 'likewire_resumes_total',
+      help: "Resumes of history topics by where their missed range came from: window (this node's recent events, no store read) or store",
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    historyWindow: new Gauge({
+      name: 'likewire_history_window_bytes',
+      help: 'Bytes this frontend keeps of recent history events to answer resumes from memory (bounded by historyWindowBytes)',
+      registers,
+      collect() {
+        this.set(sources.historyWindowBytes())
+      },
+    }),
+    historyReads: new Counter({
+      name: 'likewire_history_reads_total',
+      help: "History reads this frontend sent to the store: a topic's first subscriber here (where its order starts, its window brought up to date), resumes outside the window, rewinds, hole repairs (one read answers every resume of its topic waiting)",
       registers,
     }),
     replayed: new Counter({

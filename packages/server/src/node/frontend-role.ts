@@ -83,7 +83,10 @@ export function frontendParts(
     parts.registry,
     metrics,
     logger,
-    parts.history,
+    parts.history && {
+      ...parts.history,
+      window: { events: options.historyWindow, bytes: options.historyWindowBytes },
+    },
   )
   // a frontend node always reaches itself in-process, even in a cluster
   parts.transport.attach(nodeId, frontend)

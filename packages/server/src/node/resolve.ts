@@ -29,9 +29,14 @@ export function resolveOptions<O extends LikewireOptions>(options: O) {
     throw new RangeError(`flushWindowMs must be 'auto' or 0 to 10000, got ${String(opts.flushWindowMs)}`)
   if (!windowMs(opts.maxFlushWindowMs))
     throw new RangeError(`maxFlushWindowMs must be 0 to 10000, got ${String(opts.maxFlushWindowMs)}`)
+  if (!count(opts.historyWindow))
+    throw new RangeError(`historyWindow must be 0 or more, got ${String(opts.historyWindow)}`)
+  if (!count(opts.historyWindowBytes))
+    throw new RangeError(`historyWindowBytes must be 0 or more, got ${String(opts.historyWindowBytes)}`)
   return opts
 }
 
+const count = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0
 const windowMs = (value: unknown) => typeof value === 'number' && value >= 0 && value <= 10_000
 
 /** The base of a node: `fields` are logged on every line (the dispatcher adds its datacenter). */
