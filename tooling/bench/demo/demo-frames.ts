@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { type SpawnedProcess, spawnProcess } from '@likewire/testkit'
 import type { Page } from 'playwright-core'
 import { launchChromium } from '../browser/chromium'
-import { type MachineInfo, machineInfo } from '../lib/machine'
 import { progress, sleep } from '../lib/progress'
+import { type ResultHead, resultHead } from '../lib/result-head'
 import { fromRoot, resultsDir } from '../scenarios/run-scenario'
 import { type FrameStats, frameStats } from './frame-stats'
 import { RECORDER_SCRIPT, type Recording, START_SCRIPT, STOP_SCRIPT } from './recorder'
@@ -60,20 +60,8 @@ export interface DemoFramesRun {
 }
 
 /** What `results/demo-frames.json` holds. */
-export interface DemoFramesResult {
-  scenario: 'demo-frames'
-  what: string
-  target: string
-  /** Every check met; null for a smoke run (`--quick`), never judged. */
-  met: boolean | null
-  checks: Record<string, boolean>
-  quick: boolean
-  command: string
-  ranAt: string
-  machine: MachineInfo
+export interface DemoFramesResult extends ResultHead<'demo-frames'> {
   browser: string
-  /** The box's 1-minute load average when the run started and ended: frame times depend on what else ran. */
-  loadAverage: [number, number]
   plan: DemoFramesPlan
   runs: DemoFramesRun[]
 }
@@ -192,20 +180,13 @@ export async function runDemoFrames(options: { quick: boolean }, command: string
     }
     const checks = judgeDemoFrames(runs)
     const result: DemoFramesResult = {
-      scenario: 'demo-frames',
-      what: demoFramesScenario.what,
-      target: demoFramesScenario.target,
-      met: options.quick ? null : Object.values(checks).every(Boolean),
-      checks,
-      quick: options.quick,
-      command,
-      ranAt: new Date().toISOString(),
-      machine: machineInfo(),
+      ...resultHead('demo-frames', demoFramesScenario, {
+        checks,
+        quick: options.quick,
+        command,
+        loadAtStart,
+      }),
       browser: `Chromium ${browser.version()} (headless, --disable-gpu)`,
-      loadAverage: [loadAtStart, loadavg()[0]!].map((load) => Math.round(load * 100) / 100) as [
-        number,
-        number,
-      ],
       plan,
       runs,
     }

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { selfSignedCertificate } from '@likewire/testkit'
-import { type MachineInfo, machineInfo } from '../lib/machine'
 import { progress } from '../lib/progress'
+import { type ResultHead, resultHead } from '../lib/result-head'
 import { http2Scenario } from './catalog'
 import { type FanoutPlan, runFanout } from './fanout'
 import {
@@ -58,19 +58,7 @@ export const http2Plan = (
 }
 
 /** What `results/http2.json` holds. */
-export interface Http2Result {
-  scenario: 'http2'
-  what: string
-  target: string
-  /** Every check met; null for a smoke run (`--quick`), never judged. */
-  met: boolean | null
-  checks: Record<string, boolean>
-  quick: boolean
-  command: string
-  ranAt: string
-  machine: MachineInfo
-  /** The 1-minute load average at the start and the end of the whole scenario. */
-  loadAverage: [number, number]
+export interface Http2Result extends ResultHead<'http2'> {
   plan: Http2Plan
   runs: ProtocolRun[]
   /** Each run / the HTTP/1.1-over-TLS run, per figure (< 1: cheaper than HTTP/1.1 over TLS). */
@@ -162,16 +150,7 @@ export async function runHttp2(
   const ratios = ratiosToHttp1Tls(runs)
   const checks = options.quick ? {} : judgeHttp2(runs)
   const result: Http2Result = {
-    scenario: 'http2',
-    what: http2Scenario.what,
-    target: http2Scenario.target,
-    met: options.quick ? null : Object.values(checks).every(Boolean),
-    checks,
-    quick: options.quick,
-    command,
-    ranAt: new Date().toISOString(),
-    machine: machineInfo(),
-    loadAverage: [loadAtStart, load()],
+    ...resultHead('http2', http2Scenario, { checks, quick: options.quick, command, loadAtStart }),
     plan,
     runs,
     ratios,

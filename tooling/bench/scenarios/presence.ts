@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { type MachineInfo, machineInfo } from '../lib/machine'
 import { progress } from '../lib/progress'
+import { type ResultHead, resultHead } from '../lib/result-head'
 import { presenceScenario } from './catalog'
 import type { RunOptions } from './options'
 import { runChurnPhase } from './presence-churn'
@@ -11,19 +11,7 @@ import type { PhaseResult } from './presence-result'
 import { fromRoot } from './run-scenario'
 
 /** What `results/presence.json` holds. */
-export interface PresenceResult {
-  scenario: 'presence'
-  what: string
-  target: string
-  /** Every check met; null for a smoke run (`--quick`), never judged. */
-  met: boolean | null
-  checks: Record<string, boolean>
-  quick: boolean
-  command: string
-  ranAt: string
-  machine: MachineInfo
-  /** The box's 1-minute load average when the run started and ended (other work shares the box). */
-  loadAverage: [number, number]
+export interface PresenceResult extends ResultHead<'presence'> {
   plan: PresencePlan
   /** Default grace (60 s): every reconnect is a flap, nothing may be published. */
   flap: PhaseResult
@@ -54,16 +42,7 @@ export async function runPresence(options: RunOptions, command: string): Promise
   const memory = await runMemory(plan)
   const checks = options.quick ? {} : presenceScenario.judge({ plan, flap, leave, memory })
   const result: PresenceResult = {
-    scenario: 'presence',
-    what: presenceScenario.what,
-    target: presenceScenario.target,
-    met: options.quick ? null : Object.values(checks).every(Boolean),
-    checks,
-    quick: options.quick,
-    command,
-    ranAt: new Date().toISOString(),
-    machine: machineInfo(),
-    loadAverage: [loadAtStart, loadavg()[0]!].map((load) => Math.round(load * 100) / 100) as [number, number],
+    ...resultHead('presence', presenceScenario, { checks, quick: options.quick, command, loadAtStart }),
     plan,
     flap,
     leave,

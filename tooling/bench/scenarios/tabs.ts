@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { launchChromium } from '../browser/chromium'
 import { startPageServer } from '../browser/page-server'
-import { type MachineInfo, machineInfo } from '../lib/machine'
 import { progress } from '../lib/progress'
+import { type ResultHead, resultHead } from '../lib/result-head'
 import { HttpPublisher } from '../server/http-publisher'
 import { startServers } from '../server/servers'
 import { parseHistory } from './history'
@@ -52,21 +52,9 @@ export const tabsScenario = {
 }
 
 /** What `results/tabs.json` holds. */
-export interface TabsResult {
-  scenario: 'tabs'
-  what: string
-  target: string
-  /** Every check met; null for a smoke run (`--quick`), never judged. */
-  met: boolean | null
-  checks: Record<string, boolean>
-  quick: boolean
-  command: string
-  ranAt: string
-  machine: MachineInfo
+export interface TabsResult extends ResultHead<'tabs'> {
   /** The browser's version string. */
   browser: string
-  /** The box's 1-minute load average when the run started and ended: timings depend on what else ran. */
-  loadAverage: [number, number]
   plan: TabsPlan
   historyRule: string
   runs: ConnectionRun[]
@@ -153,19 +141,8 @@ export async function runTabs(
     await publisher.stop()
     const checks = options.quick ? {} : judgeTabs({ runs, handover })
     const result: TabsResult = {
-      scenario: 'tabs',
-      ...tabsScenario,
-      met: options.quick ? null : Object.values(checks).every(Boolean),
-      checks,
-      quick: options.quick,
-      command,
-      ranAt: new Date().toISOString(),
-      machine: machineInfo(),
+      ...resultHead('tabs', tabsScenario, { checks, quick: options.quick, command, loadAtStart }),
       browser: `Chromium ${browser.version()}`,
-      loadAverage: [loadAtStart, loadavg()[0]!].map((load) => Math.round(load * 100) / 100) as [
-        number,
-        number,
-      ],
       plan,
       historyRule: HISTORY_RULE,
       runs,
