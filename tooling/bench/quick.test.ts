@@ -28,7 +28,12 @@ describe('bench --quick', () => {
 
   it('light-latency beside nchan and better-sse: each peer gets the same publishes from the publisher process, each counted and timed', async () => {
     const peers = ['nchan', 'better-sse'] as const
-    const result = await runScenario(scenario('light-latency'), { ...quick, peers: [...peers] }, 'test')
+    // 200 publishes/s: enough work that each peer's CPU, read from /proc in 10 ms ticks, is never 0
+    const result = await runScenario(
+      scenario('light-latency'),
+      { ...quick, peers: [...peers], ratePerSec: 200 },
+      'test',
+    )
     expect(result.baselineFailures).toEqual({})
     expect(Object.keys(result.baselines)).toEqual(peers)
     for (const peer of peers) {
