@@ -167,11 +167,14 @@ describe('likewire standalone --workers 2: one node on one port', () => {
         .map((e) => (e.data as Record<string, T>)[field])
     for (const w of watchers) {
       await vi.waitFor(() => expect(of(w, 'member:ann/$presence', 'status')).toEqual(['online']))
-      await vi.waitFor(() => expect(of(w, 'room/$viewers', 'count').at(-1)).toBe(1))
+      // counts go out every 500 ms (viewerCountIntervalMs) from sums the workers report: allow a few rounds
+      await vi.waitFor(() => expect(of(w, 'room/$viewers', 'count').at(-1)).toBe(1), { timeout: 5000 })
     }
     const viewers = await onBothWorkers(server.url, '/v1/connect?topics=room', () => bearer('cy'))
     for (const w of watchers)
-      await vi.waitFor(() => expect(of(w, 'room/$viewers', 'count').at(-1)).toBe(1 + viewers.length))
+      await vi.waitFor(() => expect(of(w, 'room/$viewers', 'count').at(-1)).toBe(1 + viewers.length), {
+        timeout: 5000,
+      })
     ann.close()
     for (const w of watchers)
       await vi.waitFor(() => expect(of(w, 'member:ann/$presence', 'status')).toEqual(['online', 'offline']))
