@@ -1,5 +1,5 @@
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { stringifyData } from '../protocol/json'
+import { MAX_JSON_DEPTH, stringifyData } from '../protocol/json'
 import { assertPublishableTopic } from '../protocol/topic'
 
 /** One event as a backend publishes it. */
@@ -25,8 +25,9 @@ const KEY_PATTERN = /^[A-Za-z0-9_\-.:]{1,128}$/
 /**
  * The one check of a published event, shared by the dispatcher (HTTP and in-process publishes) and
  * createPublisher (before it sends): the data's JSON is made and measured here, once per publish.
+ * `depthChecked`: the input was parsed from JSON text no deeper than MAX_JSON_DEPTH, so its data is too.
  */
-export function validatePublish(input: unknown, maxPayloadBytes: number): ValidPublish {
+export function validatePublish(input: unknown, maxPayloadBytes: number, depthChecked = false): ValidPublish {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new LikewireError(400, ErrorCode.invalidRequest, 'An event is an object {"topic", "data"}')
   }
@@ -39,7 +40,7 @@ export function validatePublish(input: unknown, maxPayloadBytes: number): ValidP
       '"key" must be 1-128 characters of A-Za-z0-9 _ - . :',
     )
   }
-  const dataJson = stringifyData(data)
+  const dataJson = stringifyData(data, depthChecked)
   if (Buffer.byteLength(dataJson) > maxPayloadBytes) {
     throw new LikewireError(
       413,
@@ -50,8 +51,17 @@ export function validatePublish(input: unknown, maxPayloadBytes: number): ValidP
   return key === undefined ? { topic, dataJson } : { topic, dataJson, key }
 }
 
-/** Reads a publish body: `{"topic","data"}` or `{"events":[...]}`. */
-export function parsePublishBody(body: unknown, maxPayloadBytes: number, maxBatch: number): ValidPublish[] {
+/**
+ * Reads a publish body: `{"topic","data"}` or `{"events":[...]}`. `bodyDepth`: the nesting of the JSON text
+ * it was parsed from, when known; a body within MAX_JSON_DEPTH skips each event's own depth check.
+ */
+export function parsePublishBody(
+  body: unknown,
+  maxPayloadBytes: number,
+  maxBatch: number,
+  bodyDepth = Number.POSITIVE_INFINITY,
+): ValidPublish[] {
+  const depthChecked = bodyDepth <= MAX_JSON_DEPTH
   if (typeof body === 'object' && body !== null && 'events' in body) {
     const { events } = body as { events: unknown }
     if (!Array.isArray(events) || events.length === 0) {
@@ -60,7 +70,7 @@ export function parsePublishBody(body: unknown, maxPayloadBytes: number, maxBatc
     if (events.length > maxBatch) {
       throw new LikewireError(413, ErrorCode.payloadTooLarge, `At most ${maxBatch} events per publish`)
     }
-    return events.map((event) => validatePublish(event, maxPayloadBytes))
+    return events.map((event) => validatePublish(event, maxPayloadBytes, depthChecked))
   }
-  return [validatePublish(body, maxPayloadBytes)]
+  return [validatePublish(body, maxPayloadBytes, depthChecked)]
 }

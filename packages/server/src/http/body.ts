@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { parseJson } from '../protocol/json'
+import { parseJson, parseJsonMeasured } from '../protocol/json'
 
 const tooLarge = (maxBytes: number) =>
   new LikewireError(413, ErrorCode.payloadTooLarge, `The request body is larger than ${maxBytes} bytes`)
@@ -98,6 +98,14 @@ function readNodeBody(incoming: Readable, maxBytes: number): Promise<string> {
 /** Reads a JSON body: 400 `invalid_json` for anything that does not parse, `json_too_deep` past the nesting limit. */
 export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
   return parseJson(await readBody(c, maxBytes))
+}
+
+/** readJson, with the body's nesting depth (read off its text). */
+export async function readJsonMeasured(
+  c: Context,
+  maxBytes: number,
+): Promise<{ value: unknown; depth: number }> {
+  return parseJsonMeasured(await readBody(c, maxBytes))
 }
 
 /** Reads a JSON object body. */

@@ -3,16 +3,18 @@ import { assertBearer } from '../auth/bearer'
 import type { Dispatcher } from '../dispatcher/dispatcher'
 import { parsePublishBody } from '../dispatcher/publish-input'
 import type { Core } from '../node/core'
-import { readJson } from './body'
+import { readJsonMeasured } from './body'
 
 /** `POST /v1/publish`: one event or a batch; 202 once every subscribed node has been handed it. */
 export function publishHandler(core: Core, dispatcher: Dispatcher) {
   return async (c: Context) => {
     assertBearer(c, core.options.apiKey, 'API key')
+    const body = await readJsonMeasured(c, core.options.maxRequestBytes)
     const publishes = parsePublishBody(
-      await readJson(c, core.options.maxRequestBytes),
+      body.value,
       core.options.maxPayloadBytes,
       core.options.maxBatchSize,
+      body.depth,
     )
     const ids = await dispatcher.publish(publishes)
     return c.json({ ids }, 202)

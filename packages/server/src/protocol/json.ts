@@ -16,17 +16,23 @@ const tooDeep = () =>
     `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects is refused`,
   )
 
-/** Throws 400 `json_too_deep` past `max` levels; iterative, so it never overflows the stack itself. */
-export function assertJsonDepth(value: unknown, max = MAX_JSON_DEPTH): void {
-  if (typeof value !== 'object' || value === null) return
+/**
+ * Throws 400 `json_too_deep` past `max` levels; iterative, so it never overflows the stack itself.
+ * Answers the deepest level it found (0 for a scalar).
+ */
+export function assertJsonDepth(value: unknown, max = MAX_JSON_DEPTH): number {
+  if (typeof value !== 'object' || value === null) return 0
+  let deepest = 0
   const stack: Array<[unknown, number]> = [[value, 1]]
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!
     if (depth > max) throw tooDeep()
+    if (depth > deepest) deepest = depth
     const children = Array.isArray(node) ? node : Object.values(node as object)
     for (const child of children)
       if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
+  return deepest
 }
 
 /**
@@ -34,21 +40,29 @@ export function assertJsonDepth(value: unknown, max = MAX_JSON_DEPTH): void {
  * data limit plus the envelope around data (the data inside is held to MAX_JSON_DEPTH by its own check).
  */
 export function parseJson(text: string): unknown {
+  return parseJsonMeasured(text).value
+}
+
+/**
+ * parseJson, also answering the body's depth (from the walk that checks it), so a publish can skip each
+ * event's own depth check when the whole body is shallow enough.
+ */
+export function parseJsonMeasured(text: string): { value: unknown; depth: number } {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
     throw new LikewireError(400, ErrorCode.invalidJson, 'The request body is not valid JSON')
   }
-  assertJsonDepth(value, MAX_JSON_DEPTH + ENVELOPE_DEPTH)
-  return value
+  return { value, depth: assertJsonDepth(value, MAX_JSON_DEPTH + ENVELOPE_DEPTH) }
 }
 
 /**
  * Serializes event data: 400 for what JSON cannot hold (undefined, a BigInt, a cycle) and
  * `json_too_deep` past MAX_JSON_DEPTH, counted on what JSON.stringify made (so `toJSON` is honoured).
+ * `depthChecked`: the data came parsed from JSON text no deeper than MAX_JSON_DEPTH (no `toJSON` there).
  */
-export function stringifyData(data: unknown): string {
+export function stringifyData(data: unknown, depthChecked = false): string {
   let json: string | undefined
   try {
     json = JSON.stringify(data)
@@ -68,7 +82,7 @@ export function stringifyData(data: unknown): string {
       '"data" is required and must be JSON (null is allowed)',
     )
   }
-  if (jsonTextDepth(json) > MAX_JSON_DEPTH) throw tooDeep()
+  if (!depthChecked && jsonTextDepth(json) > MAX_JSON_DEPTH) throw tooDeep()
   return json
 }
 

@@ -45,4 +45,25 @@ describe('internal batch codec', () => {
     )
     expect(() => decodeBatch('{"topic":')).toThrow(expect.objectContaining({ code: 'invalid_json' }))
   })
+
+  it('reads a line shaped as the dispatcher writes it in place, exactly as the full parse would', () => {
+    const line = `{"topic":"live:1","id":"a9","ts":1765000000000,"data":{"text":"q\\"uote","n":[1,2]}}`
+    expect(decodeBatch(line)).toEqual([{ topic: 'live:1', id: 'a9', ts: 1765000000000, json: line }])
+    // the same fields in another order, and a history line with its position, take the full parse
+    const reordered = `{"id":"a9","topic":"live:1","ts":1765000000000,"data":1}`
+    expect(decodeBatch(reordered)).toEqual([
+      { topic: 'live:1', id: 'a9', ts: 1765000000000, json: reordered },
+    ])
+    const history = `{"topic":"live:1","id":"a9","ts":5,"pos":{"epoch":"e1","offset":3},"data":1}`
+    expect(decodeBatch(history)).toEqual([
+      { topic: 'live:1', id: 'a9', ts: 5, json: history, pos: { epoch: 'e1', offset: 3 } },
+    ])
+  })
+
+  it('refuses an escaped quote or newline in a dispatcher-shaped head (the in-place read defers to the full parse)', () => {
+    const quoted = `{"topic":"t","id":"a\\"b","ts":1,"data":1}`
+    expect(() => decodeBatch(quoted)).toThrow(expect.objectContaining({ code: 'invalid_request' }))
+    const topic = `{"topic":"t\\nx","id":"a","ts":1,"data":1}`
+    expect(() => decodeBatch(topic)).toThrow(expect.objectContaining({ code: 'invalid_request' }))
+  })
 })
