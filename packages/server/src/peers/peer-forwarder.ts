@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { PeerForwarder } from '../dispatcher/dispatcher'
 import type { Metrics } from '../metrics/metrics'
 import type { EncodedEvent } from '../protocol/frames'
+import { InternalPoster } from '../transport/internal-post'
 import { encodeBatch } from '../transport/wire'
 
 export interface PeerForwarderOptions {
@@ -25,6 +26,8 @@ export interface PeerForwarderOptions {
  */
 export class HttpPeerForwarder implements PeerForwarder {
   private next = 0
+  // keep-alive node:http: a third of fetch's CPU per request, and every publish is forwarded
+  private readonly poster = new InternalPoster()
 
   constructor(private readonly options: PeerForwarderOptions) {}
 
@@ -44,21 +47,17 @@ export class HttpPeerForwarder implements PeerForwarder {
     for (let i = 0; i < urls.length; i++) {
       const url = urls[(start + i) % urls.length]!
       try {
-        const res = await fetch(`${url}/internal/v1/forward`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
+        const status = await this.poster.post(
+          `${url}/internal/v1/forward`,
+          { Authorization: `Bearer ${this.options.secret}`, 'Content-Type': 'application/x-ndjson' },
           body,
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-        })
-        await res.arrayBuffer()
-        if (res.ok) {
+          this.options.timeoutMs ?? 10_000,
+        )
+        if (status >= 200 && status < 300) {
           this.options.metrics.peerForwarded.inc({ direction: 'out' }, this.count(body))
           return
         }
-        this.options.logger.warn(
-          { dc, url, status: res.status },
-          'peer datacenter refused a forwarded publish',
-        )
+        this.options.logger.warn({ dc, url, status }, 'peer datacenter refused a forwarded publish')
       } catch (error) {
         this.options.logger.warn({ dc, url, err: error }, 'peer dispatcher unreachable, trying the next')
       }
