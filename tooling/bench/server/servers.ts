@@ -23,7 +23,7 @@ export interface ServerHandle {
 }
 
 export interface StartOptions {
-  /** Write a V8 CPU profile per process into this folder. */
+  /** Write a V8 CPU profile per process into `<label>/` of this folder (e.g. `cluster-dispatcher0/`). */
   cpuProfDir?: string
 }
 
@@ -39,7 +39,7 @@ export async function startServers(
       // --expose-gc: memory is read after a full collection (see stats), for Likewire and the baselines alike
       const nodeFlags = [
         '--expose-gc',
-        ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+        ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}/${label}`] : []),
       ]
       const child = spawnTs('../server/server-process.ts', {
         label,
