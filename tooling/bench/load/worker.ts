@@ -255,12 +255,14 @@ process.on('message', (message: ToWorker) => {
     closing = true
     clearInterval(timer)
     for (const socket of sockets) socket.destroy()
-    // the native client's last line (its final counts) comes before the worker's last report
-    void (native?.close() ?? Promise.resolve()).then(() => {
+    const finish = () => {
       report()
       process.disconnect?.()
       setTimeout(() => process.exit(0), 200).unref()
-    })
+    }
+    // the native client's last line (its final counts) comes before the worker's last report
+    if (native) void native.close().then(finish)
+    else finish()
   }
 })
 process.on('disconnect', () => process.exit(0))
