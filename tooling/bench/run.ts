@@ -99,6 +99,14 @@ const program = new Command('bench')
     'load-generator processes (default: ~1,500 sockets each in latency scenarios)',
     positive,
   )
+  .option(
+    '--load-client <native|node>',
+    "what reads plain SSE clients: node (the default) or native (load/native/sse-load.c, epoll; built with cc on first use). Socket.IO, TLS, HTTP/2, cut and history clients are always Node's",
+    (value: string) => {
+      if (value !== 'native' && value !== 'node') throw new InvalidArgumentError('expected native or node')
+      return value
+    },
+  )
   .option('--cpu-prof <dir>', 'write V8 CPU profiles of the server processes into <dir>')
   .action(async (name: string, flags) => {
     if (name === demoFramesScenario.name)
@@ -127,6 +135,7 @@ const program = new Command('bench')
           baselines: flags.baselines,
           peers: flags.peers,
           loadWorkers: flags.loadWorkers,
+          loadClient: flags.loadClient,
           serverWorkers: flags.workers,
           cpuProfDir: flags.cpuProf,
           outDir,

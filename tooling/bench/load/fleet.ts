@@ -1,7 +1,16 @@
 import type { ChildProcess } from 'node:child_process'
 import { createHistogram, decodeHistogram, type Histogram } from '../lib/histogram'
 import { spawnTs, stopChild } from '../lib/spawn'
-import type { ClientKind, ClientTls, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
+import { nativeLoadClient } from './native/build'
+import type {
+  ClientKind,
+  ClientTls,
+  LoadClient,
+  Target,
+  ToWorker,
+  WorkerStats,
+  WorkerTally,
+} from './protocol'
 
 /** One sample per second of the whole fleet: what the charts plot. */
 export interface Sample {
@@ -21,6 +30,8 @@ export class LoadFleet {
   readonly samples: Sample[] = []
   private readonly startedAt = Date.now()
   private sampler: ReturnType<typeof setInterval> | undefined
+  /** What read the clients of the last `open`: `native` only for plain SSE with the client built. */
+  loadClient: LoadClient = 'node'
 
   /** `cpuProfDir`: V8 CPU profiles of each worker in `load<index>/` there (its main thread's is the largest). */
   constructor(
@@ -49,7 +60,8 @@ export class LoadFleet {
 
   /**
    * Spreads `count` connections over the workers (each stays under the fd cap). `transport`: TLS (the
-   * certificate to trust) and, for `h2`, the streams each session carries.
+   * certificate to trust) and, for `h2`, the streams each session carries; `loadClient`: `native` reads plain
+   * SSE clients (cleartext HTTP/1.1) with the C client, when it builds here (else Node's, with a warning).
    */
   open(
     targets: Target[],
@@ -57,8 +69,16 @@ export class LoadFleet {
     localAddresses: string[],
     client: ClientKind = 'sse',
     concurrency = 256,
-    transport: { tls?: ClientTls | undefined; streamsPerSession?: number | undefined } = {},
+    transport: {
+      tls?: ClientTls | undefined
+      streamsPerSession?: number | undefined
+      loadClient?: LoadClient | undefined
+    } = {},
   ): void {
+    const { loadClient, ...rest } = transport
+    const native =
+      loadClient === 'native' && client === 'sse' && !transport.tls ? nativeLoadClient() : undefined
+    this.loadClient = native ? 'native' : 'node'
     const per = Math.floor(count / this.size)
     this.workers.forEach((worker, index) => {
       const share = per + (index < count % this.size ? 1 : 0)
@@ -73,7 +93,8 @@ export class LoadFleet {
         concurrency,
         worker: index,
         workers: this.size,
-        ...transport,
+        ...rest,
+        native,
       })
     })
   }

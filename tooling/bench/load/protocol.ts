@@ -20,6 +20,12 @@ export interface Target {
  */
 export type ClientKind = 'sse' | 'h2' | 'socketio'
 
+/**
+ * What reads plain SSE clients (HTTP/1.1 cleartext, no cut): `native`, the C client (epoll, one read per
+ * ready socket), or `node`, sse-client.ts. TLS, HTTP/2, Socket.IO and cut clients are always Node's.
+ */
+export type LoadClient = 'native' | 'node'
+
 /** How the SSE clients reach a TLS server: the certificate they trust (the bench's self-signed one). */
 export interface ClientTls {
   ca: string
@@ -41,6 +47,8 @@ export type ToWorker =
       tls?: ClientTls | undefined
       /** `h2`: streams carried by each session (a new session opens when one is full). */
       streamsPerSession?: number | undefined
+      /** The native load client's binary (load/native/sse-load.c): plain `sse` clients are its, not Node's. */
+      native?: string | undefined
     }
   /**
    * Destroys every socket at once; each reconnects after a random delay in [0, jitterMs]. `resume`: an SSE

@@ -5,6 +5,7 @@
  */
 import { createHistogram, encodeHistogram } from '../lib/histogram'
 import { H2Sessions } from './h2-client'
+import { NativeEngine, type NativeStats } from './native/engine'
 import type { ClientKind, ClientTls, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
 import { ClientState, tallyClients } from './sequence'
 import { openSocketIo } from './socketio-client'
@@ -39,6 +40,8 @@ let closing = false
 let lastReadyAt = 0
 
 let ports: SourcePorts | undefined
+/** The native client holding this worker's plain SSE clients: its stats line drives the reports. */
+let native: NativeEngine | undefined
 
 /** When the socket read being parsed arrived (0: not read yet for this read). */
 let readAt = 0
@@ -152,6 +155,10 @@ function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
     if (!secure) throw new Error('h2 clients need tls (the certificate to trust)')
     h2 = new H2Sessions(message.streamsPerSession ?? 100, secure)
   }
+  if (message.native && client === 'sse' && !secure) {
+    native = new NativeEngine(message.native, message, onNativeStats)
+    return
+  }
   if (localAddresses.length > 0) ports = new SourcePorts(localAddresses, message.worker, message.workers)
   let next = 0
   let inFlight = 0
@@ -171,27 +178,52 @@ function openMany(message: Extract<ToWorker, { type: 'open' }>): void {
   pump()
 }
 
+/** A line of the native client: its interval's latencies into the histogram, then a report with its counts. */
+function onNativeStats(line: NativeStats): void {
+  const runs = line.latencyMs
+  for (let i = 0; i < runs.length; i += 2) histogram.recordValueWithCount(runs[i]! * 1000, runs[i + 1]!)
+  report()
+}
+
 function report(): void {
   flushRecords()
   const cpu = process.cpuUsage()
+  // the native client's counts are the worker's; its CPU and memory are added, so measuring costs what it costs
+  const child = native?.latest
+  const counts = child
+    ? {
+        ready: child.ready,
+        opened: child.opened,
+        closed: child.closed,
+        errors: child.errors,
+        rejected: child.rejected,
+        dataFrames: child.dataFrames,
+        untimed: child.untimed,
+        gaps: child.gaps,
+        heartbeats: child.heartbeats,
+      }
+    : stats
   const message: WorkerStats = {
     type: 'stats',
-    ...stats,
+    ...counts,
     sessions: h2?.open ?? 0,
     ...tallyClients(clients.map((c) => c.state)),
     histogram: encodeHistogram(histogram),
-    cpuUserMs: cpu.user / 1000,
-    cpuSystemMs: cpu.system / 1000,
-    rssBytes: process.memoryUsage.rss(),
-    lastReadyAt,
+    cpuUserMs: cpu.user / 1000 + (child?.cpuUserMs ?? 0),
+    cpuSystemMs: cpu.system / 1000 + (child?.cpuSystemMs ?? 0),
+    rssBytes: process.memoryUsage.rss() + (child?.rssBytes ?? 0),
+    lastReadyAt: child ? child.lastReadyAt : lastReadyAt,
     at: Date.now(),
-    firstError,
+    firstError: firstError ?? native?.failure ?? (child?.firstError || undefined),
   }
   histogram.reset()
   process.send?.(message)
 }
 
-const timer = setInterval(report, 1000)
+// a native client's lines drive the reports (counts and latencies as of its line); the timer only if it died
+const timer = setInterval(() => {
+  if (!native || native.failure) report()
+}, 1000)
 
 /** Per client: the events of its topic up to `heads[topic]` it never got past its last one. */
 function tally(heads: Record<string, number>): WorkerTally {
@@ -209,7 +241,10 @@ function tally(heads: Record<string, number>): WorkerTally {
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'open') openMany(message)
-  else if (message.type === 'cut') {
+  else if (message.type === 'cut' && native) {
+    // the bench sends cuts to Node clients only (LoadFleet.open): a cut here is a harness bug, made visible
+    firstError ??= 'cut sent to the native load client'
+  } else if (message.type === 'cut') {
     reopenAfterClose = true
     reopenJitterMs = message.jitterMs
     resume = message.resume === true
@@ -220,9 +255,14 @@ process.on('message', (message: ToWorker) => {
     closing = true
     clearInterval(timer)
     for (const socket of sockets) socket.destroy()
-    report()
-    process.disconnect?.()
-    setTimeout(() => process.exit(0), 200).unref()
+    const finish = () => {
+      report()
+      process.disconnect?.()
+      setTimeout(() => process.exit(0), 200).unref()
+    }
+    // the native client's last line (its final counts) comes before the worker's last report
+    if (native) void native.close().then(finish)
+    else finish()
   }
 })
 process.on('disconnect', () => process.exit(0))

@@ -142,6 +142,8 @@ export const scenarios: Scenario[] = [
     baselines: EVERY_PEER,
     plan: (options) => ({
       ...common(options, { connections: 20_000, durationSec: 3, minWorkers: 2 }),
+      // its clients are cut and reconnect: Node's client does that, the native one holds its sockets to the end
+      loadClient: 'node',
       frontends: options.quick ? 1 : 2,
       topics: 1,
       ratePerSec: options.ratePerSec ?? 2,

@@ -2,6 +2,7 @@ import { type Percentiles, percentilesMs } from '../lib/histogram'
 import { listenOverflows } from '../lib/netstat'
 import { progress, sleep, waitUntil } from '../lib/progress'
 import { LoadFleet, type Sample } from '../load/fleet'
+import type { LoadClient } from '../load/protocol'
 import { type ClusterPlan, startCluster } from '../server/cluster'
 import type { ServerKind } from '../server/protocol'
 import { publish } from '../server/publisher'
@@ -39,6 +40,11 @@ export interface FanoutPlan extends ClusterPlan {
    * `streamsPerSession` streams on each HTTP/2 session (needs `tls`).
    */
   client?: { protocol: 'http1' | 'h2'; streamsPerSession?: number } | undefined
+  /**
+   * What reads the clients: `native` (the C client) for plain SSE over cleartext HTTP/1.1 on fire-and-forget
+   * topics; Socket.IO, TLS, HTTP/2 and history runs (offsets counted per client) always `node`. Absent: `node`.
+   */
+  loadClient?: LoadClient | undefined
 }
 
 export interface FanoutRun {
@@ -84,6 +90,8 @@ export interface FanoutResult {
   /** The publisher process's CPU while publishing, ms (never counted as the servers'). */
   publisherCpuMs: number
   loadErrors: number
+  /** What read the clients: `native` (load/native/sse-load.c) or `node` (load/sse-client.ts and the others). */
+  loadClient: LoadClient
   frontendErrors: string[]
   timeline: Sample[]
   /** Runs with history rules: duplicates and missing offsets per client, summed; null without history. */
@@ -117,6 +125,8 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
     fleet.open(targets, plan.connections, plan.localAddresses, client, 256, {
       tls: plan.tls ? { ca: plan.tls.cert } : undefined,
       streamsPerSession: plan.client?.streamsPerSession,
+      // the native client counts no offsets per client: a history run's duplicates and missing need Node's
+      loadClient: plan.history ? 'node' : plan.loadClient,
     })
     const allIn = await waitUntil(
       () => {
@@ -279,6 +289,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       loadCpuUsPerDelivery: perDelivery(fleet.cpuMs - loadCpuBefore),
       publisherCpuMs: report.cpuMs,
       loadErrors: fleet.errors + fleet.rejected,
+      loadClient: fleet.loadClient,
       frontendErrors: servers.flatMap((server) => server.errorLines).slice(0, 20),
       timeline: fleet.samples.filter((sample) => sample.t * 1000 >= publishStart - connectStart - 2000),
       history,

@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { Target } from '../protocol'
+
+/** One stats line of sse-load.c: its counts so far, its CPU and RSS now, the latency of the interval. */
+export interface NativeStats {
+  ready: number
+  opened: number
+  closed: number
+  errors: number
+  rejected: number
+  dataFrames: number
+  untimed: number
+  gaps: number
+  heartbeats: number
+  cpuUserMs: number
+  cpuSystemMs: number
+  rssBytes: number
+  lastReadyAt: number
+  at: number
+  firstError: string
+  /** The interval's latencies as [ms, count, ms, count, ...] (ms is all `ts` resolves). */
+  latencyMs: number[]
+}
+
+export interface NativeOpen {
+  targets: Target[]
+  count: number
+  localAddresses: string[]
+  concurrency: number
+  worker: number
+  workers: number
+}
+
+/** The argv of sse-load.c for one worker's share: targets as `host:port:readyOnHead:path`. */
+export function nativeArgs(open: NativeOpen): string[] {
+  const args = ['--count', String(open.count), '--concurrency', String(open.concurrency)]
+  args.push('--worker', String(open.worker), '--workers', String(open.workers))
+  for (const address of open.localAddresses) args.push('--local', address)
+  for (const t of open.targets)
+    args.push('--target', `${t.host}:${t.port}:${t.readyOnHead ? 1 : 0}:${t.path}`)
+  return args
+}
+
+/**
+ * The native SSE load client as a child of a load worker: its connections, its stats line each second
+ * (`onStats`), `close()` for its last line and its exit.
+ */
+export class NativeEngine {
+  private readonly child: ChildProcess
+  /** After its stdout ended too: every line it wrote has been read. */
+  private readonly gone: Promise<void>
+  private stopping = false
+  latest: NativeStats | undefined
+  /** Why the client stopped on its own (a crash): reported as the worker's first error. */
+  failure: string | undefined
+
+  constructor(binary: string, open: NativeOpen, onStats: (stats: NativeStats) => void) {
+    this.child = spawn(binary, nativeArgs(open), { stdio: ['pipe', 'pipe', 'inherit'] })
+    this.gone = new Promise((resolve) => this.child.once('close', () => resolve()))
+    this.child.once('exit', (code, signal) => {
+      if (!this.stopping) this.failure = `native load client exited (${signal ?? code})`
+    })
+    this.child.on('error', (error) => {
+      this.failure = `native load client: ${error.message}`
+    })
+    // a client that exited closed its stdin: a late write must not crash the worker
+    this.child.stdin?.on('error', () => {})
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      const stats = JSON.parse(line) as NativeStats
+      this.latest = stats
+      onStats(stats)
+    })
+  }
+
+  /** Asks for the last stats line and the exit; killed if it has not gone in `graceMs`. */
+  async close(graceMs = 2000): Promise<void> {
+    this.stopping = true
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs)
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.stdin?.end('close\n')
+    await this.gone
+    clearTimeout(timer)
+  }
+}
