@@ -24,6 +24,8 @@ describe('bench --quick', () => {
     expect(result.publisherCpuMs).toBeGreaterThan(0)
     expect(result.serverCpuUsPerDelivery).toBeGreaterThan(0)
     expect(result.loadCpuUsPerDelivery).toBeGreaterThan(0)
+    // plain SSE is read by the native client by default (cc is on every machine the suite runs on)
+    expect(result.loadClient).toBe('native')
   })
 
   it('light-latency beside nchan and better-sse: each peer gets the same publishes from the publisher process, each counted and timed', async () => {
@@ -38,6 +40,7 @@ describe('bench --quick', () => {
     expect(Object.keys(result.baselines)).toEqual(peers)
     for (const peer of peers) {
       const run = result.baselines[peer]!
+      expect(run.loadClient).toBe('native')
       expect(run.kind).toBe(peer)
       expect(run.connected).toBe(50)
       expect(run.published).toBeGreaterThan(0)

@@ -101,7 +101,7 @@ const program = new Command('bench')
   )
   .option(
     '--load-client <native|node>',
-    "what reads plain SSE clients: node (the default) or native (load/native/sse-load.c, epoll; built with cc on first use). Socket.IO, TLS, HTTP/2, cut and history clients are always Node's",
+    "what reads plain SSE clients: native (the default: load/native/sse-load.c, epoll, built with cc on first use; Node where it cannot build) or node. Socket.IO, TLS, HTTP/2, cut and history clients are always Node's",
     (value: string) => {
       if (value !== 'native' && value !== 'node') throw new InvalidArgumentError('expected native or node')
       return value

@@ -33,6 +33,9 @@ export function renderMarkdown(
     'clock, 1 ms resolution), recorded in an HdrHistogram; the first 2 s of publishing are left out of latency',
     "(JIT warm-up), never out of the counts. The publisher is a process of its own: its CPU is never the servers'.",
     '`lost` = deliveries owed (accepted publishes of a topic x its subscribers once all were connected) minus frames received.',
+    'Load generator: plain SSE (Likewire, nchan, better-sse, hono) is read by the native client (C, epoll, one read',
+    'per ready socket; `tooling/bench/load/native/`), Socket.IO and every run that cuts clients or counts',
+    'history offsets by the Node one; each result says which (`loadClient`) and its CPU per delivery is reported.',
     '',
     '## Reproduce',
     '',
@@ -91,7 +94,7 @@ export function renderMarkdown(
         ? ['- smoke run (`--quick`): not judged against the targets']
         : Object.entries(r.checks).map(([check, met]) => `- ${check}: ${met ? 'met' : '**missed**'}`)),
       '',
-      `${n(r.connected)} connections held on ${r.frontends} frontend process(es), ${r.workers} load-generator process(es);`,
+      `${n(r.connected)} connections held on ${r.frontends} frontend process(es), ${r.workers} load-generator process(es) (${r.loadClient ?? 'node'} client);`,
       `${n(r.published)} publishes (${n(r.publishesPerSec)}/s), ${n(r.delivered)} of ${n(r.expected)} deliveries received;`,
       `server RSS ${n(r.serverRssBytes / 2 ** 20)} MiB (${r.serverRssPerConnectionKiB} KiB per connection over idle);`,
       `CPU: servers ${n(r.serverCpuMs)} ms (${us(r.serverCpuUsPerDelivery)} us per delivery while publishing), load generator ${n(r.loadCpuMs)} ms (${us(r.loadCpuUsPerDelivery)} us per delivery), publisher process ${n(r.publisherCpuMs ?? Number.NaN)} ms.`,

@@ -45,6 +45,8 @@ export interface FanoutPlan extends ClusterPlan {
    * topics; Socket.IO, TLS, HTTP/2 and history runs (offsets counted per client) always `node`. Absent: `node`.
    */
   loadClient?: LoadClient | undefined
+  /** Load-generator processes when Node reads the clients (a Socket.IO peer); absent: `workers`. */
+  nodeWorkers?: number | undefined
 }
 
 export interface FanoutRun {

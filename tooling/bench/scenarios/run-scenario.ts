@@ -136,6 +136,9 @@ export async function runScenario(
         kind,
         mode: 'embedded',
         label: `${scenario.name}:${kind}`,
+        // Socket.IO clients are read by Node: as many processes as Node's client takes
+        workers:
+          kind === 'socketio' && !options.loadWorkers ? (plan.nodeWorkers ?? plan.workers) : plan.workers,
         cpuProfDir: undefined,
         history: undefined,
         historyText: undefined,
