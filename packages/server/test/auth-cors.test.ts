@@ -70,6 +70,21 @@ describe('CORS', () => {
       body: '{"topic":"t","data":1}',
     })
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.status).toBe(202)
+  })
+
+  it("answers a backend's publish (no Origin) with the same JSON, without CORS headers", async () => {
+    server = await startLikewire()
+    const stream = await openStream(`${server.url}/v1/connect?topics=t`)
+    await vi.waitFor(() => stream.connectionId())
+    const res = await fetch(`${server.url}/v1/publish`, { method: 'POST', body: '{"topic":"t","data":1}' })
+    expect(res.status).toBe(202)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    const { ids } = (await res.json()) as { ids: string[] }
+    expect(ids).toHaveLength(1)
+    await vi.waitFor(() => expect(stream.data().map((e) => e.id)).toEqual(ids))
+    stream.close()
   })
 
   it('with an allowlist: credentials for listed origins only, and the Last-Event-ID preflight', async () => {

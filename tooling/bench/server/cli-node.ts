@@ -6,6 +6,22 @@ import { terminate, waitAnswering } from '../lib/spawn'
 import type { ServerSettings, ServerStats } from './protocol'
 import type { ServerHandle } from './servers'
 
+/**
+ * A CLI node's processes cannot be told to collect (no --expose-gc hook): its memory is read once V8's
+ * memory reducer has run on the idle node, i.e. once RSS stops falling (polled each second, 3 to 20 s).
+ */
+async function settled(read: () => Promise<ServerStats>): Promise<ServerStats> {
+  let last = await read()
+  for (let second = 1; second <= 20; second++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const now = await read()
+    const falling = now.rssBytes < last.rssBytes * 0.99
+    last = now
+    if (second >= 3 && !falling) break
+  }
+  return last
+}
+
 /** The built CLI, as operators run it (`npm run bench` builds the server first). */
 const CLI = fileURLToPath(new URL('../../../packages/server/bin/likewire.js', import.meta.url))
 
@@ -58,13 +74,16 @@ export async function startCliNode(
     errorLines,
     countsTopics: false,
     publishTo: { url: `${base}/v1/publish`, style: 'batch' },
-    async stats(): Promise<ServerStats> {
-      const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) }).then(
-        (r) => r.text(),
-        () => '',
-      )
-      const connections = Number(/^likewire_connections(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)
-      return treeStats(child.pid!, connections)
+    async stats(collect?: boolean): Promise<ServerStats> {
+      const read = async () => {
+        const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) }).then(
+          (r) => r.text(),
+          () => '',
+        )
+        const connections = Number(/^likewire_connections(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)
+        return treeStats(child.pid!, connections)
+      }
+      return collect ? settled(read) : read()
     },
     close: () => terminate(child, 10_000),
   }

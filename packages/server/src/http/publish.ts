@@ -4,6 +4,7 @@ import type { Dispatcher } from '../dispatcher/dispatcher'
 import { parsePublishBody } from '../dispatcher/publish-input'
 import type { Core } from '../node/core'
 import { readJsonMeasured } from './body'
+import { sendJson } from './json-response'
 
 /** `POST /v1/publish`: one event or a batch; 202 once every subscribed node has been handed it. */
 export function publishHandler(core: Core, dispatcher: Dispatcher) {
@@ -17,6 +18,6 @@ export function publishHandler(core: Core, dispatcher: Dispatcher) {
       body.depth,
     )
     const ids = await dispatcher.publish(publishes)
-    return c.json({ ids }, 202)
+    return sendJson(c, 202, { ids })
   }
 }
