@@ -110,9 +110,8 @@ export interface LikewireOptions {
   /**
    * When this node flushes its connections (each flush is one write per connection with frames queued).
    * `'auto'`: the window follows the load: 0 while the event loop has room (frames are written in the
-   * tick they arrived), growing as the loop nears saturation to about twice a flush's duration (scaled
-   * by what writes merge: none while each write would still carry one frame), never past
-   * `maxFlushWindowMs`, so a saturated node writes each connection at most once per window. A
+   * tick they arrived), growing as the loop nears saturation to about twice a flush's duration, never
+   * past `maxFlushWindowMs`, so a saturated node writes each connection at most once per window. A
    * number fixes the window whatever the load: 0 flushes once per event-loop tick, `n` at most once per
    * `n` ms. Either way frames that arrive after a quiet spell leave at once (no added latency).
    * Gauge: `likewire_flush_window_seconds`.

@@ -52,11 +52,6 @@ export class Connection {
     return this.pending !== undefined
   }
 
-  /** How many frames (each one enqueue: an event, a run of events, a control frame) the next write merges. */
-  get queuedFrames(): number {
-    return this.pending?.length ?? 0
-  }
-
   /** Bytes queued or written but not yet taken by the kernel: what the slow-consumer bound measures. */
   get backlog(): number {
     return this.pendingBytes + this.sink.bufferedBytes()

@@ -42,19 +42,6 @@ describe('AdaptiveCadence', () => {
     expect(sim.run(5_000, { costMs: 20, everyMs: 25, load: 0.95 })).toBeGreaterThan(middling)
   })
 
-  it('scales the window by what writes merge: none at one frame per write, fully from two', () => {
-    const merging = (framesPerWrite: number) => {
-      let now = 0
-      const cadence = new AdaptiveCadence(100, () => 1)
-      for (; now < 5_000; now += 25) cadence.flushed(now, now + 20, framesPerWrite)
-      return cadence.windowMs
-    }
-    expect(merging(1)).toBe(0)
-    expect(merging(1.5)).toBeCloseTo(20, 5)
-    expect(merging(2)).toBeCloseTo(40, 5)
-    expect(merging(8)).toBeCloseTo(40, 5)
-  })
-
   it('never picks a window past its bound', () => {
     const sim = simulate(50)
     expect(sim.run(5_000, { costMs: 300, everyMs: 310, load: 1 })).toBe(50)

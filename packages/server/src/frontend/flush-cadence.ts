@@ -10,8 +10,6 @@ const SATURATED = 0.9
 const FLUSHES_PER_WINDOW = 2
 /** Weight of the latest flush in the flush-duration average. */
 const COST_WEIGHT = 0.25
-/** Frames per write from which a window counts as merging fully: at 1 it merges nothing, only delays. */
-const MERGING = 2
 /** A window shorter than this is a tick anyway: it is rounded to 0. */
 const LEAST_WINDOW_MS = 1
 
@@ -19,11 +17,8 @@ const LEAST_WINDOW_MS = 1
 export interface FlushCadence {
   /** The least time between the starts of two flushes now (0: every tick). */
   readonly windowMs: number
-  /**
-   * A flush ran from `startedAt` to `endedAt` (ms, one monotonic clock); `framesPerWrite`: the frames its
-   * writes carried on average (undefined: it wrote nothing).
-   */
-  flushed(startedAt: number, endedAt: number, framesPerWrite?: number): void
+  /** A flush ran from `startedAt` to `endedAt` (ms, one monotonic clock). */
+  flushed(startedAt: number, endedAt: number): void
 }
 
 /** `flushWindowMs`: `'auto'` follows the load up to `maxMs`; a number is the same window whatever the load. */
@@ -52,10 +47,8 @@ export function loopUtilization(): () => number {
  * the time) it is 0, so frames leave in the tick they arrived; as the loop nears saturation it grows to
  * twice the average flush duration (each write then carries what a window brought, and flushing takes
  * at most half the loop), never past `maxMs`. A cheap flush gets a short window: batching it would
- * save little. A window that merges nothing (about one frame per write: each stream's events come further
- * apart than the window, 10K viewers of 10 likes/s) only adds latency, so it is scaled by what the writes
- * merge: nothing at one frame per write, fully from two. Idle time pulls the busy average down, so the
- * first flush after a quiet spell finds a window near 0, and the Flusher's leading edge sends it at once.
+ * save little. Idle time pulls the busy average down, so the first flush after a quiet spell finds a
+ * window near 0, and the Flusher's leading edge sends it at once anyway.
  */
 export class AdaptiveCadence implements FlushCadence {
   windowMs = 0
@@ -64,8 +57,6 @@ export class AdaptiveCadence implements FlushCadence {
   /** Time-weighted average of the loop's busy share. */
   private pressure = 0
   private sampledAt: number | undefined
-  /** Average frames per write (undefined until a flush wrote something). */
-  private merged: number | undefined
 
   constructor(
     /** The longest window it picks (`maxFlushWindowMs`). */
@@ -73,7 +64,7 @@ export class AdaptiveCadence implements FlushCadence {
     private readonly utilization: () => number = loopUtilization(),
   ) {}
 
-  flushed(startedAt: number, endedAt: number, framesPerWrite?: number): void {
+  flushed(startedAt: number, endedAt: number): void {
     // a clock that jumped back (fake timers installed later) counts as a free flush and no elapsed time
     const cost = Math.max(0, endedAt - startedAt)
     const costMs = this.costMs === undefined ? cost : this.costMs + COST_WEIGHT * (cost - this.costMs)
@@ -84,15 +75,7 @@ export class AdaptiveCadence implements FlushCadence {
     // weighted by the time the sample covers: a long idle spell outweighs everything before it
     if (elapsed > 0) this.pressure += (1 - Math.exp(-elapsed / PRESSURE_TAU_MS)) * (busy - this.pressure)
     const ramp = Math.min(1, Math.max(0, (this.pressure - CALM) / (SATURATED - CALM)))
-    if (framesPerWrite !== undefined)
-      this.merged =
-        this.merged === undefined
-          ? framesPerWrite
-          : this.merged + COST_WEIGHT * (framesPerWrite - this.merged)
-    // told nothing of what writes carry (a caller of its own): the window follows the load alone
-    const merging =
-      this.merged === undefined ? 1 : Math.min(1, Math.max(0, (this.merged - 1) / (MERGING - 1)))
-    const window = Math.min(this.maxMs, FLUSHES_PER_WINDOW * costMs * ramp * merging)
+    const window = Math.min(this.maxMs, FLUSHES_PER_WINDOW * costMs * ramp)
     this.windowMs = window < LEAST_WINDOW_MS ? 0 : window
   }
 }

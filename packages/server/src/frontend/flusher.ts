@@ -43,21 +43,11 @@ export class Flusher {
     this.scheduled = false
     const startedAt = this.now()
     this.lastFlushAt = startedAt
-    // how many frames each write merged: what a longer window would buy (adaptive cadence)
-    let frames = 0
-    let writes = 0
-    for (const connection of this.dirty) {
-      const queued = connection.queuedFrames
-      if (queued > 0) {
-        frames += queued
-        writes++
-      }
-      connection.flush(this.shared)
-    }
+    for (const connection of this.dirty) connection.flush(this.shared)
     this.dirty.clear()
     this.shared.clear()
     const endedAt = this.now()
-    this.cadence.flushed(startedAt, endedAt, writes > 0 ? frames / writes : undefined)
+    this.cadence.flushed(startedAt, endedAt)
     this.onFlush(endedAt - startedAt)
   }
 }
