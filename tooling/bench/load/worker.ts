@@ -5,7 +5,7 @@
  */
 import { createHistogram, encodeHistogram } from '../lib/histogram'
 import { H2Sessions } from './h2-client'
-import { NativeEngine, type NativeStats } from './native/engine'
+import { NATIVE_COUNTS, NativeEngine, type NativeStats } from './native/engine'
 import type { ClientKind, ClientTls, Target, ToWorker, WorkerStats, WorkerTally } from './protocol'
 import { ClientState, tallyClients } from './sequence'
 import { openSocketIo } from './socketio-client'
@@ -190,18 +190,11 @@ function report(): void {
   const cpu = process.cpuUsage()
   // the native client's counts are the worker's; its CPU and memory are added, so measuring costs what it costs
   const child = native?.latest
-  const counts = child
-    ? {
-        ready: child.ready,
-        opened: child.opened,
-        closed: child.closed,
-        errors: child.errors,
-        rejected: child.rejected,
-        dataFrames: child.dataFrames,
-        untimed: child.untimed,
-        gaps: child.gaps,
-        heartbeats: child.heartbeats,
-      }
+  const counts: Pick<WorkerStats, (typeof NATIVE_COUNTS)[number]> = child
+    ? (Object.fromEntries(NATIVE_COUNTS.map((key) => [key, child[key]])) as Pick<
+        WorkerStats,
+        (typeof NATIVE_COUNTS)[number]
+      >)
     : stats
   const message: WorkerStats = {
     type: 'stats',

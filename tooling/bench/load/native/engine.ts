@@ -1,36 +1,35 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import type { Target } from '../protocol'
+import type { ToWorker, WorkerStats } from '../protocol'
+
+/** The counts sse-load.c keeps, named as a load worker reports them. */
+export const NATIVE_COUNTS = [
+  'ready',
+  'opened',
+  'closed',
+  'errors',
+  'rejected',
+  'dataFrames',
+  'untimed',
+  'gaps',
+  'heartbeats',
+] as const
 
 /** One stats line of sse-load.c: its counts so far, its CPU and RSS now, the latency of the interval. */
-export interface NativeStats {
-  ready: number
-  opened: number
-  closed: number
-  errors: number
-  rejected: number
-  dataFrames: number
-  untimed: number
-  gaps: number
-  heartbeats: number
-  cpuUserMs: number
-  cpuSystemMs: number
-  rssBytes: number
-  lastReadyAt: number
-  at: number
+export type NativeStats = Pick<
+  WorkerStats,
+  (typeof NATIVE_COUNTS)[number] | 'cpuUserMs' | 'cpuSystemMs' | 'rssBytes' | 'lastReadyAt' | 'at'
+> & {
   firstError: string
   /** The interval's latencies as [ms, count, ms, count, ...] (ms is all `ts` resolves). */
   latencyMs: number[]
 }
 
-export interface NativeOpen {
-  targets: Target[]
-  count: number
-  localAddresses: string[]
-  concurrency: number
-  worker: number
-  workers: number
-}
+/** What a worker's `open` tells the native client: its share of the connections. */
+export type NativeOpen = Pick<
+  Extract<ToWorker, { type: 'open' }>,
+  'targets' | 'count' | 'localAddresses' | 'concurrency' | 'worker' | 'workers'
+>
 
 /** The argv of sse-load.c for one worker's share: targets as `host:port:readyOnHead:path`. */
 export function nativeArgs(open: NativeOpen): string[] {
