@@ -32,9 +32,11 @@ export function createApp(core: Core, internalRoutes: readonly InternalRoute[] =
   if (core.options.cors !== false) {
     const cors = corsMiddleware(core.options.cors ?? {})
     // the stream itself gets its CORS headers in connectHandler; only its preflight goes through here. A
-    // request without Origin is no browser's cross-origin call: a backend's publish skips the middleware
+    // POST without Origin is no browser's cross-origin call: a backend's publish skips the middleware
+    // (an OPTIONS is always answered by it, 204, with or without Origin)
     app.use('/v1/*', (c, next) =>
-      (c.req.method === 'GET' && c.req.path.endsWith('/v1/connect')) || c.req.header('origin') === undefined
+      (c.req.method === 'GET' && c.req.path.endsWith('/v1/connect')) ||
+      (c.req.method === 'POST' && c.req.header('origin') === undefined)
         ? next()
         : cors(c, next),
     )
