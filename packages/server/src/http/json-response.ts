@@ -5,7 +5,7 @@ import type { Context } from 'hono'
 /**
  * Answers JSON. A request without `Origin` (a backend's publish) is answered on Node's response directly:
  * a web Response costs a third of a publish request's CPU here (built, then read back as a stream by
- * node-server). A browser's request keeps `c.json`, so the CORS middleware shapes its headers (a request
+ * node-server). A browser's request keeps `c.json`, so the CORS middleware shapes its headers (a POST
  * without Origin skips that middleware: app.ts).
  */
 export function sendJson(c: Context, status: 200 | 202, value: unknown): Response {
