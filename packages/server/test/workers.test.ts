@@ -30,10 +30,13 @@ function workerOf(s: Stream): string {
   return JSON.parse(connected.data).nodeId
 }
 
-/** Opens streams on `path` until there is one on each of the node's two workers (connections are dealt in turn). */
+/**
+ * Opens streams on `path` until there is one on each of the node's two workers. The kernel spreads them
+ * (`--balance kernel`, the default), about evenly but not in turn: up to 40 tries.
+ */
 async function onBothWorkers(url: string, path: string, headers: () => Promise<Record<string, string>>) {
   const streams: Stream[] = []
-  for (let i = 0; i < 8 && new Set(streams.map(workerOf)).size < 2; i++) {
+  for (let i = 0; i < 40 && new Set(streams.map(workerOf)).size < 2; i++) {
     const s = await openStream(`${url}${path}`, await headers())
     cleanups.push(() => s.close())
     await vi.waitFor(() => s.connectionId())
@@ -54,6 +57,12 @@ interface Health {
 // bounded: a connection the primary was handing to a worker as it died is never answered (operations.md)
 const health = async (url: string): Promise<Health> =>
   (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) })).json() as Promise<Health>
+/** `likewire_worker_connections`: each worker's open connections, by slot. */
+const spread = async (url: string): Promise<Record<string, number>> => {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const lines = text.matchAll(/^likewire_worker_connections\{worker="(\d+)"\} (\d+)$/gm)
+  return Object.fromEntries([...lines].map((m) => [m[1]!, Number(m[2])]))
+}
 const metric = async (url: string, name: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text()
   const line = text.split('\n').find((l) => l.startsWith(`${name} `))
@@ -125,6 +134,50 @@ describe('likewire standalone --workers 2: one node on one port', () => {
       expect(await metric(server.url, 'likewire_deliveries_total')).toBe(streams.length),
     )
     expect(await metric(server.url, 'likewire_published_events_total')).toBe(1)
+  })
+
+  it('the kernel spreads connections (the default): a stopped worker takes none, the live one accepts every new one', async () => {
+    const server = await node()
+    const streams = await onBothWorkers(server.url, '/v1/connect?topics=t', none)
+    await vi.waitFor(async () => {
+      const bySlot = await spread(server.url)
+      expect(Object.keys(bySlot).sort()).toEqual(['0', '1'])
+      expect(bySlot['0']! + bySlot['1']!).toBe(streams.length)
+    })
+    const stopped = streams[0]!
+    const pid = (await health(server.url)).workers.find((w) => w.nodeId === workerOf(stopped))!.pid
+    process.kill(pid, 'SIGSTOP')
+    cleanups.push(() => {
+      if (alive(pid)) process.kill(pid, 'SIGCONT')
+    })
+    // round robin would hand about half of these to the stopped worker, where they would hang
+    const later: Stream[] = []
+    for (let i = 0; i < 6; i++) {
+      const s = await openStream(`${server.url}/v1/connect?topics=t`)
+      cleanups.push(() => s.close())
+      await vi.waitFor(() => s.connectionId(), { timeout: 3000 })
+      later.push(s)
+    }
+    expect(new Set(later.map(workerOf))).toEqual(
+      new Set([workerOf(streams.find((s) => workerOf(s) !== workerOf(stopped))!)]),
+    )
+    process.kill(pid, 'SIGCONT')
+  })
+
+  it('--balance round-robin: the primary deals connections to the workers in turn', async () => {
+    const server = await node(['--balance', 'round-robin'])
+    const streams: Stream[] = []
+    for (let i = 0; i < 6; i++) {
+      const s = await openStream(`${server.url}/v1/connect?topics=t`)
+      cleanups.push(() => s.close())
+      await vi.waitFor(() => s.connectionId())
+      streams.push(s)
+    }
+    const owners = streams.map(workerOf)
+    expect(new Set(owners).size).toBe(2)
+    for (let i = 2; i < owners.length; i++) expect(owners[i]).toBe(owners[i - 2])
+    expect(owners[1]).not.toBe(owners[0])
+    await vi.waitFor(async () => expect(await spread(server.url)).toEqual({ '0': 3, '1': 3 }))
   })
 
   it('history positions are given in one place: a client resumes on either worker, in order, nothing missed', async () => {
@@ -219,7 +272,7 @@ describe('likewire standalone --workers 2: one node on one port', () => {
     const url = `https://127.0.0.1:${server.port}`
     // one HTTP/2 session is one connection, held by one worker: a stream on it says which
     const sessions = new Map<string, { session: ClientHttp2Session; stream: H2Stream }>()
-    for (let i = 0; i < 8 && sessions.size < 2; i++) {
+    for (let i = 0; i < 40 && sessions.size < 2; i++) {
       const session = await h2Session(url, cert)
       const stream = h2Stream(session, '/v1/connect?topics=big')
       await vi.waitFor(() => stream.connectionId())
@@ -285,6 +338,10 @@ describe('likewire standalone --workers 2: one node on one port', () => {
     expect(run(['--port', '0', '--workers', '257'])).toEqual({
       status: 1,
       stderr: 'likewire: --workers must be at most 256, got 257',
+    })
+    expect(run(['--port', '0', '--workers', '2', '--balance', 'random'])).toEqual({
+      status: 1,
+      stderr: expect.stringMatching(/'--balance <kernel\|round-robin>' argument 'random' is invalid/),
     })
     const taken = await node()
     expect(run(['--port', String(taken.port), '--host', '127.0.0.1', '--workers', '2'])).toEqual({

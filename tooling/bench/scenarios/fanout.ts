@@ -150,6 +150,9 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
         firstError: fleet.firstError ?? '-',
       })
     const held = await Promise.all(servers.map((server) => server.stats(true)))
+    // a --workers node's spread of its connections over its workers (--balance)
+    const spread = held.flatMap((stats) => (stats.workerConnections ? [stats.workerConnections] : []))
+    if (spread.length > 0) extra.workerConnections = spread
     await plan.beforePublish?.({ fleet, servers, plan, extra })
 
     await fleet.settle()

@@ -81,7 +81,10 @@ export async function startCliNode(
           () => '',
         )
         const connections = Number(/^likewire_connections(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)
-        return treeStats(child.pid!, connections)
+        const workerConnections = [
+          ...metrics.matchAll(/^likewire_worker_connections\{worker="(\d+)"\} (\d+)/gm),
+        ].map((m) => Number(m[2]))
+        return { ...treeStats(child.pid!, connections), workerConnections }
       }
       return collect ? settled(read) : read()
     },

@@ -63,4 +63,6 @@ export interface ServerStats {
   writeSyscalls: number | null
   /** Stream writes in JS so far (a sink's one write per flush), with `countWrites`; else null. */
   streamWrites: number | null
+  /** A `--workers` node's connections on each worker, by slot (`likewire_worker_connections`). */
+  workerConnections?: number[]
 }

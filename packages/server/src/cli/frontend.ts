@@ -18,7 +18,7 @@ import {
 } from './common'
 import { type JwtFlags, jwtFlags, jwtOptions } from './jwt-flags'
 import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
-import { type WorkersFlags, workersFlag, workersOptions } from './workers-flags'
+import { type WorkersFlags, workersOptions, workersPlan } from './workers-flags'
 
 /** `likewire frontend`: holds SSE connections; records its lease and topics in Redis. */
 export function frontendCommand(program: Command): void {
@@ -102,7 +102,8 @@ export function frontendCommand(program: Command): void {
           },
       ) => {
         const secret = requireSecret(flags)
-        const workers = workersFlag(flags)
+        const plan = workersPlan(flags)
+        const workers = plan.count
         const internalPort = intOption(flags.internalPort ?? '0', 'internal-port', { max: 65_536 - workers })
         const { dc, peers } = datacenterFlags(flags)
         const stream = streamFlags(flags)
@@ -143,7 +144,7 @@ export function frontendCommand(program: Command): void {
             onShutdown,
           )
         if (workers > 1) {
-          const node = await frontendPrimary(options, workers)
+          const node = await frontendPrimary(options, plan)
           console.log(
             `likewire frontend listening on ${node.url} (${workers} workers, one node; redis ${flags.redis})`,
           )

@@ -18,7 +18,7 @@ import {
 } from './common'
 import { type JwtFlags, jwtFlags, jwtOptions } from './jwt-flags'
 import { type TlsFlags, tlsFlags, tlsOptions } from './tls-flags'
-import { type WorkersFlags, workersFlag, workersOptions } from './workers-flags'
+import { type WorkersFlags, workersOptions, workersPlan } from './workers-flags'
 
 /** `likewire standalone`: the embedded shape, frontend and dispatcher in one process, no Redis. */
 export function standaloneCommand(program: Command): void {
@@ -37,7 +37,8 @@ export function standaloneCommand(program: Command): void {
       ),
     ),
   ).action(async (flags: CommonFlags & TlsFlags & JwtFlags & WorkersFlags) => {
-    const workers = workersFlag(flags)
+    const plan = workersPlan(flags)
+    const workers = plan.count
     const listenOptions = { ...listenFlags(flags), tls: tlsFlags(flags) }
     const options: LikewireOptions = {
       apiKey: flags.apiKey,
@@ -55,7 +56,7 @@ export function standaloneCommand(program: Command): void {
     // curl trusts the certificate given as its CA, self-signed or not (it accepts a partial chain)
     const curl = listenOptions.tls ? `curl --cacert '${flags.tlsCert}'` : 'curl'
     if (workers > 1) {
-      const node = await standalonePrimary(options, workers)
+      const node = await standalonePrimary(options, plan)
       banner(`${node.url} (${workers} workers, one node)`, node.url, curl)
       onShutdown(() => node.close())
       return

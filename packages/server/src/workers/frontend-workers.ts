@@ -6,7 +6,7 @@ import type { LikewireOptions } from '../options'
 import type { Channel } from './channel'
 import { nodeHealth, nodeMetrics } from './node-report'
 import type { WorkersNode } from './standalone-primary'
-import { Supervisor } from './supervisor'
+import { Supervisor, type WorkersPlan } from './supervisor'
 import { nodeWide, type StartedWorker, type WorkerIdentity } from './worker-process'
 
 /** Where a worker of a cluster frontend is reached by dispatchers and other frontends. */
@@ -25,7 +25,7 @@ export interface InternalAddress {
  */
 export async function frontendPrimary(
   options: LikewireOptions & { maxStallMs?: number | undefined },
-  count: number,
+  { count, balance }: WorkersPlan,
 ): Promise<WorkersNode> {
   const { nodeId, metrics, logger } = resolveNode(options)
   const served = {
@@ -36,6 +36,7 @@ export async function frontendPrimary(
   }
   const supervisor: Supervisor = new Supervisor({
     count,
+    balance,
     baseId: nodeId,
     logger,
     metrics,

@@ -1,4 +1,10 @@
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client'
+import {
+  AggregatorRegistry,
+  Gauge,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client'
 import type { Metrics } from '../metrics/metrics'
 import type { HealthReport } from '../node/core'
 import type { Supervisor } from './supervisor'
@@ -65,14 +71,36 @@ export async function nodeHealth(
  * 2 s is left out of this scrape.
  */
 export async function nodeMetrics(supervisor: Supervisor, metrics: Metrics): Promise<NodeMetrics> {
+  const serving = supervisor.ready
   const answers = await Promise.all(
-    supervisor.ready.map(({ channel }) =>
+    serving.map(({ channel }) =>
       channel
         .call<MetricObjectWithValues<MetricValue<string>>[]>('worker', 'metrics', [], ASK_TIMEOUT_MS)
         .catch(() => []),
     ),
   )
   const own = await metrics.registry.getMetricsAsJSON()
-  const aggregated = AggregatorRegistry.aggregate([own, ...answers])
+  const spread = await workerConnections(
+    serving.map((link, i) => ({ slot: link.slot, metrics: answers[i]! })),
+  )
+  const aggregated = AggregatorRegistry.aggregate([[...own, spread], ...answers])
   return { contentType: aggregated.contentType, text: await aggregated.metrics() }
+}
+
+/** The one metric a node's sum hides: how its connections spread over its workers (`--balance`). */
+async function workerConnections(
+  workers: { slot: number; metrics: MetricObjectWithValues<MetricValue<string>>[] }[],
+): Promise<MetricObjectWithValues<MetricValue<string>>> {
+  const registry = new Registry()
+  const gauge = new Gauge({
+    name: 'likewire_worker_connections',
+    help: 'Open SSE connections on each worker of this node, by worker slot (0..n-1): the spread --balance gives',
+    labelNames: ['worker'],
+    registers: [registry],
+  })
+  for (const { slot, metrics } of workers) {
+    const open = metrics.find((metric) => metric.name === 'likewire_connections')
+    if (open) gauge.set({ worker: String(slot) }, open.values[0]?.value ?? 0)
+  }
+  return (await registry.getMetricsAsJSON())[0]!
 }

@@ -10,7 +10,7 @@ import { WorkerTransport } from './deliveries'
 import { nodeHealth, nodeMetrics } from './node-report'
 import { DISPATCHER_METHODS, HISTORY_METHODS, PRESENCE_METHODS, REGISTRY_METHODS } from './primary-parts'
 import type { RoutedAnswer } from './standalone-worker'
-import { Supervisor } from './supervisor'
+import { Supervisor, type WorkersPlan } from './supervisor'
 
 export interface WorkersNode {
   /** The public URL, as the first worker listening reports it. */
@@ -25,7 +25,10 @@ export interface WorkersNode {
  * presence store and history (so positions are given in one place, and every worker's subscribers are
  * in one table), served to n workers that hold the connections on the shared port. No Redis.
  */
-export async function standalonePrimary(options: LikewireOptions, count: number): Promise<WorkersNode> {
+export async function standalonePrimary(
+  options: LikewireOptions,
+  { count, balance }: WorkersPlan,
+): Promise<WorkersNode> {
   const { nodeId, metrics, logger } = resolveNode(options)
   const registry = new MemoryRegistry()
   const rules = new HistoryRules(options.history)
@@ -50,6 +53,7 @@ export async function standalonePrimary(options: LikewireOptions, count: number)
   }
   const supervisor: Supervisor = new Supervisor({
     count,
+    balance,
     baseId: nodeId,
     logger,
     metrics,

@@ -18,8 +18,24 @@ export interface WorkerLink {
   answeredAt: number
 }
 
-export interface SupervisorOptions {
+/**
+ * How a node with workers spreads new connections over them. `kernel`: every worker accepts from the
+ * shared listening socket (node:cluster's SCHED_NONE), so nothing passes through the primary; the spread
+ * is the kernel's (within a few percent of even for a connection storm here: docs/operations.md).
+ * `round-robin`: the primary accepts each connection and passes it to the next worker over IPC: an exact
+ * spread, but every connection costs the primary CPU and ~3 KiB of memory it keeps, and halves the rate
+ * at which a node accepts a reconnect storm.
+ */
+export type Balance = 'kernel' | 'round-robin'
+
+/** A node's worker count and how it spreads connections over them. */
+export interface WorkersPlan {
   count: number
+  /** @default 'kernel' */
+  balance?: Balance | undefined
+}
+
+export interface SupervisorOptions extends WorkersPlan {
   /** Worker node ids are `<baseId>-<k>`, k counting every worker started (a replacement gets a new one). */
   baseId: string
   /** What the primary serves to a worker's calls. */
@@ -79,6 +95,8 @@ export class Supervisor {
       help: 'Workers that died and were replaced',
       registers,
     })
+    // read once, by the first setupPrimary or fork: a process has one policy for all its nodes
+    cluster.schedulingPolicy = options.balance === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE
     // structured clone, not JSON: Maps and RegExps cross as they are (channel.ts)
     cluster.setupPrimary({ serialization: 'advanced' })
     this.prober = setInterval(() => this.probe(options.maxStallMs ?? 30_000), PROBE_MS)

@@ -49,7 +49,7 @@ describe('likewire frontend --workers 2', () => {
     await registry.ready()
 
     const streams: Stream[] = []
-    while (new Set(streams.map(nodeOf)).size < 2 && streams.length < 8) {
+    while (new Set(streams.map(nodeOf)).size < 2 && streams.length < 40) {
       const s = await openStream(`${frontend.url}/v1/connect?topics=t`)
       cleanups.push(() => s.close())
       await vi.waitFor(() => s.connectionId())
