@@ -1,4 +1,4 @@
-// The hooks on history topics, against a real server: rewind in useTopicEvents and useTopic, onGap in useTopic.
+// The hooks on history topics, against a real server: rewind in useTopicEvents and useTopic, onGap in both.
 import { createClient, type LikewireClient, type LikewireEvent, type LikewireGap } from '@likewire/client'
 import { render, renderHook, waitFor } from '@testing-library/react'
 import { StrictMode } from 'react'
@@ -24,6 +24,28 @@ const publish = async (topic: string, ...values: number[]) => {
   for (const value of values) await h.lw.publish(topic, value)
 }
 const data = (events: readonly LikewireEvent[]) => events.map((e) => e.data)
+
+/** A client of its own, whose network the test switches off and on. */
+function offlineClient() {
+  let online = true
+  const listeners = new Set<(online: boolean) => void>()
+  const away = createClient({
+    url: h.url,
+    onError: () => {},
+    onlineSource: {
+      isOnline: () => online,
+      subscribe: (listener) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    },
+  })
+  const setOnline = (value: boolean) => {
+    online = value
+    for (const listener of [...listeners]) listener(value)
+  }
+  return { away, setOnline }
+}
 
 describe('useTopicEvents with rewind', () => {
   it('shows the last `rewind` events published before mount, then live ones', async () => {
@@ -64,6 +86,42 @@ describe('useTopicEvents with rewind', () => {
   })
 })
 
+describe('useTopicEvents onGap', () => {
+  it('calls the latest onGap (no resubscribe for a new identity), keeps the list and goes on after the gap', async () => {
+    const topic = uniqueTopic('events-gap')
+    await publish(topic, 1, 2)
+    const { away, setOnline } = offlineClient()
+    try {
+      const subs = trackSubscriptions(away)
+      const firstGaps: LikewireGap[] = []
+      const latestGaps: LikewireGap[] = []
+      const { result, rerender } = renderHook(
+        ({ onGap }: { onGap: (gap: LikewireGap) => void }) =>
+          useTopicEvents<number>(topic, { rewind: 1, limit: 10, onGap }),
+        {
+          wrapper: ({ children }) => <LikewireProvider client={away}>{children}</LikewireProvider>,
+          initialProps: { onGap: (gap) => firstGaps.push(gap) },
+        },
+      )
+      await waitFor(() => expect(data(result.current)).toEqual([2]))
+      for (let i = 0; i < 3; i++) rerender({ onGap: (gap) => latestGaps.push(gap) })
+      setOnline(false)
+      await publish(topic, 3, 4, 5, 6, 7) // 3 retained: 5-7; 3 and 4 are gone
+      setOnline(true)
+      await waitFor(() =>
+        expect(latestGaps.map((g) => [g.reason, g.position?.offset])).toEqual([['expired', 7]]),
+      )
+      expect(firstGaps).toEqual([])
+      await waitFor(() => expect(away.state.status).toBe('connected'))
+      await publish(topic, 8)
+      await waitFor(() => expect(data(result.current)).toEqual([2, 8]))
+      expect(subs.calls(topic)).toBe(1)
+    } finally {
+      away.close()
+    }
+  })
+})
+
 describe('useTopic on a history topic', () => {
   function Listener(props: {
     topic: string
@@ -78,24 +136,7 @@ describe('useTopic on a history topic', () => {
   it('rewinds, and calls the latest onGap without resubscribing when its identity changes', async () => {
     const topic = uniqueTopic('gap')
     await publish(topic, 1, 2)
-    // a client of its own, whose network the test switches off and on
-    let online = true
-    const listeners = new Set<(online: boolean) => void>()
-    const away = createClient({
-      url: h.url,
-      onError: () => {},
-      onlineSource: {
-        isOnline: () => online,
-        subscribe: (listener) => {
-          listeners.add(listener)
-          return () => listeners.delete(listener)
-        },
-      },
-    })
-    const setOnline = (value: boolean) => {
-      online = value
-      for (const listener of [...listeners]) listener(value)
-    }
+    const { away, setOnline } = offlineClient()
     try {
       const subs = trackSubscriptions(away)
       const received: unknown[] = []

@@ -1,4 +1,4 @@
-import type { LikewireEvent, LikewireGap } from '@likewire/client'
+import type { LikewireError, LikewireEvent, LikewireGap } from '@likewire/client'
 import { useEffect, useInsertionEffect, useRef } from 'react'
 import { useLikewireClient } from './useLikewireClient'
 
@@ -21,11 +21,18 @@ export interface UseTopicOptions {
    * @default undefined
    */
   onGap?: ((gap: LikewireGap) => void) | undefined
+  /**
+   * Called when the server refuses the subscription for good (`forbidden`, `too_many_subscriptions`,
+   * `invalid_topic`: a `LikewireError` with its `code`, `status` and `topic`); `callback` gets no more
+   * events. A new `onError` identity never resubscribes; the latest one is called.
+   * @default undefined
+   */
+  onError?: ((error: LikewireError) => void) | undefined
 }
 
 /**
  * Calls `callback` for every event published on `topic` while the component is mounted.
- * A new `callback` (or `onGap`) identity never resubscribes; a new `topic` does. `topic` null or
+ * A new `callback` (or `onGap`, `onError`) identity never resubscribes; a new `topic` does. `topic` null or
  * undefined subscribes to nothing.
  */
 export function useTopic<T = unknown>(
@@ -33,16 +40,18 @@ export function useTopic<T = unknown>(
   callback: (event: LikewireEvent<T>) => void,
   options: UseTopicOptions = {},
 ): void {
-  const { enabled = true, rewind, onGap } = options
+  const { enabled = true, rewind, onGap, onError } = options
   const client = useLikewireClient()
   const callbackRef = useRef(callback)
   const onGapRef = useRef(onGap)
+  const onErrorRef = useRef(onError)
   const rewindRef = useRef(rewind)
 
   // insertion effects run before every other effect, so an event never reaches a stale callback
   useInsertionEffect(() => {
     callbackRef.current = callback
     onGapRef.current = onGap
+    onErrorRef.current = onError
     rewindRef.current = rewind
   })
 
@@ -51,6 +60,7 @@ export function useTopic<T = unknown>(
     return client.subscribe<T>(topic, (event) => callbackRef.current(event), {
       rewind: rewindRef.current,
       onGap: (gap) => onGapRef.current?.(gap),
+      onError: (error) => onErrorRef.current?.(error),
     })
   }, [client, topic, enabled])
 }

@@ -1,5 +1,5 @@
-import type { LikewireEvent } from '@likewire/client'
-import { useMemo, useSyncExternalStore } from 'react'
+import type { LikewireError, LikewireEvent, LikewireGap } from '@likewire/client'
+import { useInsertionEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import { createTopicStore } from './topicStore'
 import { useLikewireClient } from './useLikewireClient'
 
@@ -18,6 +18,20 @@ export interface UseTopicEventsOptions {
    * @default 0 (start empty)
    */
   rewind?: number | undefined
+  /**
+   * History topics: called when events of the topic are missing (`{ topic, reason, position }`); the list
+   * keeps what it holds and goes on with the events after `gap.position`. Refetch your state of the
+   * topic. A new `onGap` identity never resubscribes; the latest one is called.
+   * @default undefined
+   */
+  onGap?: ((gap: LikewireGap) => void) | undefined
+  /**
+   * Called when the server refuses the subscription for good (`forbidden`, `too_many_subscriptions`,
+   * `invalid_topic`: a `LikewireError` with its `code`, `status` and `topic`); the list stays as it is and
+   * gets no more events. A new `onError` identity never resubscribes; the latest one is called.
+   * @default undefined
+   */
+  onError?: ((error: LikewireError) => void) | undefined
 }
 
 // one frozen array, so every empty snapshot (and the server snapshot) is the same reference
@@ -33,11 +47,18 @@ export function useTopicEvents<T = unknown>(
   topic: string | null | undefined,
   options: UseTopicEventsOptions = {},
 ): readonly LikewireEvent<T>[] {
-  const { limit = DEFAULT_EVENT_LIMIT, rewind } = options
+  const { limit = DEFAULT_EVENT_LIMIT, rewind, onGap, onError } = options
   // slice(-0) would keep everything, so a bad limit fails loudly instead
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(`useTopicEvents: limit must be a positive integer, got ${limit}`)
   const client = useLikewireClient()
+  const onGapRef = useRef(onGap)
+  const onErrorRef = useRef(onError)
+  // insertion effects run before every other effect: a gap or a refusal never reaches a stale callback
+  useInsertionEffect(() => {
+    onGapRef.current = onGap
+    onErrorRef.current = onError
+  })
   const store = useMemo(
     () =>
       createTopicStore<T, readonly LikewireEvent<T>[]>(
@@ -45,7 +66,11 @@ export function useTopicEvents<T = unknown>(
         topic,
         NO_EVENTS,
         (events, event) => [...events, event].slice(-limit),
-        { rewind },
+        {
+          rewind,
+          onGap: (gap) => onGapRef.current?.(gap),
+          onError: (error) => onErrorRef.current?.(error),
+        },
       ),
     [client, topic, limit, rewind],
   )
