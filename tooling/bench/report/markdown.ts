@@ -20,6 +20,7 @@ export function renderMarkdown(
   tabs?: TabsResult,
   http2?: Http2Result,
   presence?: PresenceResult,
+  variants: ScenarioResult[] = [],
 ): string {
   const machine = results[0]?.machine
   const lines = [
@@ -75,6 +76,7 @@ export function renderMarkdown(
         .trim(),
     ),
     '',
+    ...variantSection(variants),
     ...baselineSection(results),
     ...historySection(
       historyPairs,
@@ -109,6 +111,27 @@ export function renderMarkdown(
     '',
   ]
   return `${lines.join('\n')}\n`
+}
+
+/**
+ * Runs of a scenario with other flags (`<scenario>-<variant>.json`: `--workers 2`, a fixed flush window,
+ * another rate), each judged by the same targets and named by the command that reproduces it.
+ */
+export function variantSection(variants: ScenarioResult[]): string[] {
+  if (variants.length === 0) return []
+  return [
+    '### The same scenarios with other flags',
+    '',
+    "Each judged by its scenario's targets; run separately (`ran`), so compare within a row, not across runs.",
+    '',
+    '| command | deliveries/s | lost | p50 / p90 / p99 ms | other | ran | verdict |',
+    '| --- | ---: | ---: | --- | --- | --- | --- |',
+    ...variants.map(
+      (r) =>
+        `| \`${r.command}\` | ${n(r.deliveriesPerSec)} | ${n(r.lost)} | ${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p90)} / ${ms(r.latencyMs.p99)} | ${other(r)} | ${r.ranAt.slice(0, 10)} | ${mark(r.met)} |`,
+    ),
+    '',
+  ]
 }
 
 function other(r: ScenarioResult): string {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scenarios } from '../scenarios/catalog'
@@ -68,10 +68,23 @@ export function writeReport(dir: URL, out: URL = docsFile): URL {
       readResult(new URL('tabs.json', dir)) as TabsResult | undefined,
       readResult(new URL('http2.json', dir)) as Http2Result | undefined,
       readResult(new URL('presence.json', dir)) as PresenceResult | undefined,
+      variantResults(dir),
     ).replace('<!-- LIMITS -->', notes),
   )
   appendFileSync(out, `\n${demoFramesSection(dir)}`)
   return out
+}
+
+/** `<scenario>-<variant>.json` beside the defaults, by scenario then name; history pairs have their own section. */
+function variantResults(dir: URL): ScenarioResult[] {
+  const names = existsSync(dir) ? readdirSync(dir) : []
+  return scenarios.flatMap((scenario) =>
+    names
+      .filter((name) => name.startsWith(`${scenario.name}-`) && name.endsWith('.json'))
+      .filter((name) => !name.endsWith('-history.json'))
+      .sort()
+      .flatMap((name) => readResult(new URL(name, dir)) ?? []),
+  )
 }
 
 const readResult = (file: URL): ScenarioResult | undefined =>
