@@ -1,6 +1,6 @@
 import type { LikewireClient, SubscribeOptions } from './api'
 import type { ConnectedInfo, ConnectionDown } from './connection'
-import { isRefusal } from './errors'
+import { isRefusal, refusedTopics, topicRefusal } from './errors'
 import type { EventCallback, LikewireEvent } from './event'
 import { watchLifecycle } from './lifecycle'
 import { LocalTopics } from './local-topics'
@@ -145,6 +145,17 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     teardown()
     if (terminated) return
     if (down.status !== undefined && isRefusal(down.status)) {
+      // a 403 naming the topics it refused: those subscriptions go, the rest connect again at once
+      const named = down.status === 403 && !s.bare ? refusedTopics(down.body ?? '') : null
+      const wanted = new Set(local.topics())
+      if (named?.some((t) => wanted.has(t))) {
+        for (const topic of named.filter((t) => wanted.has(t))) {
+          const error = topicRefusal(topic, down.body ?? '', down.status)
+          if (local.refuse(topic, error)) onError(error)
+        }
+        retryTimer = timers.setTimeout(connect, 0)
+        return
+      }
       // a connect refused for what its URL asked: at once without topics, each then subscribed (and
       // judged) by POST; refused bare, nothing a retry would change
       if (s.bare) terminate(down.reason)

@@ -35,6 +35,8 @@ export interface ConnectionDown {
   delayMs?: number
   status?: number
   error?: unknown
+  /** The body of a refused connect (a 4xx): a 403 may name the topics refused (`error.topics`). */
+  body?: string
 }
 
 export interface ConnectionHandlers {
@@ -150,7 +152,7 @@ export function openConnection(options: ConnectionOptions, handlers: ConnectionH
           : status === 403
             ? StateReason.forbidden
             : StateReason.httpError
-      down({ reason, status })
+      down({ reason, status, ...(body === undefined ? {} : { body }) })
     },
     onChunk(text) {
       if (over) return

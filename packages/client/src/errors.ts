@@ -26,9 +26,34 @@ export function errorMessage(body: string): string | null {
   return typeof message === 'string' ? message : null
 }
 
-function errorOf(body: string): { code?: unknown; message?: unknown } | undefined {
+/**
+ * The topics a `403 forbidden` names (`error.topics`: every refused topic of the request), or null when
+ * it names none (a server before it did, or an `authorize` hook's own error).
+ */
+export function refusedTopics(body: string): string[] | null {
+  const topics = errorOf(body)?.topics
+  return Array.isArray(topics) && topics.length > 0 && topics.every((t) => typeof t === 'string')
+    ? (topics as string[])
+    : null
+}
+
+/** The error a subscription gets when the server refused its topic for good. */
+export function topicRefusal(topic: string, body: string, status: number): LikewireError {
+  const code = errorCode(body) ?? 'http_error'
+  const why = errorMessage(body) ?? `answered ${status}`
+  return new LikewireError(
+    code,
+    `likewire: the server refused topic ${JSON.stringify(topic)} (${code}): ${why}`,
+    status,
+    topic,
+  )
+}
+
+function errorOf(body: string): { code?: unknown; message?: unknown; topics?: unknown } | undefined {
   try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } } | null
+    const parsed = JSON.parse(body) as {
+      error?: { code?: unknown; message?: unknown; topics?: unknown }
+    } | null
     return typeof parsed?.error === 'object' && parsed.error !== null ? parsed.error : undefined
   } catch {
     return undefined

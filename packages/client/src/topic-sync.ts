@@ -1,4 +1,4 @@
-import { errorCode, errorMessage, isRefusal, LikewireError } from './errors'
+import { errorCode, isRefusal, LikewireError, refusedTopics, topicRefusal } from './errors'
 import type { RecoveryRequest } from './recovery'
 import type { HttpResponse } from './transport/transport'
 
@@ -186,11 +186,18 @@ export class TopicSync {
     }
     const still = unsent()
     if (topics.length === 1 && still.length === 1) {
-      const code = errorCode(response.body) ?? 'http_error'
-      const why = errorMessage(response.body) ?? `answered ${response.status}`
-      const message = `likewire: the server refused topic ${JSON.stringify(still[0])} (${code}): ${why}`
-      this.deps.onRefused(still[0]!, new LikewireError(code, message, response.status, still[0]))
+      this.deps.onRefused(still[0]!, topicRefusal(still[0]!, response.body, response.status))
       return
+    }
+    // a 403 that names its refused topics: those go, the rest is asked again at once (no halving)
+    const named = new Set(response.status === 403 ? (refusedTopics(response.body) ?? []) : [])
+    if (still.some((t) => named.has(t))) {
+      for (const t of still.filter((t) => named.has(t)))
+        this.deps.onRefused(t, topicRefusal(t, response.body, response.status))
+      const rest = unsent().filter((t) => !named.has(t))
+      if (!live() || rest.length === 0) return
+      for (const t of rest) this.sent.add(t)
+      return this.send(target, '/v1/subscribe', rest)
     }
     const half = Math.ceil(still.length / 2)
     for (const part of [still.slice(0, half), still.slice(half)]) {

@@ -93,6 +93,47 @@ describe('subscriptions the server refuses', () => {
     expect(room.data).toEqual([])
   })
 
+  it('a 403 naming its refused topics: those are dropped and the rest connect again at once, no bare connect, no POST', async () => {
+    const url = await start({ auth: { jwt: { secret: SECRET } } })
+    const requests: string[] = []
+    const { c, errors } = client(url, {
+      getToken: () => sign({ sub: 'ann', topics: ['chat:*'] }),
+      fetch: (input, init) => {
+        const { pathname, searchParams } = new URL(String(input))
+        requests.push(`${init?.method ?? 'GET'} ${pathname} ${searchParams.get('topics') ?? ''}`.trim())
+        return globalThis.fetch(input, init)
+      },
+    })
+    const subs = ['room:1', 'chat:1', 'room:2'].map((topic) => sub(c, topic))
+    await eventually(() => expect(subs[1]!.acked()).toBe(true))
+    expect(subs.map((s) => s.refusals.map((e) => e.topic))).toEqual([['room:1'], [], ['room:2']])
+    expect(errors).toHaveLength(2)
+    expect(requests).toEqual(['GET /v1/connect room:1,chat:1,room:2', 'GET /v1/connect chat:1'])
+    await lw!.publish('chat:1', 'hi')
+    await eventually(() => expect(subs[1]!.data).toEqual(['hi']))
+  })
+
+  it('a refused POST naming its topics: those are dropped, the rest asked again in one request (no halving)', async () => {
+    const url = await start({ auth: { jwt: { secret: SECRET } } })
+    const posts: string[][] = []
+    const { c } = client(url, {
+      getToken: () => sign({ sub: 'ann', topics: ['chat:*'] }),
+      fetch: (input, init) => {
+        if (init?.method === 'POST') posts.push(JSON.parse(String(init.body)).topics)
+        return globalThis.fetch(input, init)
+      },
+    })
+    const first = sub(c, 'chat:1')
+    await eventually(() => expect(first.acked()).toBe(true))
+    const later = ['room:1', 'chat:2', 'room:2', 'chat:3'].map((topic) => sub(c, topic))
+    await eventually(() => expect(later[1]!.acked() && later[3]!.acked()).toBe(true))
+    expect(later.map((s) => s.refusals.map((e) => e.code))).toEqual([['forbidden'], [], ['forbidden'], []])
+    expect(posts).toEqual([
+      ['room:1', 'chat:2', 'room:2', 'chat:3'],
+      ['chat:2', 'chat:3'],
+    ])
+  })
+
   it('past the subscription limit at connect: the latest topics are refused (too_many_subscriptions), the first ones flow', async () => {
     const url = await start({ maxSubscriptionsPerConnection: 3 })
     const { c, errors } = client(url)

@@ -161,6 +161,7 @@ describe('the topics claim, at connect and on every subscribe', () => {
     })
     expect(refused.status).toBe(403)
     expect(refused.headers.get('www-authenticate')).toContain('insufficient_scope')
+    expect(((await refused.json()) as { error: { topics: string[] } }).error.topics).toEqual(['room:2'])
     const granted = await post(`${server!.url}/v1/subscribe`, {
       connectionId,
       topics: ['chat:1', 'room:1/$viewers', 'member:ann/$presence'],
@@ -173,6 +174,23 @@ describe('the topics claim, at connect and on every subscribe', () => {
       'room:1',
       'room:1/$viewers',
     ])
+  })
+
+  it('a 403 names every refused topic, by the claim and by the authorize hook, in the order asked', async () => {
+    // the hook judges only what the claim granted: chat:9 is the hook's, room:2 and room:3 the claim's
+    await start({ secret: SECRET }, { authorize: (_identity, topic) => topic !== 'chat:9' })
+    const res = await fetch(
+      `${server!.url}/v1/connect?topics=${encodeURIComponent('room:2,room:1,chat:9,chat:1,room:3')}`,
+      { headers: bearer(await token(claim)) },
+    )
+    expect(res.status).toBe(403)
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'forbidden',
+        message: 'Not allowed to subscribe to "room:2", "chat:9", "room:3"',
+        topics: ['room:2', 'chat:9', 'room:3'],
+      },
+    })
   })
 
   it('a member:* grant is presence only: member: is no ordinary topic, to subscribe or to publish', async () => {

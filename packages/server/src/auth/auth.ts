@@ -1,7 +1,7 @@
 import type { LikewireOptions } from '../options'
 import { notGranted } from './errors'
 import { grants } from './grants'
-import { authenticateHook, authorizeHook } from './hooks'
+import { authenticateHook, refusedByHook } from './hooks'
 import { createJwtVerifier, tokenTerms } from './jwt'
 import { type TokenSources, tokenOf } from './token'
 
@@ -15,7 +15,10 @@ export interface ConnectRequest extends TokenSources {
 export interface Auth {
   /** The identity of a connect request, or a 401 (400 for a token given twice). */
   authenticate(request: ConnectRequest): Promise<unknown>
-  /** Throws 403 forbidden unless every topic is granted to `identity` (token `topics` claim, then the hook). */
+  /**
+   * Throws 403 forbidden unless every topic is granted to `identity` (token `topics` claim, then the hook);
+   * the error names every refused topic, so a client drops those and keeps the rest in one more request.
+   */
   authorize(identity: unknown, topics: readonly string[]): Promise<void>
 }
 
@@ -37,8 +40,17 @@ export function createAuth(options: AuthSettings): Auth {
       : (request) => authenticateHook(options, options.authenticate ? request.request() : undefined),
     async authorize(identity, topics) {
       const granted = tokenTerms(identity)?.topics
-      if (granted) for (const topic of topics) if (!grants(granted, topic)) throw notGranted(topic)
-      await authorizeHook(options, identity, topics)
+      const byToken = granted ? new Set(topics.filter((topic) => !grants(granted, topic))) : new Set()
+      // the hook judges only what the token granted: a topic is refused once
+      const byHook = new Set(
+        await refusedByHook(
+          options,
+          identity,
+          topics.filter((t) => !byToken.has(t)),
+        ),
+      )
+      if (byToken.size + byHook.size > 0)
+        throw notGranted(topics.filter((topic) => byToken.has(topic) || byHook.has(topic)))
     },
   }
 }

@@ -1,6 +1,5 @@
 import type { LikewireOptions } from '../options'
 import { ErrorCode, LikewireError } from '../protocol/errors'
-import { notGranted } from './errors'
 
 type Hooks = Pick<LikewireOptions, 'authenticate' | 'authorize'>
 
@@ -14,14 +13,14 @@ export async function authenticateHook(hooks: Hooks, request: Request | undefine
   return identity
 }
 
-/** Runs the `authorize` hook for each topic: any refusal means 403 and nothing is subscribed. */
-export async function authorizeHook(
+/** Runs the `authorize` hook for each topic: the ones it refuses (a 403 for the whole request). */
+export async function refusedByHook(
   hooks: Hooks,
   identity: unknown,
   topics: readonly string[],
-): Promise<void> {
-  if (!hooks.authorize) return
-  for (const topic of topics) {
-    if (!(await hooks.authorize(identity, topic))) throw notGranted(topic)
-  }
+): Promise<string[]> {
+  const refused: string[] = []
+  if (!hooks.authorize) return refused
+  for (const topic of topics) if (!(await hooks.authorize(identity, topic))) refused.push(topic)
+  return refused
 }

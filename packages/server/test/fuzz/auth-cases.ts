@@ -68,7 +68,7 @@ export function summary(c: Case): string {
 export function expected(
   c: Case,
   cors: boolean,
-): { status: number; code?: string; challenge?: string } | undefined {
+): { status: number; code?: string; challenge?: string; topics?: string[] } | undefined {
   if (c.method === 'HEAD' || c.method === 'POST') return { status: 405, code: 'method_not_allowed' }
   const { tok, placement } = c
   const given = tok.text.trim() !== ''
@@ -98,11 +98,12 @@ export function expected(
   // `?topics=` with an empty value is no topics at all; an empty item in a longer list is invalid
   const topics = c.topics.length === 1 && c.topics[0] === '' ? [] : c.topics
   if (!topics.every(validTopic)) return { status: 400, code: 'invalid_topic' }
-  const ok = topics.every(
-    (t) => granted((claim as string[] | undefined) ?? null, t) && !t.startsWith('forbidden'),
+  const refused = topics.filter(
+    (t) => !granted((claim as string[] | undefined) ?? null, t) || t.startsWith('forbidden'),
   )
   void cors
-  return ok ? { status: 200 } : { status: 403, code: 'forbidden' }
+  // a 403 names every refused topic, by the claim or by the hook alike
+  return refused.length === 0 ? { status: 200 } : { status: 403, code: 'forbidden', topics: refused }
 }
 
 export interface Ctx {
@@ -144,6 +145,7 @@ export function check(ctx: Ctx, c: Case, res: FuzzResponse): void {
   expect(CODES, `code not in ErrorCode: ${where}`).toContain(body.error.code)
   expect(res.status, `status of ${body.error.code}: ${where}`).toBe(documented.get(body.error.code))
   if (want?.code) expect(body.error.code, where).toBe(want.code)
+  if (want?.topics) expect(new Set(body.error.topics), where).toEqual(new Set(want.topics))
   // a message names the check, never the token
   if (c.tok.text.length > 20) expect(body.error.message, where).not.toContain(c.tok.text.slice(-20))
   const challenge = res.headers['www-authenticate']
