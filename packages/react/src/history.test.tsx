@@ -44,7 +44,30 @@ function offlineClient() {
     online = value
     for (const listener of [...listeners]) listener(value)
   }
-  return { away, setOnline }
+  return {
+    client: away,
+    close: () => away.close(),
+    /**
+     * Offline while 5 more are published to `topic` (after 1 and 2; 3 retained), then back: one `expired`
+     * gap at 7 reaches the latest onGap only, and 8 follows the 2 already received.
+     */
+    async missPastRetention(
+      topic: string,
+      gaps: { firstGaps: LikewireGap[]; latestGaps: LikewireGap[] },
+      received: () => unknown[],
+    ) {
+      setOnline(false)
+      await publish(topic, 3, 4, 5, 6, 7) // 3 retained: 5-7; 3 and 4 are gone
+      setOnline(true)
+      await waitFor(() =>
+        expect(gaps.latestGaps.map((g) => [g.reason, g.position?.offset])).toEqual([['expired', 7]]),
+      )
+      expect(gaps.firstGaps).toEqual([])
+      await waitFor(() => expect(away.state.status).toBe('connected'))
+      await publish(topic, 8)
+      await waitFor(() => expect(received()).toEqual([2, 8]))
+    },
+  }
 }
 
 describe('useTopicEvents with rewind', () => {
@@ -90,31 +113,22 @@ describe('useTopicEvents onGap', () => {
   it('calls the latest onGap (no resubscribe for a new identity), keeps the list and goes on after the gap', async () => {
     const topic = uniqueTopic('events-gap')
     await publish(topic, 1, 2)
-    const { away, setOnline } = offlineClient()
+    const away = offlineClient()
     try {
-      const subs = trackSubscriptions(away)
+      const subs = trackSubscriptions(away.client)
       const firstGaps: LikewireGap[] = []
       const latestGaps: LikewireGap[] = []
       const { result, rerender } = renderHook(
         ({ onGap }: { onGap: (gap: LikewireGap) => void }) =>
           useTopicEvents<number>(topic, { rewind: 1, limit: 10, onGap }),
         {
-          wrapper: ({ children }) => <LikewireProvider client={away}>{children}</LikewireProvider>,
+          wrapper: ({ children }) => <LikewireProvider client={away.client}>{children}</LikewireProvider>,
           initialProps: { onGap: (gap) => firstGaps.push(gap) },
         },
       )
       await waitFor(() => expect(data(result.current)).toEqual([2]))
       for (let i = 0; i < 3; i++) rerender({ onGap: (gap) => latestGaps.push(gap) })
-      setOnline(false)
-      await publish(topic, 3, 4, 5, 6, 7) // 3 retained: 5-7; 3 and 4 are gone
-      setOnline(true)
-      await waitFor(() =>
-        expect(latestGaps.map((g) => [g.reason, g.position?.offset])).toEqual([['expired', 7]]),
-      )
-      expect(firstGaps).toEqual([])
-      await waitFor(() => expect(away.state.status).toBe('connected'))
-      await publish(topic, 8)
-      await waitFor(() => expect(data(result.current)).toEqual([2, 8]))
+      await away.missPastRetention(topic, { firstGaps, latestGaps }, () => data(result.current))
       expect(subs.calls(topic)).toBe(1)
     } finally {
       away.close()
@@ -136,14 +150,14 @@ describe('useTopic on a history topic', () => {
   it('rewinds, and calls the latest onGap without resubscribing when its identity changes', async () => {
     const topic = uniqueTopic('gap')
     await publish(topic, 1, 2)
-    const { away, setOnline } = offlineClient()
+    const away = offlineClient()
     try {
-      const subs = trackSubscriptions(away)
+      const subs = trackSubscriptions(away.client)
       const received: unknown[] = []
       const firstGaps: LikewireGap[] = []
       const latestGaps: LikewireGap[] = []
       const tree = (onGap: (gap: LikewireGap) => void) => (
-        <LikewireProvider client={away}>
+        <LikewireProvider client={away.client}>
           <Listener topic={topic} rewind={1} onEvent={(e) => received.push(e.data)} onGap={onGap} />
         </LikewireProvider>
       )
@@ -151,16 +165,7 @@ describe('useTopic on a history topic', () => {
       await waitFor(() => expect(received).toEqual([2]))
       for (let i = 0; i < 3; i++) rerender(tree((gap) => latestGaps.push(gap)))
       expect(subs.calls(topic)).toBe(1)
-      setOnline(false)
-      await publish(topic, 3, 4, 5, 6, 7) // 3 retained: 5-7; 3 and 4 are gone
-      setOnline(true)
-      await waitFor(() =>
-        expect(latestGaps.map((g) => [g.reason, g.position?.offset])).toEqual([['expired', 7]]),
-      )
-      expect(firstGaps).toEqual([])
-      await waitFor(() => expect(away.state.status).toBe('connected'))
-      await publish(topic, 8)
-      await waitFor(() => expect(received).toEqual([2, 8]))
+      await away.missPastRetention(topic, { firstGaps, latestGaps }, () => received)
       expect(subs.calls(topic)).toBe(1)
     } finally {
       away.close()
