@@ -26,6 +26,8 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
   let started = false
   let terminated = false
   let bare = false // the next connects carry no topics in the URL: one with topics was refused
+  // the topics the last refused connect named: named again (subscribed again in onError), go bare
+  let refusedAtConnect = new Set<string>()
   let offline = false
   let parked = false
   let retryTimer: unknown
@@ -127,6 +129,7 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
     }
     if (s !== stream) return
     bare = false
+    refusedAtConnect.clear()
     policy.connected()
     renewal.arm(s.expiresAt)
     store.set({
@@ -148,7 +151,9 @@ export function createStreamClient(options: ClientOptions): LikewireClient {
       // a 403 naming the topics it refused: those subscriptions go, the rest connect again at once
       const named = down.status === 403 && !s.bare ? refusedTopics(down.body ?? '') : null
       const wanted = new Set(local.topics())
-      if (named?.some((t) => wanted.has(t))) {
+      const again = named?.some((t) => refusedAtConnect.has(t)) ?? false
+      refusedAtConnect = new Set(named ?? [])
+      if (named?.some((t) => wanted.has(t)) && !again) {
         for (const topic of named.filter((t) => wanted.has(t))) {
           const error = topicRefusal(topic, down.body ?? '', down.status)
           if (local.refuse(topic, error)) onError(error)

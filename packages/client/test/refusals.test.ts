@@ -113,6 +113,42 @@ describe('subscriptions the server refuses', () => {
     await eventually(() => expect(subs[1]!.data).toEqual(['hi']))
   })
 
+  it('a topic refused at two connects in a row (subscribed again in onError) goes the bare way: no connect spin', async () => {
+    const url = await start({ auth: { jwt: { secret: SECRET } } })
+    const requests: string[] = []
+    const { c } = client(url, {
+      getToken: () => sign({ sub: 'ann', topics: ['chat:*'] }),
+      fetch: (input, init) => {
+        const { pathname, searchParams } = new URL(String(input))
+        const what =
+          init?.method === 'POST'
+            ? JSON.parse(String(init.body)).topics.join(',')
+            : searchParams.get('topics')
+        requests.push(`${init?.method ?? 'GET'} ${pathname} ${what ?? ''}`.trim())
+        return globalThis.fetch(input, init)
+      },
+    })
+    const chat = sub(c, 'chat:1')
+    const refusals: LikewireError[] = []
+    c.subscribe('room:1', () => {}, {
+      onError: (e) => {
+        refusals.push(e)
+        // an app that tries once more, at once
+        if (refusals.length === 1)
+          c.subscribe('room:1', () => {}, { onError: (again) => refusals.push(again) })
+      },
+    })
+    await eventually(() => expect(refusals).toHaveLength(2))
+    await eventually(() => expect(chat.acked()).toBe(true))
+    expect(requests).toEqual([
+      'GET /v1/connect chat:1,room:1',
+      'GET /v1/connect chat:1,room:1',
+      'GET /v1/connect',
+      'POST /v1/subscribe chat:1,room:1',
+      'POST /v1/subscribe chat:1',
+    ])
+  })
+
   it('a refused POST naming its topics: those are dropped, the rest asked again in one request (no halving)', async () => {
     const url = await start({ auth: { jwt: { secret: SECRET } } })
     const posts: string[][] = []

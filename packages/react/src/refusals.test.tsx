@@ -27,6 +27,21 @@ withLiveServer(
   { authorize: (_identity, topic) => !topic.includes('secret') },
 )
 
+/** Cuts the client's stream and waits until `open` delivers again on the new one. */
+async function afterReconnect(open: string, delivered: () => boolean) {
+  const before = client.state.connectionId
+  h.cut()
+  // a ceiling for the client's reconnect backoff, not a timing assertion
+  await waitFor(
+    () => {
+      expect(client.state.status).toBe('connected')
+      expect(client.state.connectionId).not.toBe(before)
+    },
+    { timeout: 15_000 },
+  )
+  await publishUntil(h.lw, open, 'ok', () => expect(delivered()).toBe(true))
+}
+
 const refusal = (e: LikewireError) => ({ code: e.code, status: e.status, topic: e.topic })
 
 describe('onError on the topic hooks', () => {
@@ -43,11 +58,14 @@ describe('onError on the topic hooks', () => {
     await waitFor(() => expect(latest.map(refusal)).toEqual([{ code: 'forbidden', status: 403, topic }]))
     expect(first).toEqual([])
     expect(subs.calls(topic)).toBe(1)
-    await h.lw.publish(topic, 'never')
     // an allowed topic on the same client still flows: the refusal dropped one subscription only
     const open = uniqueTopic('open-events')
     const other = renderHook(() => useTopicEvents(open), { wrapper })
     await publishUntil(h.lw, open, 'ok', () => expect(other.result.current.length).toBeGreaterThan(0))
+    // the refused topic is gone from the client: a reconnect does not ask for it (nor refuse it) again
+    await afterReconnect(open, () => other.result.current.length > 1)
+    expect(latest).toHaveLength(1)
+    expect(subs.calls(topic)).toBe(1)
     expect(result.current).toEqual([])
   })
 
@@ -67,9 +85,11 @@ describe('onError on the topic hooks', () => {
       </LikewireProvider>,
     )
     await waitFor(() => expect(errors.map(refusal)).toEqual([{ code: 'forbidden', status: 403, topic }]))
-    await h.lw.publish(topic, 'never')
-    // one stream, in order: had the refused topic been kept, 'never' would come before 'ok'
     await publishUntil(h.lw, open, 'ok', () => expect(events.length).toBeGreaterThan(0))
+    // the refused topic is gone from the client: a reconnect does not ask for it (nor refuse it) again
+    const before = events.length
+    await afterReconnect(open, () => events.length > before)
+    expect(errors).toHaveLength(1)
     expect(new Set(events)).toEqual(new Set(['ok']))
   })
 })

@@ -1,7 +1,7 @@
 import type { LikewireOptions } from '../options'
 import { notGranted } from './errors'
 import { grants } from './grants'
-import { authenticateHook, refusedByHook } from './hooks'
+import { authenticateHook, firstRefusedByHook } from './hooks'
 import { createJwtVerifier, tokenTerms } from './jwt'
 import { type TokenSources, tokenOf } from './token'
 
@@ -16,8 +16,9 @@ export interface Auth {
   /** The identity of a connect request, or a 401 (400 for a token given twice). */
   authenticate(request: ConnectRequest): Promise<unknown>
   /**
-   * Throws 403 forbidden unless every topic is granted to `identity` (token `topics` claim, then the hook);
-   * the error names every refused topic, so a client drops those and keeps the rest in one more request.
+   * Throws 403 forbidden unless every topic is granted to `identity` (token `topics` claim, then the hook).
+   * The error names what it refused: every topic the claim refuses, else the hook's first refusal; a
+   * client drops those and asks again for the rest.
    */
   authorize(identity: unknown, topics: readonly string[]): Promise<void>
 }
@@ -40,17 +41,12 @@ export function createAuth(options: AuthSettings): Auth {
       : (request) => authenticateHook(options, options.authenticate ? request.request() : undefined),
     async authorize(identity, topics) {
       const granted = tokenTerms(identity)?.topics
-      const byToken = granted ? new Set(topics.filter((topic) => !grants(granted, topic))) : new Set()
-      // the hook judges only what the token granted: a topic is refused once
-      const byHook = new Set(
-        await refusedByHook(
-          options,
-          identity,
-          topics.filter((t) => !byToken.has(t)),
-        ),
-      )
-      if (byToken.size + byHook.size > 0)
-        throw notGranted(topics.filter((topic) => byToken.has(topic) || byHook.has(topic)))
+      // the claim is cheap to check: every topic it refuses is named
+      const byToken = granted ? topics.filter((topic) => !grants(granted, topic)) : []
+      if (byToken.length > 0) throw notGranted(byToken)
+      // the hook may be a database lookup: asked until its first refusal, as many times as ever
+      const byHook = await firstRefusedByHook(options, identity, topics)
+      if (byHook !== undefined) throw notGranted([byHook])
     },
   }
 }

@@ -13,14 +13,13 @@ export async function authenticateHook(hooks: Hooks, request: Request | undefine
   return identity
 }
 
-/** Runs the `authorize` hook for each topic: the ones it refuses (a 403 for the whole request). */
-export async function refusedByHook(
+/** Runs the `authorize` hook topic by topic: the first it refuses (a 403 for the whole request), if any. */
+export async function firstRefusedByHook(
   hooks: Hooks,
   identity: unknown,
   topics: readonly string[],
-): Promise<string[]> {
-  const refused: string[] = []
-  if (!hooks.authorize) return refused
-  for (const topic of topics) if (!(await hooks.authorize(identity, topic))) refused.push(topic)
-  return refused
+): Promise<string | undefined> {
+  if (!hooks.authorize) return undefined
+  for (const topic of topics) if (!(await hooks.authorize(identity, topic))) return topic
+  return undefined
 }

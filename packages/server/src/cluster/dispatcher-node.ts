@@ -130,7 +130,7 @@ export async function createDispatcherNode(options: DispatcherNodeOptions): Prom
     async close() {
       clearInterval(prune)
       await transport.close()
-      peers?.close()
+      await peers?.close()
       if (history && !options.historyStore) await history.store.close()
       await registry.close()
     },

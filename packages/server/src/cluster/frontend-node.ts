@@ -127,7 +127,7 @@ export async function createFrontendNode(options: FrontendNodeOptions): Promise<
     closeRole: async () => {
       await http.close()
       await transport.close()
-      peers?.close()
+      await peers?.close()
       if (history && !options.historyStore) await history.store.close()
       await registry.close()
     },

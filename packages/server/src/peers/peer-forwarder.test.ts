@@ -12,9 +12,11 @@ let server: Server | undefined
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())))
 
 describe('HttpPeerForwarder', () => {
-  it('forwards each publish once to a peer over a keep-alive socket, and ends that socket when it closes', async () => {
+  it('forwards each publish once over a keep-alive socket; close lets a forward on its way finish, then ends the socket', async () => {
     const taken: string[] = []
     const sockets: Socket[] = []
+    // the third forward is held until the test answers it
+    let answerHeld: (() => void) | undefined
     server = createServer((req, res) => {
       let body = ''
       req.on('data', (chunk) => {
@@ -22,7 +24,8 @@ describe('HttpPeerForwarder', () => {
       })
       req.on('end', () => {
         taken.push(body)
-        res.writeHead(202).end()
+        if (taken.length === 3) answerHeld = () => res.writeHead(202).end()
+        else res.writeHead(202).end()
       })
     })
     // far longer than the test: only the forwarder's close can end the socket in time
@@ -51,7 +54,19 @@ describe('HttpPeerForwarder', () => {
       'direction="out"} 2',
     )
     expect(sockets[0]!.destroyed).toBe(false)
-    forwarder.close()
+    const third = forwarder.forward([event('e3')])
+    await vi.waitFor(() => expect(answerHeld).toBeDefined())
+    let closed = false
+    const closing = forwarder.close().then(() => (closed = true))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(closed).toBe(false) // still waiting for the forward on its way
+    expect(sockets[0]!.destroyed).toBe(false)
+    answerHeld!()
+    await third
+    await closing
+    expect(await metrics.registry.getSingleMetricAsString('likewire_peer_forwarded_events_total')).toContain(
+      'direction="out"} 3',
+    )
     await vi.waitFor(() => expect(sockets[0]!.destroyed).toBe(true))
   })
 })

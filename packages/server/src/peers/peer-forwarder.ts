@@ -28,12 +28,22 @@ export class HttpPeerForwarder implements PeerForwarder {
   private next = 0
   // keep-alive node:http: a third of fetch's CPU per request, and every publish is forwarded
   private readonly poster = new InternalPoster()
+  /** Forwards on their way: close() lets them finish (each bounded by its timeout) before the sockets go. */
+  private readonly inFlight = new Set<Promise<void>>()
 
   constructor(private readonly options: PeerForwarderOptions) {}
 
   async forward(events: readonly EncodedEvent[]): Promise<void> {
     const body = encodeBatch(events)
-    await Promise.all(Object.entries(this.options.peers).map(([dc, urls]) => this.forwardTo(dc, urls, body)))
+    const sent = Promise.all(
+      Object.entries(this.options.peers).map(([dc, urls]) => this.forwardTo(dc, urls, body)),
+    ).then(() => {})
+    this.inFlight.add(sent)
+    try {
+      await sent
+    } finally {
+      this.inFlight.delete(sent)
+    }
   }
 
   private count(body: string): number {
@@ -65,8 +75,12 @@ export class HttpPeerForwarder implements PeerForwarder {
     this.options.metrics.forwardFailures.inc({ target: `dc:${dc}` })
   }
 
-  /** Ends the keep-alive sockets to peers (the node is stopping): none is left to time out on its own. */
-  close(): void {
+  /**
+   * The node is stopping: lets the forwards on their way finish (a publish accepted is still sent to its
+   * peers), then ends the keep-alive sockets, so none is left to time out on its own.
+   */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight])
     this.poster.close()
   }
 }
