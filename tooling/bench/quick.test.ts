@@ -14,11 +14,6 @@ describe('bench --quick', () => {
     expect(result.mode).toBe('cluster')
     expect(result.registry).toBe('redis')
     expect(result.connected).toBe(50)
-    // and says how the kernel spread them over its 2 workers (likewire_worker_connections)
-    const spread = result.extra.workerConnections as number[][]
-    expect(spread).toHaveLength(1)
-    expect(spread[0]).toHaveLength(2)
-    expect(spread[0]!.reduce((a, b) => a + b, 0)).toBe(50)
     expect(result.published).toBeGreaterThan(0)
     expect(result.expected).toBe(result.published * 50)
     expect(result.delivered).toBe(result.expected)

@@ -98,7 +98,18 @@ function checkError(ctx: Context, c: FuzzCase, res: FuzzResponse, where: string,
   }
   const body = JSON.parse(res.body.toString('utf8'))
   expect(Object.keys(body), where).toEqual(['error'])
-  expect(Object.keys(body.error).sort(), where).toEqual(['code', 'message'])
+  // a 403 forbidden also names the topics it refused: a non-empty array of strings
+  const forbidden = body.error.code === 'forbidden'
+  expect(Object.keys(body.error).sort(), where).toEqual(
+    forbidden ? ['code', 'message', 'topics'] : ['code', 'message'],
+  )
+  if (forbidden) {
+    expect(Array.isArray(body.error.topics) && body.error.topics.length > 0, where).toBe(true)
+    expect(
+      body.error.topics.every((t: unknown) => typeof t === 'string'),
+      where,
+    ).toBe(true)
+  }
   expect(CODES, `code not in ErrorCode: ${where}`).toContain(body.error.code)
   expect(typeof body.error.message === 'string' && body.error.message.length > 0, where).toBe(true)
   // a message names the input, never echoes a huge one back
