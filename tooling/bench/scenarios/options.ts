@@ -38,13 +38,15 @@ export interface RunOptions {
 /** Eight loopback source addresses: ~28K ephemeral ports each, so 100K+ connections fit. */
 export const LOCAL_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`)
 
-/**
- * Load-generator processes for `connections`: at most `perWorker` sockets each (16K: the fd cap is ~20K), at
- * least `min`. Latency scenarios take ~1,500: a worker reads a publish's frames for all its sockets in one
- * turn of its loop, so the last socket's frame waits behind the others' (~1 us each).
- */
 /** Sockets per native load-client process in the latency scenarios. */
 const NATIVE_LATENCY_SOCKETS = 5_000
+
+/**
+ * Load-generator processes for `connections`: at most `perWorker` sockets each (16K: the fd cap is ~20K), at
+ * least `min`. Latency scenarios take ~1,500 with the Node client (5,000 with the native one): a worker reads
+ * a publish's frames for all its sockets in one turn of its loop, so the last socket's frame waits behind the
+ * others' (~1 us each).
+ */
 
 export const workersFor = (connections: number, min = 1, perWorker = 16_000) =>
   Math.max(min, Math.ceil(connections / perWorker))
