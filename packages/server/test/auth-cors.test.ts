@@ -2,6 +2,11 @@ import { openStream, post } from '@likewire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type Running, startLikewire } from './helpers'
 
+/** An error answer's body. */
+interface ErrorBody {
+  error: { code: string; message: string; topics?: string[] }
+}
+
 let server: Running
 afterEach(async () => {
   await server?.close()
@@ -22,12 +27,15 @@ describe('authentication, authorization and API keys', () => {
     server = await startLikewire(options)
     const anonymous = await fetch(`${server.url}/v1/connect`)
     expect(anonymous.status).toBe(401)
-    expect(((await anonymous.json()) as any).error.code).toBe('unauthorized')
+    expect(((await anonymous.json()) as ErrorBody).error.code).toBe('unauthorized')
     const refused = await fetch(`${server.url}/v1/connect?topics=private:bob`, {
       headers: { Authorization: 'Bearer alice' },
     })
     expect(refused.status).toBe(403)
-    expect(((await refused.json()) as any).error.code).toBe('forbidden')
+    // the 403 names the topic it refused, so a client can drop it and keep the rest
+    expect((await refused.json()) as ErrorBody).toMatchObject({
+      error: { code: 'forbidden', topics: ['private:bob'] },
+    })
   })
 
   it('authorizes subscribes with the identity of the connection', async () => {

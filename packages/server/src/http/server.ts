@@ -66,7 +66,7 @@ export function attachServer(server: ServerType, limits: ServerLimits = {}, metr
     metrics?.refused.inc({ reason: timeout ? 'timeout' : 'bad_request' })
     // what Node answers when nobody listens to clientError (its own condition), plus the count above
     const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } })._httpMessage
-    if (socket.writable && (!inFlight || !inFlight._headerSent)) {
+    if (socket.writable && !inFlight?._headerSent) {
       const status = timeout
         ? '408 Request Timeout'
         : error.code === 'HPE_HEADER_OVERFLOW'
