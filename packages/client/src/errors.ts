@@ -27,8 +27,8 @@ export function errorMessage(body: string): string | null {
 }
 
 /**
- * The topics a `403 forbidden` names (`error.topics`: every refused topic of the request), or null when
- * it names none (a server before it did, or an `authorize` hook's own error).
+ * The topics a `403 forbidden` names (`error.topics`: every topic the token's claim refused, else the
+ * `authorize` hook's first refusal), or null when it names none (a server before it did, or an `authorize` hook's own error).
  */
 export function refusedTopics(body: string): string[] | null {
   const topics = errorOf(body)?.topics

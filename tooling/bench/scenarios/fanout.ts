@@ -151,7 +151,7 @@ export async function runFanout(plan: FanoutPlan): Promise<FanoutResult> {
       })
     const held = await Promise.all(servers.map((server) => server.stats(true)))
     // a --workers node's spread of its connections over its workers (--balance)
-    const spread = held.flatMap((stats) => (stats.workerConnections ? [stats.workerConnections] : []))
+    const spread = held.flatMap((stats) => (stats.workerConnections?.length ? [stats.workerConnections] : []))
     if (spread.length > 0) extra.workerConnections = spread
     await plan.beforePublish?.({ fleet, servers, plan, extra })
 

@@ -81,9 +81,12 @@ export async function startCliNode(
           () => '',
         )
         const connections = Number(/^likewire_connections(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? 0)
-        const workerConnections = [
-          ...metrics.matchAll(/^likewire_worker_connections\{worker="(\d+)"\} (\d+)/gm),
-        ].map((m) => Number(m[2]))
+        // by slot, whatever order the metrics come in
+        const workerConnections: number[] = []
+        for (const [, slot, open] of metrics.matchAll(
+          /^likewire_worker_connections\{worker="(\d+)"\} (\d+)/gm,
+        ))
+          workerConnections[Number(slot)] = Number(open)
         return { ...treeStats(child.pid!, connections), workerConnections }
       }
       return collect ? settled(read) : read()

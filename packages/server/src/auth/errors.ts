@@ -6,7 +6,7 @@ const REALM = 'Bearer realm="likewire"'
 /** A 401 or 403 of the token check, with the `WWW-Authenticate` challenge it answers with (RFC 6750). */
 export class AuthError extends LikewireError {
   readonly challenge: string
-  /** A 403's refused topics, every one of the request's: a client drops those and keeps the rest. */
+  /** A 403's refused topics (`notGranted`): a client drops those and asks again for the rest. */
   readonly topics: readonly string[] | undefined
 
   constructor(
@@ -51,7 +51,7 @@ export const expiredToken = () =>
 /** How many refused topics a 403's message names; its `topics` field lists them all. */
 const NAMED_IN_MESSAGE = 5
 
-/** The topics the token (or the authorize hook) does not grant, in the request's order. */
+/** Topics the token (or the authorize hook) does not grant, in the request's order. */
 export const notGranted = (topics: readonly string[]) => {
   const named = topics.slice(0, NAMED_IN_MESSAGE).map(describeValue).join(', ')
   const more = topics.length > NAMED_IN_MESSAGE ? ` and ${topics.length - NAMED_IN_MESSAGE} more` : ''

@@ -23,7 +23,7 @@ export function workersOptions(command: Command): Command {
     .addOption(
       new Option(
         '--balance <kernel|round-robin>',
-        "with --workers, how new connections spread: 'kernel', each worker accepts from the shared socket (no handoff through the primary); 'round-robin', the primary accepts each and hands it to the next worker (an exact spread, at the primary's CPU and ~3 KiB of its memory per connection)",
+        "with --workers, how new connections spread: 'kernel', each worker accepts from the shared socket (no handoff through the primary); 'round-robin', the primary accepts each and hands it to the next worker (in turn, at the primary's CPU and ~3 KiB of its memory per connection)",
       )
         .choices(['kernel', 'round-robin'])
         .default('kernel')

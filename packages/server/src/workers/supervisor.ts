@@ -21,9 +21,9 @@ export interface WorkerLink {
 /**
  * How a node with workers spreads new connections over them. `kernel`: every worker accepts from the
  * shared listening socket (node:cluster's SCHED_NONE), so nothing passes through the primary; the spread
- * is the kernel's (within a few percent of even for a connection storm here: docs/operations.md).
- * `round-robin`: the primary accepts each connection and passes it to the next worker over IPC: an exact
- * spread, but every connection costs the primary CPU and ~3 KiB of memory it keeps, and halves the rate
+ * is the kernel's (within 3-14% of even for connection storms here: docs/operations.md).
+ * `round-robin`: the primary accepts each connection and passes it to the next free worker over IPC (in
+ * turn when they come one by one), but every connection costs the primary CPU and ~3 KiB of memory it keeps, and halves the rate
  * at which a node accepts a reconnect storm.
  */
 export type Balance = 'kernel' | 'round-robin'
