@@ -110,18 +110,21 @@ export interface LikewireOptions {
   /**
    * When this node flushes its connections (each flush is one write per connection with frames queued).
    * `'auto'`: the window follows the load: 0 while the event loop has room (frames are written in the
-   * tick they arrived), growing as the loop nears saturation to about twice a flush's duration, never
-   * past `maxFlushWindowMs`, so a saturated node writes each connection at most once per window. A
-   * number fixes the window whatever the load: 0 flushes once per event-loop tick, `n` at most once per
-   * `n` ms. Either way frames that arrive after a quiet spell leave at once (no added latency).
+   * tick they arrived), growing as the loop nears saturation to about twice a flush's duration (four
+   * times while writes merge frames), never past `maxFlushWindowMs` (half of it while each write carries
+   * one frame), so a saturated node writes each connection at most once per window. A number fixes the
+   * window whatever the load: 0 flushes once per event-loop tick, `n` at most once per `n` ms. Either way
+   * frames that arrive after a quiet spell leave at once (no added latency), and while writes merge
+   * frames a window's writes are spread over it, each connection on its own turn.
    * Gauge: `likewire_flush_window_seconds`.
    * @default 'auto'
    */
   flushWindowMs?: number | 'auto' | undefined
   /**
    * With `flushWindowMs: 'auto'`: the longest window the node picks, so the most a frame may wait for
-   * its flush (saturated, a frame waits at most this long before its write starts).
-   * @default 100
+   * its write (saturated, a frame waits at most about this long before its write starts). It is reached
+   * only while writes merge frames; while each write carries one, the window stays within half of it.
+   * @default 200
    */
   maxFlushWindowMs?: number | undefined
   /**
@@ -222,7 +225,7 @@ export const defaultOptions = {
   maxConnections: 19_000,
   maxBufferedBytes: 1024 * 1024,
   flushWindowMs: 'auto',
-  maxFlushWindowMs: 100,
+  maxFlushWindowMs: 200,
   drainJitterMs: 5_000,
   historyWindow: 10_000,
   historyWindowBytes: 64 * 1024 * 1024,

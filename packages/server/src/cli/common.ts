@@ -129,7 +129,7 @@ export function streamFlags(flags: CommonFlags): {
     maxBufferedBytes: intOption(flags.maxBufferedBytes ?? '1048576', 'max-buffered-bytes', { min: 1024 }),
     flushWindowMs:
       flushWindow === 'auto' ? 'auto' : intOption(flushWindow, 'flush-window-ms', { max: 10_000 }),
-    maxFlushWindowMs: intOption(flags.maxFlushWindowMs ?? '100', 'max-flush-window-ms', { max: 10_000 }),
+    maxFlushWindowMs: intOption(flags.maxFlushWindowMs ?? '200', 'max-flush-window-ms', { max: 10_000 }),
     historyWindow: intOption(flags.historyWindow ?? '10000', 'history-window'),
     historyWindowBytes: intOption(
       flags.historyWindowBytes ?? String(64 * 1024 * 1024),

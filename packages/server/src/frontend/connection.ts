@@ -25,6 +25,8 @@ export class Connection {
   readonly topics = new Set<string>()
   readonly connectedAt = Date.now()
   closed = false
+  /** The Flusher's slot for this connection (-1 until its first frames): its turn in each window. */
+  flushSlot = -1
   /** Until start(), frames only queue: the response headers and preamble must go first. */
   private held = true
   /** Frames queued this tick; absent while none is (an idle stream then holds no empty array, 32 B). */
@@ -85,14 +87,16 @@ export class Connection {
   /**
    * Writes everything queued this tick as one write (coalescing is the cheapest syscall win); a flush of
    * many connections passes its `shared` bytes, built once for every connection with the same frames.
+   * Returns the frames written (0: no write).
    */
-  flush(shared?: SharedChunks): void {
+  flush(shared?: SharedChunks): number {
     const { pending } = this
-    if (pending === undefined || this.closed || this.held) return
+    if (pending === undefined || this.closed || this.held) return 0
     const bytes = this.pendingBytes
     this.pending = undefined // the next frame allocates a new queue, as the old `= []` did here
     this.pendingBytes = 0
     this.write(pending, bytes, shared)
+    return pending.length
   }
 
   /** Writes a frame now, bypassing the tick queue (connect preamble, shutdown hint). */

@@ -2,16 +2,24 @@ import { describe, expect, it } from 'vitest'
 import { AdaptiveCadence, flushCadence } from './flush-cadence'
 
 /** An adaptive cadence on a made-up clock: each flush is told its times and the loop's busy share. */
-function simulate(maxMs = 100) {
+function simulate(maxMs = 200) {
   let busy = 0
   let now = 0
   const cadence = new AdaptiveCadence(maxMs, () => busy)
   return {
     cadence,
     /** Flushes that each take `costMs`, one every `everyMs`, for `forMs`, the loop `load` busy. */
-    run(forMs: number, { costMs, everyMs, load }: { costMs: number; everyMs: number; load: number }) {
+    run(
+      forMs: number,
+      {
+        costMs,
+        everyMs,
+        load,
+        merging,
+      }: { costMs: number; everyMs: number; load: number; merging?: boolean },
+    ) {
       busy = load
-      for (const end = now + forMs; now < end; now += everyMs) cadence.flushed(now, now + costMs)
+      for (const end = now + forMs; now < end; now += everyMs) cadence.flushed(now, now + costMs, merging)
       return cadence.windowMs
     },
     /** Nothing flushed for `ms`. */
@@ -42,10 +50,22 @@ describe('AdaptiveCadence', () => {
     expect(sim.run(5_000, { costMs: 20, everyMs: 25, load: 0.95 })).toBeGreaterThan(middling)
   })
 
-  it('never picks a window past its bound', () => {
+  it('never picks a window past its bound, nor past half of it while writes merge nothing', () => {
     const sim = simulate(50)
-    expect(sim.run(5_000, { costMs: 300, everyMs: 310, load: 1 })).toBe(50)
-    expect(simulate(0).run(5_000, { costMs: 300, everyMs: 310, load: 1 })).toBe(0)
+    expect(sim.run(5_000, { costMs: 300, everyMs: 310, load: 1 })).toBe(25)
+    expect(sim.run(5_000, { costMs: 300, everyMs: 310, load: 1, merging: true })).toBe(50)
+    expect(simulate(0).run(5_000, { costMs: 300, everyMs: 310, load: 1, merging: true })).toBe(0)
+  })
+
+  it('grows the window to four flush durations while writes merge frames, and back when they stop', () => {
+    const sim = simulate(200)
+    expect(sim.run(2_000, { costMs: 20, everyMs: 25, load: 1 })).toBeCloseTo(40, 5)
+    expect(sim.run(2_000, { costMs: 20, everyMs: 25, load: 1, merging: true })).toBeCloseTo(80, 5)
+    expect(sim.run(2_000, { costMs: 20, everyMs: 25, load: 1 })).toBeCloseTo(40, 5)
+    // the ramp applies alike: between calm and saturated, merging or not, it is part of the way
+    const middling = sim.run(5_000, { costMs: 20, everyMs: 25, load: 0.7, merging: true })
+    expect(middling).toBeGreaterThan(10)
+    expect(middling).toBeLessThan(70)
   })
 
   it('keeps cheap flushes every tick even when the loop is saturated by other work', () => {

@@ -8,6 +8,12 @@ const CALM = 0.5
 const SATURATED = 0.9
 /** At full pressure the window is this many flush durations: flushing then takes at most half the loop. */
 const FLUSHES_PER_WINDOW = 2
+/**
+ * While writes merge frames (the Flusher spreads its windows) the window may grow this many times more,
+ * up to `maxMs`: each longer window then saves writes, giving a saturated box cores back. While each write
+ * carries one frame it stays within `maxMs` / this: a longer one would only add delay.
+ */
+const MERGING_GROWTH = 2
 /** Weight of the latest flush in the flush-duration average. */
 const COST_WEIGHT = 0.25
 /** A window shorter than this is a tick anyway: it is rounded to 0. */
@@ -17,8 +23,11 @@ const LEAST_WINDOW_MS = 1
 export interface FlushCadence {
   /** The least time between the starts of two flushes now (0: every tick). */
   readonly windowMs: number
-  /** A flush ran from `startedAt` to `endedAt` (ms, one monotonic clock). */
-  flushed(startedAt: number, endedAt: number): void
+  /**
+   * A window's flushes ran for `endedAt - startedAt` ms in all, ending at `endedAt` (ms, one monotonic
+   * clock); `merging`: its writes merge frames.
+   */
+  flushed(startedAt: number, endedAt: number, merging?: boolean): void
 }
 
 /** `flushWindowMs`: `'auto'` follows the load up to `maxMs`; a number is the same window whatever the load. */
@@ -46,7 +55,7 @@ export function loopUtilization(): () => number {
  * `flushWindowMs: 'auto'`: the window follows the load. While the event loop has room (busy under half
  * the time) it is 0, so frames leave in the tick they arrived; as the loop nears saturation it grows to
  * twice the average flush duration (each write then carries what a window brought, and flushing takes
- * at most half the loop), never past `maxMs`. A cheap flush gets a short window: batching it would
+ * at most half the loop), never past `maxMs` / 2; while writes merge frames, to four times, up to `maxMs`. A cheap flush gets a short window: batching it would
  * save little. Idle time pulls the busy average down, so the first flush after a quiet spell finds a
  * window near 0, and the Flusher's leading edge sends it at once anyway.
  */
@@ -64,7 +73,7 @@ export class AdaptiveCadence implements FlushCadence {
     private readonly utilization: () => number = loopUtilization(),
   ) {}
 
-  flushed(startedAt: number, endedAt: number): void {
+  flushed(startedAt: number, endedAt: number, merging = false): void {
     // a clock that jumped back (fake timers installed later) counts as a free flush and no elapsed time
     const cost = Math.max(0, endedAt - startedAt)
     const costMs = this.costMs === undefined ? cost : this.costMs + COST_WEIGHT * (cost - this.costMs)
@@ -75,7 +84,11 @@ export class AdaptiveCadence implements FlushCadence {
     // weighted by the time the sample covers: a long idle spell outweighs everything before it
     if (elapsed > 0) this.pressure += (1 - Math.exp(-elapsed / PRESSURE_TAU_MS)) * (busy - this.pressure)
     const ramp = Math.min(1, Math.max(0, (this.pressure - CALM) / (SATURATED - CALM)))
-    const window = Math.min(this.maxMs, FLUSHES_PER_WINDOW * costMs * ramp)
+    const growth = merging ? MERGING_GROWTH : 1
+    const window = Math.min(
+      (this.maxMs * growth) / MERGING_GROWTH,
+      FLUSHES_PER_WINDOW * growth * costMs * ramp,
+    )
     this.windowMs = window < LEAST_WINDOW_MS ? 0 : window
   }
 }

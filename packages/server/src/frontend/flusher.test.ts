@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Connection } from './connection'
 import { AdaptiveCadence, flushCadence } from './flush-cadence'
-import { Flusher } from './flusher'
+import { FLUSH_SLOTS, Flusher } from './flusher'
 import type { ConnectionSink } from './sink'
 
 const WRITE_MS = 20
@@ -28,6 +28,25 @@ function slowConnection(clock: { spent: number }) {
   return { connection, writes }
 }
 
+/** `n` connections whose writes are recorded with the fake clock's time (writes cost nothing here). */
+function recordedConnections(n: number) {
+  const writes: Array<{ connection: number; at: number; frames: number }> = []
+  const connections = Array.from({ length: n }, (_, i) => {
+    const sink: ConnectionSink = {
+      write: (frames) => writes.push({ connection: i, at: performance.now(), frames: frames.length }),
+      bufferedBytes: () => 0,
+      end: () => {},
+      destroy: () => {},
+      onClose: () => {},
+    }
+    const connection = new Connection(`c${i}`, null, sink)
+    connection.start(Buffer.from('\n'))
+    return connection
+  })
+  writes.length = 0
+  return { connections, writes }
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
 })
@@ -36,7 +55,7 @@ afterEach(() => {
 })
 
 describe('Flusher', () => {
-  it('under saturation writes a connection at most once per window, each write carrying the window', async () => {
+  it('under saturation writes a connection at most once per window, each write carrying the window (4 flushes while merging)', async () => {
     const clock = { spent: 0 }
     const now = () => performance.now() + clock.spent
     const { connection, writes } = slowConnection(clock)
@@ -50,11 +69,12 @@ describe('Flusher', () => {
     }
     await vi.advanceTimersByTimeAsync(200)
     expect(writes.reduce((sum, w) => sum + w.frames, 0)).toBe(600)
-    // settled: a window of twice a flush (40 ms) between the starts of two writes
+    // settled: writes merge frames, so the window is four flushes (80 ms) between the starts of two writes
     const late = writes.filter((w) => w.at >= 2_000)
-    for (let i = 1; i < late.length; i++) expect(late[i]!.at - late[i - 1]!.at).toBeGreaterThanOrEqual(39.9)
-    // 20 ms of the window go to the write itself: the other 20 bring 4 frames, all in the next write
-    expect(late.slice(0, -1).every((w) => w.frames === 4)).toBe(true)
+    expect(late.length).toBeGreaterThan(20)
+    for (let i = 1; i < late.length; i++) expect(late[i]!.at - late[i - 1]!.at).toBeGreaterThanOrEqual(79.9)
+    // 20 ms of the window go to the write itself: the other 60 bring 12 frames, all in the next write
+    expect(late.slice(0, -1).every((w) => w.frames === 12)).toBe(true)
   })
 
   it('with a fixed window of 0 writes every tick that has frames', async () => {
@@ -145,5 +165,73 @@ describe('Flusher', () => {
     flusher.mark(connection)
     await vi.advanceTimersByTimeAsync(0)
     expect(durations).toEqual([WRITE_MS])
+  })
+  it('spreads a window over its turns while writes merge frames, each connection still once per window', async () => {
+    const { connections, writes } = recordedConnections(4 * FLUSH_SLOTS)
+    const flusher = new Flusher(flushCadence(80, 100))
+    const frame = Buffer.from('data: x\n\n')
+    // a frame to everyone every 5 ms for 2 s: 16 per window, so writes merge
+    for (let i = 0; i < 400; i++) {
+      for (const connection of connections) {
+        connection.enqueue(frame, 1e6)
+        flusher.mark(connection)
+      }
+      await vi.advanceTimersByTimeAsync(5)
+    }
+    expect(flusher.spread).toBe(true)
+    await vi.advanceTimersByTimeAsync(200)
+    expect(writes.reduce((sum, w) => sum + w.frames, 0)).toBe(400 * connections.length)
+    const late = writes.filter((w) => w.at >= 1_000 && w.at < 2_000)
+    // the writes of a second leave at many moments, a few connections at a time, not in 12 bursts of all
+    expect(new Set(late.map((w) => w.at)).size).toBeGreaterThanOrEqual(FLUSH_SLOTS * 10)
+    for (const at of new Set(late.map((w) => w.at))) {
+      expect(late.filter((w) => w.at === at).length).toBeLessThanOrEqual(connections.length / 2)
+    }
+    for (let c = 0; c < connections.length; c++) {
+      const own = late.filter((w) => w.connection === c)
+      for (let i = 1; i < own.length; i++) expect(own[i]!.at - own[i - 1]!.at).toBeGreaterThanOrEqual(80)
+    }
+  })
+
+  it('writes every connection in one flush while each write carries one frame, the moment the window allows', async () => {
+    const { connections, writes } = recordedConnections(4 * FLUSH_SLOTS)
+    const flusher = new Flusher(flushCadence(80, 100))
+    const frame = Buffer.from('data: x\n\n')
+    // a frame to everyone every 100 ms: further apart than the window, nothing merges
+    for (let i = 0; i < 20; i++) {
+      const sentAt = performance.now()
+      for (const connection of connections) {
+        connection.enqueue(frame, 1e6)
+        flusher.mark(connection)
+      }
+      await vi.advanceTimersByTimeAsync(0)
+      // all of them, in the tick the frame came (the window since the last flush is over)
+      expect(writes.filter((w) => w.at === sentAt)).toHaveLength(connections.length)
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(flusher.spread).toBe(false)
+    expect(writes.every((w) => w.frames === 1)).toBe(true)
+  })
+
+  it('sends what a spread window holds at once after a quiet spell, then spreads again', async () => {
+    const { connections, writes } = recordedConnections(2 * FLUSH_SLOTS)
+    const flusher = new Flusher(flushCadence(80, 100))
+    const broadcast = () => {
+      for (const connection of connections) {
+        connection.enqueue(Buffer.from('data: x\n\n'), 1e6)
+        flusher.mark(connection)
+      }
+    }
+    for (let i = 0; i < 200; i++) {
+      broadcast()
+      await vi.advanceTimersByTimeAsync(5)
+    }
+    expect(flusher.spread).toBe(true)
+    await vi.advanceTimersByTimeAsync(1_000)
+    const before = writes.length
+    const sentAt = performance.now()
+    broadcast()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(writes.slice(before).filter((w) => w.at === sentAt)).toHaveLength(connections.length)
   })
 })

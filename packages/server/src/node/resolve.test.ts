@@ -3,8 +3,8 @@ import type { LikewireOptions } from '../options'
 import { resolveOptions } from './resolve'
 
 describe('resolveOptions', () => {
-  it('flushes adaptively by default, up to 100 ms, and refuses a window that cannot work', () => {
-    expect(resolveOptions({})).toMatchObject({ flushWindowMs: 'auto', maxFlushWindowMs: 100 })
+  it('flushes adaptively by default, up to 200 ms, and refuses a window that cannot work', () => {
+    expect(resolveOptions({})).toMatchObject({ flushWindowMs: 'auto', maxFlushWindowMs: 200 })
     // an option given as undefined keeps its default; 0 is a window, not a missing one
     const window = (options: LikewireOptions) =>
       (resolveOptions(options) as { flushWindowMs: unknown }).flushWindowMs
