@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { type HistoryRule, parseHistoryRules, resolveRules } from '../history/rules'
 import type { ListenOptions } from '../http/listen'
 import { defaultServerLimits } from '../http/server'
-import type { PresenceOptions } from '../options'
+import { defaultOptions, type PresenceOptions } from '../options'
 
 export interface CommonFlags {
   port: string
@@ -96,9 +96,12 @@ export function streamOptions(command: Command): Command {
         .default('auto'),
     )
     .addOption(
-      new Option('--max-flush-window-ms <ms>', 'with --flush-window-ms auto: the longest window it picks')
+      new Option(
+        '--max-flush-window-ms <ms>',
+        'with --flush-window-ms auto: the longest window it picks (half of it while each write carries one event)',
+      )
         .env('LIKEWIRE_MAX_FLUSH_WINDOW_MS')
-        .default('100'),
+        .default(String(defaultOptions.maxFlushWindowMs)),
     )
     .addOption(
       new Option(
@@ -129,7 +132,11 @@ export function streamFlags(flags: CommonFlags): {
     maxBufferedBytes: intOption(flags.maxBufferedBytes ?? '1048576', 'max-buffered-bytes', { min: 1024 }),
     flushWindowMs:
       flushWindow === 'auto' ? 'auto' : intOption(flushWindow, 'flush-window-ms', { max: 10_000 }),
-    maxFlushWindowMs: intOption(flags.maxFlushWindowMs ?? '200', 'max-flush-window-ms', { max: 10_000 }),
+    maxFlushWindowMs: intOption(
+      flags.maxFlushWindowMs ?? String(defaultOptions.maxFlushWindowMs),
+      'max-flush-window-ms',
+      { max: 10_000 },
+    ),
     historyWindow: intOption(flags.historyWindow ?? '10000', 'history-window'),
     historyWindowBytes: intOption(
       flags.historyWindowBytes ?? String(64 * 1024 * 1024),

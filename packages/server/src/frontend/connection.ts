@@ -32,6 +32,10 @@ export class Connection {
   /** Frames queued this tick; absent while none is (an idle stream then holds no empty array, 32 B). */
   private pending: Buffer[] | undefined
   private pendingBytes = 0
+  /** Arrivals with frames queued now (the frames of one fan-out batch are one): what the next write merges. */
+  private arrivals = 0
+  /** The fan-out batch that last queued frames here. */
+  private arrivedWith = 0
   /**
    * At least the sink's unsent bytes (-1: not looked at yet): they only grow by our own writes, so
    * adding each write's bytes keeps it an upper bound, and the sink is asked only when the bound says
@@ -61,10 +65,14 @@ export class Connection {
 
   /**
    * Queues a frame for the next flush (written at once past half the bound); false when the connection is
-   * past its buffer bound.
+   * past its buffer bound. Frames of one `batch` (a fan-out's number) count as one arrival.
    */
-  enqueue(frame: Buffer, maxBufferedBytes: number): boolean {
+  enqueue(frame: Buffer, maxBufferedBytes: number, batch?: number): boolean {
     if (this.closed) return true // nothing is kept for a stream that is gone
+    if (batch === undefined || batch !== this.arrivedWith) {
+      this.arrivals++
+      this.arrivedWith = batch ?? 0
+    }
     // allocated on demand: most idle streams have nothing queued most of the time
     if (this.pending === undefined) this.pending = [frame]
     else this.pending.push(frame)
@@ -87,16 +95,17 @@ export class Connection {
   /**
    * Writes everything queued this tick as one write (coalescing is the cheapest syscall win); a flush of
    * many connections passes its `shared` bytes, built once for every connection with the same frames.
-   * Returns the frames written (0: no write).
+   * Returns the arrivals the write carried (0: no write).
    */
   flush(shared?: SharedChunks): number {
-    const { pending } = this
+    const { pending, arrivals } = this
     if (pending === undefined || this.closed || this.held) return 0
     const bytes = this.pendingBytes
     this.pending = undefined // the next frame allocates a new queue, as the old `= []` did here
     this.pendingBytes = 0
+    this.arrivals = 0
     this.write(pending, bytes, shared)
-    return pending.length
+    return arrivals
   }
 
   /** Writes a frame now, bypassing the tick queue (connect preamble, shutdown hint). */
@@ -117,6 +126,7 @@ export class Connection {
     this.closed = true
     this.pending = undefined // nothing is kept for a closed stream, not even an empty queue
     this.pendingBytes = 0
+    this.arrivals = 0
     // a stream never started has sent nothing: the connect route still answers it (503, 404...)
     if (this.held) return
     if (mode === 'end') this.sink.end()

@@ -28,12 +28,18 @@ function slowConnection(clock: { spent: number }) {
   return { connection, writes }
 }
 
-/** `n` connections whose writes are recorded with the fake clock's time (writes cost nothing here). */
-function recordedConnections(n: number) {
+/**
+ * `n` connections whose writes are recorded with the time of `clock` (the fake clock plus what writes
+ * spent): each write costs `writeMs`, so a turn of many writes makes the next one late.
+ */
+function recordedConnections(n: number, writeMs = 0, clock = { spent: 0 }) {
   const writes: Array<{ connection: number; at: number; frames: number }> = []
   const connections = Array.from({ length: n }, (_, i) => {
     const sink: ConnectionSink = {
-      write: (frames) => writes.push({ connection: i, at: performance.now(), frames: frames.length }),
+      write: (frames) => {
+        writes.push({ connection: i, at: performance.now() + clock.spent, frames: frames.length })
+        clock.spent += writeMs
+      },
       bufferedBytes: () => 0,
       end: () => {},
       destroy: () => {},
@@ -233,5 +239,80 @@ describe('Flusher', () => {
     broadcast()
     await vi.advanceTimersByTimeAsync(0)
     expect(writes.slice(before).filter((w) => w.at === sentAt)).toHaveLength(connections.length)
+    for (let i = 0; i < 100; i++) {
+      broadcast()
+      await vi.advanceTimersByTimeAsync(5)
+    }
+    const again = writes.filter((w) => w.at > sentAt + 200)
+    expect(new Set(again.map((w) => w.at)).size).toBeGreaterThanOrEqual(FLUSH_SLOTS * 2)
+  })
+
+  it('never writes a connection twice within a window when turns run late, and falls back to one flush', async () => {
+    const clock = { spent: 0 }
+    const now = () => performance.now() + clock.spent
+    const { connections, writes } = recordedConnections(8 * FLUSH_SLOTS, 0, clock)
+    const flusher = new Flusher(flushCadence(80, 100), undefined, now)
+    const broadcast = () => {
+      for (const connection of connections) {
+        connection.enqueue(Buffer.from('data: x\n\n'), 1e6)
+        flusher.mark(connection)
+      }
+    }
+    for (let i = 0; i < 300; i++) {
+      broadcast()
+      // a loop busy elsewhere now and then: every fifth look at the timers comes 7 ms late
+      clock.spent += i % 5 === 0 ? 7 : 0
+      await vi.advanceTimersByTimeAsync(5)
+    }
+    expect(flusher.spread).toBe(true)
+    // ~1.9 s of 80 ms windows is 24 windows: written at far more moments than one burst per window
+    const spreadEnd = now()
+    expect(new Set(writes.map((w) => w.at)).size).toBeGreaterThan(100)
+    // then a frame every 150 ms: writes stop merging, the flusher goes back to writing everyone at once
+    for (let i = 0; i < 30; i++) {
+      broadcast()
+      await vi.advanceTimersByTimeAsync(150)
+    }
+    expect(flusher.spread).toBe(false)
+    for (let c = 0; c < connections.length; c++) {
+      const own = writes.filter((w) => w.connection === c)
+      expect(own.length).toBeGreaterThan(30)
+      for (let i = 1; i < own.length; i++) expect(own[i]!.at - own[i - 1]!.at).toBeGreaterThanOrEqual(80)
+    }
+    expect(writes.reduce((sum, w) => sum + w.frames, 0)).toBe(330 * connections.length)
+    // not spread any more: the last writes went out together, one moment per frame
+    const last = writes.filter((w) => w.at > spreadEnd + 1_500)
+    expect(last.length).toBeGreaterThan(0)
+    expect(new Set(last.map((w) => w.at)).size * connections.length).toBe(last.length)
+  })
+
+  it('counts the frames of one fan-out as one arrival: two topics in one batch do not spread', async () => {
+    const { connections } = recordedConnections(FLUSH_SLOTS)
+    const flusher = new Flusher(flushCadence(80, 100))
+    for (let batch = 1; batch <= 40; batch++) {
+      for (const connection of connections) {
+        connection.enqueue(Buffer.from('data: a\n\n'), 1e6, batch)
+        connection.enqueue(Buffer.from('data: b\n\n'), 1e6, batch)
+        flusher.mark(connection)
+      }
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(flusher.spread).toBe(false)
+  })
+
+  it('holds frames a window at most when the clock goes back (fake timers installed after real flushes)', async () => {
+    let clock = 1_000_000
+    const { connections, writes } = recordedConnections(1)
+    const flusher = new Flusher(flushCadence(80, 100), undefined, () => clock + performance.now())
+    const connection = connections[0]!
+    connection.enqueue(Buffer.from('data: x\n\n'), 1e6)
+    flusher.mark(connection)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(writes).toHaveLength(1)
+    clock = 0
+    connection.enqueue(Buffer.from('data: y\n\n'), 1e6)
+    flusher.mark(connection)
+    await vi.advanceTimersByTimeAsync(80)
+    expect(writes).toHaveLength(2)
   })
 })

@@ -97,7 +97,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     }),
     flushDuration: new Histogram({
       name: 'likewire_flush_duration_seconds',
-      help: "How long one flush held the event loop: one write to every connection with frames queued (the window's measure of cost)",
+      help: "How long one flush held the event loop: one write to every connection with frames queued, or, while windows are spread, to those of one turn (a window's turns together are its measure of cost)",
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
