@@ -37,6 +37,7 @@ export class Fanout {
     const cadence = flushCadence(parts.flushWindowMs, parts.maxFlushWindowMs)
     metrics.sources.flushWindowMs = () => cadence.windowMs
     this.flusher = new Flusher(cadence, (ms) => metrics.flushDuration.observe(ms / 1000))
+    metrics.sources.flushSpread = () => this.flusher.spread
     this.history = parts.history
   }
 

@@ -161,6 +161,30 @@ describe('Frontend', () => {
     expect(await count()).toBe(flushes + 1)
   })
 
+  it('shows in its metrics whether its windows are spread: 1 while events come faster than the window', async () => {
+    const spread = async () =>
+      (await metrics.registry.getSingleMetric('likewire_flush_spread')!.get()).values[0]!.value
+    const f = make({ flushWindowMs: 80 })
+    ;(await f.open(recordingSink(), null, ['t'])).start(Buffer.from('\n'))
+    expect(await spread()).toBe(0)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] })
+    try {
+      for (let i = 1; i <= 200; i++) {
+        f.deliver([event('t', i)])
+        await vi.advanceTimersByTimeAsync(5)
+      }
+      expect(await spread()).toBe(1)
+      // then an event every 200 ms: each write carries one, the windows are not spread any more
+      for (let i = 201; i <= 230; i++) {
+        f.deliver([event('t', i)])
+        await vi.advanceTimersByTimeAsync(200)
+      }
+      expect(await spread()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('never holds frames when the clock goes back (fake timers installed after a real flush)', async () => {
     const f = make({ flushWindowMs: 0 })
     const sink = recordingSink()

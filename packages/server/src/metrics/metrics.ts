@@ -12,6 +12,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     subscriptions: () => 0,
     members: () => 0,
     flushWindowMs: () => 0,
+    flushSpread: () => false,
     historyWindowBytes: () => 0,
   }
   return {
@@ -93,6 +94,16 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       aggregator: 'max',
       collect() {
         this.set(sources.flushWindowMs() / 1000)
+      },
+    }),
+    flushSpread: new Gauge({
+      name: 'likewire_flush_spread',
+      help: "1 while this frontend node spreads each flush window's writes over it (its writes merge events: they come faster than the window), 0 while it writes every connection at once",
+      registers,
+      // a node of several workers (--workers) shows 1 when any of them spreads
+      aggregator: 'max',
+      collect() {
+        this.set(sources.flushSpread() ? 1 : 0)
       },
     }),
     flushDuration: new Histogram({
