@@ -9,9 +9,9 @@ const SATURATED = 0.9
 /** At full pressure the window is this many flush durations: flushing then takes at most half the loop. */
 const FLUSHES_PER_WINDOW = 2
 /**
- * While writes merge frames (the Flusher spreads its windows) the window may grow this many times more,
+ * While writes merge events (the Flusher spreads its windows) the window may grow this many times more,
  * up to `maxMs`: each longer window then saves writes, giving a saturated box cores back. While each write
- * carries one frame it stays within `maxMs` / this: a longer one would only add delay.
+ * carries one event it stays within `maxMs` / this: a longer one would only add delay.
  */
 const MERGING_GROWTH = 2
 /** Weight of the latest flush in the flush-duration average. */
@@ -25,7 +25,7 @@ export interface FlushCadence {
   readonly windowMs: number
   /**
    * A window's flushes ran for `endedAt - startedAt` ms in all, ending at `endedAt` (ms, one monotonic
-   * clock); `merging`: its writes merge frames.
+   * clock); `merging`: its writes merge events (the Flusher spreads its windows).
    */
   flushed(startedAt: number, endedAt: number, merging?: boolean): void
 }
@@ -55,9 +55,10 @@ export function loopUtilization(): () => number {
  * `flushWindowMs: 'auto'`: the window follows the load. While the event loop has room (busy under half
  * the time) it is 0, so frames leave in the tick they arrived; as the loop nears saturation it grows to
  * twice the average flush duration (each write then carries what a window brought, and flushing takes
- * at most half the loop), never past `maxMs` / 2; while writes merge frames, to four times, up to `maxMs`. A cheap flush gets a short window: batching it would
- * save little. Idle time pulls the busy average down, so the first flush after a quiet spell finds a
- * window near 0, and the Flusher's leading edge sends it at once anyway.
+ * at most half the loop), never past `maxMs` / 2; while writes merge events, to four times, up to
+ * `maxMs`. A cheap flush gets a short window: batching it would save little. Idle time pulls the busy
+ * average down, so the first flush after a quiet spell finds a window near 0, and the Flusher's leading
+ * edge sends it at once anyway.
  */
 export class AdaptiveCadence implements FlushCadence {
   windowMs = 0

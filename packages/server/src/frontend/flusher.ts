@@ -10,7 +10,7 @@ export const FLUSH_SLOTS = 8
 /** The shortest wait between two turns (a timer cannot do better than a ms anyway). */
 const LEAST_TICK_MS = 1
 /** Writes carrying this many arrivals on average (frames come faster than the window): windows are spread. */
-export const SPREAD_FROM_ARRIVALS = 1.5
+const SPREAD_FROM_ARRIVALS = 1.5
 /** ...and stay spread until writes carry fewer than this: no flapping between the two on the line. */
 const SPREAD_UNTIL_ARRIVALS = 1.25
 /** Weight of the latest window in the arrivals-per-write average. */
